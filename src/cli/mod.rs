@@ -1,0 +1,72 @@
+//! The command-line interface (SPEC §7). Exit codes: 0 solved, 1 the solver ran but
+//! did not reach its tolerance, 2 bad input or usage (one line on stderr).
+
+pub mod error;
+pub mod problem_args;
+pub mod solve;
+
+use clap::{Parser, Subcommand};
+
+pub use error::CliError;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cvxrelu",
+    version,
+    about = "Two-layer ReLU networks trained to global optimality by convex optimization"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Solve one training problem and certify the result.
+    Solve(solve::SolveArgs),
+}
+
+/// Parse `args`, run, and return the process exit code.
+pub fn run_from<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            return match e.kind() {
+                ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    let _ = e.print();
+                    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                        2
+                    } else {
+                        0
+                    }
+                }
+                _ => {
+                    let text = e.to_string();
+                    let first = text
+                        .lines()
+                        .find(|l| !l.trim().is_empty())
+                        .unwrap_or("invalid arguments");
+                    eprintln!("{first}");
+                    2
+                }
+            };
+        }
+    };
+    let result = match &cli.command {
+        Command::Solve(a) => solve::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", e.to_string().replace('\n', " "));
+            2
+        }
+    }
+}

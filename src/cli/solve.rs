@@ -1,0 +1,170 @@
+//! `cvxrelu solve`: build the problem, run a solver, certify the result, print a
+//! summary on stderr and the JSON record with `--out FILE` (or `--out -`).
+
+use std::path::PathBuf;
+
+use super::error::CliError;
+use super::problem_args::ProblemArgs;
+use crate::certify::certify;
+use crate::fsio::{check_writable, write_atomic};
+use crate::model::Problem;
+use crate::record::Record;
+use crate::solution::SolutionFile;
+use crate::solvers::{self, SolveOutput, SolverError, SolverKind, clarabel::ClarabelSettings};
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct SolveArgs {
+    #[command(flatten)]
+    pub problem: ProblemArgs,
+    #[command(flatten)]
+    pub solver: SolverArgs,
+    /// Write the JSON result record here ('-' for stdout).
+    #[arg(long, value_name = "RESULT.json")]
+    pub out: Option<PathBuf>,
+    /// Save the weights, gates, preprocessing and recovered network here.
+    #[arg(long, value_name = "FILE.json")]
+    pub weights: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct SolverArgs {
+    #[arg(long, value_enum, default_value = "clarabel")]
+    pub solver: SolverKind,
+    /// Tolerance (Clarabel: gap and feasibility, default 1e-8).
+    #[arg(long, value_name = "T")]
+    pub tol: Option<f64>,
+    #[arg(long, value_name = "N")]
+    pub max_iters: Option<u32>,
+    /// Wall-clock limit of the solve, in seconds.
+    #[arg(long, value_name = "SEC")]
+    pub time_limit: Option<f64>,
+    /// Print the solver's own log on stderr.
+    #[arg(long)]
+    pub verbose: bool,
+    /// Refuse to compile problems whose estimated memory exceeds this
+    /// (bytes, or with a K/M/G/T suffix) [default: 8G].
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub max_memory: Option<u64>,
+}
+
+/// Parse `123`, `512M`, `8G`, `1.5T`.
+pub fn parse_bytes(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.chars().last() {
+        Some('K' | 'k') => (&t[..t.len() - 1], 1u64 << 10),
+        Some('M' | 'm') => (&t[..t.len() - 1], 1 << 20),
+        Some('G' | 'g') => (&t[..t.len() - 1], 1 << 30),
+        Some('T' | 't') => (&t[..t.len() - 1], 1 << 40),
+        _ => (t, 1),
+    };
+    let v: f64 = num
+        .parse()
+        .map_err(|_| format!("'{s}' is not a size (e.g. 8G, 512M, 1000000)"))?;
+    if !v.is_finite() || v <= 0.0 {
+        return Err(format!("'{s}' must be a positive size"));
+    }
+    Ok((v * mult as f64) as u64)
+}
+
+impl SolverArgs {
+    pub fn clarabel(&self) -> ClarabelSettings {
+        let mut s = ClarabelSettings::default();
+        if let Some(t) = self.tol {
+            s.tol = t;
+        }
+        if let Some(m) = self.max_iters {
+            s.max_iters = m;
+        }
+        if let Some(t) = self.time_limit {
+            s.time_limit = t;
+        }
+        if let Some(m) = self.max_memory {
+            s.max_memory = m;
+        }
+        s.verbose = self.verbose;
+        s
+    }
+
+    /// Run the chosen solver on `problem`.
+    pub fn run(&self, problem: &Problem) -> Result<SolveOutput, SolverError> {
+        match self.solver {
+            SolverKind::Clarabel => solvers::clarabel::solve(problem, &self.clarabel()),
+            SolverKind::Fista | SolverKind::Al => Err(SolverError::Unsupported {
+                solver: self.solver.name(),
+                model: problem.model.name(),
+                hint: "--solver clarabel (native solvers are not built yet)",
+            }),
+        }
+    }
+}
+
+/// One-paragraph human summary.
+pub fn summary(rec: &Record) -> String {
+    let mut s = format!(
+        "{} {} λ={} n={} d={} c={} P={}/{}: {} by {} in {} iterations, {:.3}s (+{:.3}s setup)\n  objective {:.10e} = loss {:.6e} + penalty {:.6e}; max cone violation {:.1e}",
+        rec.problem.model.name(),
+        rec.problem.data,
+        rec.problem.lambda,
+        rec.problem.n,
+        rec.problem.d,
+        rec.problem.c,
+        rec.problem.patterns,
+        rec.problem.patterns_requested,
+        rec.status.name(),
+        rec.solver,
+        rec.iterations,
+        rec.time.solve_s,
+        rec.time.setup_s,
+        rec.objective,
+        rec.loss,
+        rec.penalty,
+        rec.max_cone_violation
+    );
+    if let (Some(g), Some(r)) = (rec.duality_gap, rec.relative_duality_gap) {
+        s += &format!("; duality gap {g:.2e} ({r:.2e} relative)");
+    }
+    s += &format!(
+        "\n  {} active neurons; train {:?} {:.4}",
+        rec.active_neurons, rec.metric, rec.train_metric
+    );
+    if let Some(t) = rec.test_metric {
+        s += &format!(", test {t:.4}");
+    }
+    s
+}
+
+/// Write a JSON value to a path atomically, or to stdout for '-'.
+pub fn emit_json(out: &std::path::Path, value: &impl serde::Serialize) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::usage(format!("serialising JSON: {e}")))?;
+    if out.as_os_str() == "-" {
+        println!("{text}");
+        Ok(())
+    } else {
+        Ok(write_atomic(out, (text + "\n").as_bytes())?)
+    }
+}
+
+pub fn run(args: &SolveArgs) -> Result<i32, CliError> {
+    // Check outputs before any expensive work: a failure later must lose nothing.
+    for p in [&args.out, &args.weights].into_iter().flatten() {
+        if p.as_os_str() != "-" {
+            check_writable(p)?;
+        }
+    }
+    let spec = args.problem.resolve()?;
+    let problem = Problem::build(&spec)?;
+    let out = args.solver.run(&problem)?;
+    let cert = certify(&problem, &out.weights);
+    let mut rec = Record::new(&problem, args.solver.solver.name(), &out, &cert);
+    if let Some(wpath) = &args.weights {
+        let file = SolutionFile::new(&problem, args.solver.solver.name(), &out.weights);
+        emit_json(wpath, &file)?;
+        rec.weights_file = Some(wpath.display().to_string());
+    }
+    eprintln!("{}", summary(&rec));
+    if let Some(o) = &args.out {
+        emit_json(o, &rec)?;
+    }
+    Ok(if rec.status.is_solved() { 0 } else { 1 })
+}

@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(cvxrelu::cli::run_from(std::env::args_os()));
+}

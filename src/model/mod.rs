@@ -1,0 +1,19 @@
+//! The problem model: datasets, preprocessing, gates, activation patterns, the convex
+//! models and their regularizers, weights and the objective (SPEC §1, §6).
+
+pub mod data;
+pub mod gates;
+pub mod objective;
+pub mod patterns;
+pub mod preprocess;
+pub mod problem;
+pub mod regularizers;
+pub mod synth;
+pub mod weights;
+
+pub use data::{DataError, Dataset};
+pub use patterns::Patterns;
+pub use preprocess::{Preprocess, Scaling};
+pub use problem::{Model, ModelError, Problem, ProblemInfo, ProblemSpec};
+pub use regularizers::Regularizer;
+pub use weights::{Blocks, Weights};

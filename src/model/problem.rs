@@ -1,0 +1,277 @@
+//! A training problem: the data after preprocessing, the gates and their patterns,
+//! the model, the regularizer and `λ` (SPEC §1).
+//!
+//! [`ProblemSpec`] is the serialisable description (what the CLI flags and the
+//! `--problem FILE.toml` files say); [`Problem::build`] validates it and produces the
+//! numbers the compiler and the solvers work on.
+
+use faer::Mat;
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+use super::data::{DataError, Dataset};
+use super::gates::{self, GateError};
+use super::patterns::Patterns;
+use super::preprocess::{Preprocess, Scaling};
+use super::regularizers::Regularizer;
+use super::synth;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Model {
+    /// C-GReLU: the convex gated-ReLU model (unconstrained group lasso).
+    GatedRelu,
+    /// C-ReLU: the convex reformulation of the ReLU network (with cone constraints).
+    Relu,
+}
+
+impl Model {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Model::GatedRelu => "gated-relu",
+            Model::Relu => "relu",
+        }
+    }
+}
+
+/// Default number of gates when neither `patterns` nor `gates` is given.
+pub const DEFAULT_PATTERNS: usize = 100;
+
+/// Everything that defines a problem. Paths are as given (relative to the working
+/// directory, or to the TOML file that named them once resolved by the CLI).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ProblemSpec {
+    /// A CSV path, or a generator `synth:n=..,d=..,width=..,noise=..,seed=..`.
+    pub data: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test: Option<String>,
+    /// Fraction of the rows held out as the test split (when no `test` file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split: Option<f64>,
+    #[serde(default)]
+    pub split_seed: u64,
+    pub model: Model,
+    pub lambda: f64,
+    #[serde(default)]
+    pub reg: Regularizer,
+    /// Number of gates to draw (ignored when `gates` is given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patterns: Option<usize>,
+    #[serde(default)]
+    pub seed: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gates: Option<String>,
+    #[serde(default)]
+    pub bias: bool,
+    #[serde(default)]
+    pub scale: Scaling,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error(transparent)]
+    Data(#[from] DataError),
+    #[error(transparent)]
+    Gates(#[from] GateError),
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> ModelError {
+    ModelError::Invalid {
+        field,
+        message: message.into(),
+    }
+}
+
+/// Load a dataset from a path or a `synth:` generator description.
+pub fn load_dataset(source: &str) -> Result<Dataset, ModelError> {
+    if let Some(args) = source.strip_prefix("synth:") {
+        return synth::generate_from_str(args)
+            .map_err(|m| invalid("data", format!("{source}: {m}")));
+    }
+    Ok(super::data::read_csv(Path::new(source))?)
+}
+
+/// A validated, preprocessed problem.
+#[derive(Clone, Debug)]
+pub struct Problem {
+    pub spec: ProblemSpec,
+    pub model: Model,
+    pub reg: Regularizer,
+    pub lambda: f64,
+    /// Training features after preprocessing, `n × d` (`d` includes the bias column).
+    pub x: Mat<f64>,
+    /// Training targets, `n × c`.
+    pub y: Mat<f64>,
+    /// Raw training features (for metrics of the recovered network).
+    pub raw_train: Dataset,
+    /// Raw test set, if any.
+    pub raw_test: Option<Dataset>,
+    pub preprocess: Preprocess,
+    /// Gates of the kept patterns, `d × P` (model feature space).
+    pub gates: Mat<f64>,
+    pub patterns: Patterns,
+}
+
+impl Problem {
+    pub fn n(&self) -> usize {
+        self.x.nrows()
+    }
+    pub fn d(&self) -> usize {
+        self.x.ncols()
+    }
+    pub fn c(&self) -> usize {
+        self.y.ncols()
+    }
+    pub fn p(&self) -> usize {
+        self.patterns.p()
+    }
+
+    /// Validate the spec, load and preprocess the data, draw or read the gates and
+    /// compute the patterns.
+    pub fn build(spec: &ProblemSpec) -> Result<Problem, ModelError> {
+        if !spec.lambda.is_finite() || spec.lambda < 0.0 {
+            return Err(invalid(
+                "lambda",
+                format!("must be a finite number >= 0, got {}", spec.lambda),
+            ));
+        }
+        if spec.model == Model::Relu && spec.reg != Regularizer::NeuronGl1 {
+            return Err(invalid(
+                "reg",
+                format!(
+                    "the relu model supports only neuron-gl1 (got {})",
+                    spec.reg.name()
+                ),
+            ));
+        }
+        if spec.patterns == Some(0) {
+            return Err(GateError::ZeroPatterns.into());
+        }
+        let full = load_dataset(&spec.data)?;
+        let (train, test) = match (&spec.test, spec.split) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    "split",
+                    "give either a test file or a split fraction, not both",
+                ));
+            }
+            (Some(t), None) => {
+                let test = load_dataset(t)?;
+                full.check_compatible(&test)?;
+                (full, Some(test))
+            }
+            (None, Some(f)) => {
+                if !(f > 0.0 && f < 1.0) {
+                    return Err(invalid(
+                        "split",
+                        format!("the test fraction must be in (0, 1), got {f}"),
+                    ));
+                }
+                let n = full.n();
+                let n_test = ((n as f64) * f).round() as usize;
+                if n_test == 0 || n_test >= n {
+                    return Err(invalid(
+                        "split",
+                        format!("fraction {f} of {n} rows leaves an empty split"),
+                    ));
+                }
+                let mut idx: Vec<usize> = (0..n).collect();
+                idx.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(spec.split_seed));
+                let (te, tr) = idx.split_at(n_test);
+                let (mut tr, mut te) = (tr.to_vec(), te.to_vec());
+                tr.sort_unstable();
+                te.sort_unstable();
+                (full.select_rows(&tr), Some(full.select_rows(&te)))
+            }
+            (None, None) => (full, None),
+        };
+        let preprocess = Preprocess::fit(&train.x, spec.scale, spec.bias);
+        let x = preprocess.apply(&train.x);
+        let d = x.ncols();
+        let all_gates = match &spec.gates {
+            Some(path) => gates::read(
+                &PathBuf::from(path),
+                d,
+                &format!(
+                    "{} raw features{}",
+                    train.d(),
+                    if spec.bias { " + 1 bias entry" } else { "" }
+                ),
+            )?,
+            None => gates::generate(
+                spec.patterns.unwrap_or(DEFAULT_PATTERNS),
+                d,
+                spec.bias,
+                spec.seed,
+            )?,
+        };
+        let patterns = Patterns::from_gates(&x, &all_gates);
+        if patterns.p() == 0 {
+            return Err(invalid(
+                "patterns",
+                "every gate gives the all-zero activation pattern: no patterns left",
+            ));
+        }
+        let gates = Mat::from_fn(d, patterns.p(), |j, i| {
+            all_gates[(j, patterns.gate_index[i])]
+        });
+        Ok(Problem {
+            spec: spec.clone(),
+            model: spec.model,
+            reg: spec.reg,
+            lambda: spec.lambda,
+            y: train.y.clone(),
+            x,
+            raw_train: train,
+            raw_test: test,
+            preprocess,
+            gates,
+            patterns,
+        })
+    }
+
+    /// The same problem with another `λ` (regularization paths).
+    pub fn with_lambda(&self, lambda: f64) -> Problem {
+        let mut p = self.clone();
+        p.lambda = lambda;
+        p.spec.lambda = lambda;
+        p
+    }
+
+    /// The summary that goes into every result record.
+    pub fn info(&self) -> ProblemInfo {
+        ProblemInfo {
+            data: self.spec.data.clone(),
+            model: self.model,
+            lambda: self.lambda,
+            reg: self.reg,
+            n: self.n(),
+            d: self.d(),
+            c: self.c(),
+            patterns_requested: self.patterns.requested,
+            patterns: self.p(),
+        }
+    }
+}
+
+/// The `problem` object of a result record (SPEC §7).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProblemInfo {
+    pub data: String,
+    pub model: Model,
+    pub lambda: f64,
+    pub reg: Regularizer,
+    pub n: usize,
+    pub d: usize,
+    pub c: usize,
+    pub patterns_requested: usize,
+    pub patterns: usize,
+}

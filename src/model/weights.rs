@@ -1,0 +1,134 @@
+//! Convex model weights: blocks `u_{k,i} ∈ R^d` for output `k` and pattern `i`.
+//!
+//! Storage is one flat vector with block `(k, i)` at `[(k·P + i)·d, (k·P + i + 1)·d)`,
+//! so the weights of output `k` form a column-major `d × P` matrix `U_k` (column `i`
+//! is `u_{k,i}`), ready for a GEMM `X U_k`.
+
+use serde::{Deserialize, Serialize};
+
+use super::problem::Model;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Blocks {
+    pub c: usize,
+    pub p: usize,
+    pub d: usize,
+    pub data: Vec<f64>,
+}
+
+impl Blocks {
+    pub fn zeros(c: usize, p: usize, d: usize) -> Blocks {
+        Blocks {
+            c,
+            p,
+            d,
+            data: vec![0.0; c * p * d],
+        }
+    }
+
+    #[inline]
+    pub fn block(&self, k: usize, i: usize) -> &[f64] {
+        let o = (k * self.p + i) * self.d;
+        &self.data[o..o + self.d]
+    }
+
+    #[inline]
+    pub fn block_mut(&mut self, k: usize, i: usize) -> &mut [f64] {
+        let o = (k * self.p + i) * self.d;
+        &mut self.data[o..o + self.d]
+    }
+
+    /// The column-major `d × P` matrix `U_k`.
+    pub fn output(&self, k: usize) -> &[f64] {
+        let o = k * self.p * self.d;
+        &self.data[o..o + self.p * self.d]
+    }
+
+    pub fn output_mut(&mut self, k: usize) -> &mut [f64] {
+        let o = k * self.p * self.d;
+        &mut self.data[o..o + self.p * self.d]
+    }
+
+    /// `‖u_{k,i}‖₂`.
+    pub fn norm(&self, k: usize, i: usize) -> f64 {
+        self.block(k, i).iter().map(|v| v * v).sum::<f64>().sqrt()
+    }
+
+    /// Number of blocks with a nonzero entry.
+    pub fn nonzero_blocks(&self) -> usize {
+        self.data
+            .chunks(self.d.max(1))
+            .filter(|b| b.iter().any(|v| *v != 0.0))
+            .count()
+    }
+
+    pub fn is_finite(&self) -> bool {
+        self.data.iter().all(|v| v.is_finite())
+    }
+}
+
+/// A point of the convex model: `u` for C-GReLU, `(v, w)` for C-ReLU.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "kebab-case")]
+pub enum Weights {
+    GatedRelu { u: Blocks },
+    Relu { v: Blocks, w: Blocks },
+}
+
+impl Weights {
+    pub fn zeros(model: Model, c: usize, p: usize, d: usize) -> Weights {
+        match model {
+            Model::GatedRelu => Weights::GatedRelu {
+                u: Blocks::zeros(c, p, d),
+            },
+            Model::Relu => Weights::Relu {
+                v: Blocks::zeros(c, p, d),
+                w: Blocks::zeros(c, p, d),
+            },
+        }
+    }
+
+    pub fn model(&self) -> Model {
+        match self {
+            Weights::GatedRelu { .. } => Model::GatedRelu,
+            Weights::Relu { .. } => Model::Relu,
+        }
+    }
+
+    /// The blocks that multiply `D_i X` in the prediction: `u`, or `v − w`.
+    pub fn effective(&self) -> std::borrow::Cow<'_, Blocks> {
+        match self {
+            Weights::GatedRelu { u } => std::borrow::Cow::Borrowed(u),
+            Weights::Relu { v, w } => {
+                let mut e = v.clone();
+                e.data.iter_mut().zip(&w.data).for_each(|(a, b)| *a -= b);
+                std::borrow::Cow::Owned(e)
+            }
+        }
+    }
+
+    /// `(c, P, d)`.
+    pub fn shape(&self) -> (usize, usize, usize) {
+        let b = match self {
+            Weights::GatedRelu { u } => u,
+            Weights::Relu { v, .. } => v,
+        };
+        (b.c, b.p, b.d)
+    }
+
+    pub fn is_finite(&self) -> bool {
+        match self {
+            Weights::GatedRelu { u } => u.is_finite(),
+            Weights::Relu { v, w } => v.is_finite() && w.is_finite(),
+        }
+    }
+
+    /// Neurons of the recovered network: nonzero `u` blocks, or nonzero `v` plus
+    /// nonzero `w` blocks.
+    pub fn active_neurons(&self) -> usize {
+        match self {
+            Weights::GatedRelu { u } => u.nonzero_blocks(),
+            Weights::Relu { v, w } => v.nonzero_blocks() + w.nonzero_blocks(),
+        }
+    }
+}

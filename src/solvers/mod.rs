@@ -1,0 +1,113 @@
+//! Solvers. Each returns a [`SolveOutput`]: the weights, a [`Status`] saying how the
+//! solve ended (a status, not an error), iteration count, times and a trace. Errors
+//! (`Err`) are reserved for problems the solver refused to start on.
+//!
+//! - [`clarabel`]: the compiled SOCP solved by the Clarabel interior-point method.
+
+pub mod clarabel;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Weights;
+
+/// How a solve ended (the `status` field of a record).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// The solver's own termination criterion holds at its tolerance.
+    Solved,
+    /// The solver stopped at reduced accuracy (Clarabel's `AlmostSolved`).
+    Inaccurate,
+    MaxIterations,
+    TimeLimit,
+    /// Numerical trouble or lack of progress.
+    NumericalError,
+    /// The solver reports the problem infeasible or unbounded (should not happen
+    /// for these problems; reported honestly if it does).
+    Infeasible,
+    /// The iterates blew up (first-order methods).
+    Diverged,
+    /// Not run (e.g. the SOCP would not fit in memory); the record says why.
+    Skipped,
+}
+
+impl Status {
+    pub fn is_solved(&self) -> bool {
+        matches!(self, Status::Solved)
+    }
+    pub fn name(&self) -> &'static str {
+        match self {
+            Status::Solved => "solved",
+            Status::Inaccurate => "inaccurate",
+            Status::MaxIterations => "max_iterations",
+            Status::TimeLimit => "time_limit",
+            Status::NumericalError => "numerical_error",
+            Status::Infeasible => "infeasible",
+            Status::Diverged => "diverged",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
+/// Which solver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum SolverKind {
+    /// Clarabel interior point on the compiled SOCP.
+    Clarabel,
+    /// Restarted FISTA (C-GReLU).
+    Fista,
+    /// Augmented Lagrangian with R-FISTA inner solves (C-ReLU).
+    Al,
+}
+
+impl SolverKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            SolverKind::Clarabel => "clarabel",
+            SolverKind::Fista => "fista",
+            SolverKind::Al => "al",
+        }
+    }
+}
+
+/// One point of a solver's progress: iteration, seconds since the solve started,
+/// objective (the solver's own view of it).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TracePoint {
+    pub iteration: usize,
+    pub time_s: f64,
+    pub objective: f64,
+}
+
+/// What every solver returns.
+#[derive(Clone, Debug)]
+pub struct SolveOutput {
+    pub weights: Weights,
+    pub status: Status,
+    pub iterations: usize,
+    pub setup_s: f64,
+    pub solve_s: f64,
+    pub trace: Vec<TracePoint>,
+    /// Solver-specific numbers for the record (e.g. Clarabel's primal/dual costs).
+    pub details: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Errors that stop a solver before it runs.
+#[derive(Debug, thiserror::Error)]
+pub enum SolverError {
+    #[error(transparent)]
+    Compile(#[from] crate::compile::CompileError),
+    #[error("invalid compiled program: {0}")]
+    Program(#[from] crate::cone::ConeProgramError),
+    #[error("invalid solver settings: {0}")]
+    Settings(String),
+    #[error("{solver} does not solve the {model} model: use {hint}")]
+    Unsupported {
+        solver: &'static str,
+        model: &'static str,
+        hint: &'static str,
+    },
+    #[error("Clarabel refused the problem: {0}")]
+    Clarabel(String),
+}
