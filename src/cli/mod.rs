@@ -48,12 +48,18 @@ where
                     }
                 }
                 _ => {
+                    // One line: clap's message plus its hints, without the usage block.
                     let text = e.to_string();
-                    let first = text
+                    let parts: Vec<&str> = text
                         .lines()
-                        .find(|l| !l.trim().is_empty())
-                        .unwrap_or("invalid arguments");
-                    eprintln!("{first}");
+                        .map(str::trim)
+                        .filter(|l| {
+                            !l.is_empty()
+                                && !l.starts_with("Usage:")
+                                && !l.starts_with("For more information")
+                        })
+                        .collect();
+                    eprintln!("{}", parts.join(" "));
                     2
                 }
             };

@@ -71,6 +71,20 @@ struct ProblemFile {
     scale: Option<Scaling>,
 }
 
+/// `line L, column C: message` for a TOML error (1-based, from the error's span).
+pub fn toml_message(text: &str, e: &toml::de::Error) -> String {
+    let msg = e.message().trim().replace('\n', " ");
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!("line {line}, column {column}: {msg}")
+        }
+        None => msg,
+    }
+}
+
 fn relative_to(base: &Path, p: String) -> String {
     if p.starts_with("synth:") || Path::new(&p).is_absolute() {
         return p;
@@ -90,12 +104,7 @@ impl ProblemArgs {
                 })?;
                 let mut f: ProblemFile = toml::from_str(&text).map_err(|e| CliError::File {
                     path: path.clone(),
-                    message: e
-                        .to_string()
-                        .lines()
-                        .filter(|l| !l.trim().is_empty())
-                        .collect::<Vec<_>>()
-                        .join(" "),
+                    message: toml_message(&text, &e),
                 })?;
                 let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
                 f.data = f.data.map(|p| relative_to(&base, p));

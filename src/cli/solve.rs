@@ -123,6 +123,12 @@ pub fn summary(rec: &Record) -> String {
     if let (Some(g), Some(r)) = (rec.duality_gap, rec.relative_duality_gap) {
         s += &format!("; duality gap {g:.2e} ({r:.2e} relative)");
     }
+    if let Some(socp) = rec.details.get("socp") {
+        s += &format!(
+            "\n  SOCP: {} rows, {} columns, {} nonzeros in A, {} cones",
+            socp["rows"], socp["cols"], socp["nnz_a"], socp["cones"]
+        );
+    }
     s += &format!(
         "\n  {} active neurons; train {:?} {:.4}",
         rec.active_neurons, rec.metric, rec.train_metric
@@ -138,8 +144,15 @@ pub fn emit_json(out: &std::path::Path, value: &impl serde::Serialize) -> Result
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| CliError::usage(format!("serialising JSON: {e}")))?;
     if out.as_os_str() == "-" {
-        println!("{text}");
-        Ok(())
+        use std::io::Write;
+        // A closed pipe (e.g. `| head`) is not an error worth a panic.
+        let mut stdout = std::io::stdout().lock();
+        match writeln!(stdout, "{text}").and_then(|_| stdout.flush()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(CliError::usage(format!("writing to stdout: {e}")))
+            }
+            _ => Ok(()),
+        }
     } else {
         Ok(write_atomic(out, (text + "\n").as_bytes())?)
     }

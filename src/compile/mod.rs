@@ -22,7 +22,7 @@ use crate::model::Problem;
 #[derive(Debug, thiserror::Error)]
 pub enum CompileError {
     #[error(
-        "the compiled SOCP and its Clarabel solve need an estimated {gib:.1} GiB ({nnz} nonzeros in A), above the limit of {limit_gib:.1} GiB; raise it with --max-memory BYTES (e.g. --max-memory 32G) or use a native solver (--solver fista|al)"
+        "the compiled SOCP and its Clarabel solve need an estimated {gib:.3} GiB ({nnz} nonzeros in A), above the limit of {limit_gib:.3} GiB; raise it with --max-memory BYTES (e.g. --max-memory 32G) or use a native solver (--solver fista|al)"
     )]
     TooLarge { gib: f64, limit_gib: f64, nnz: u64 },
 }

@@ -62,10 +62,29 @@ impl Blocks {
             .count()
     }
 
+    /// Number of blocks whose norm exceeds `threshold`.
+    pub fn blocks_above(&self, threshold: f64) -> usize {
+        self.data
+            .chunks(self.d.max(1))
+            .filter(|b| b.iter().map(|v| v * v).sum::<f64>().sqrt() > threshold)
+            .count()
+    }
+
+    /// Largest block norm.
+    pub fn max_norm(&self) -> f64 {
+        self.data
+            .chunks(self.d.max(1))
+            .map(|b| b.iter().map(|v| v * v).sum::<f64>().sqrt())
+            .fold(0.0, f64::max)
+    }
+
     pub fn is_finite(&self) -> bool {
         self.data.iter().all(|v| v.is_finite())
     }
 }
+
+/// Relative threshold for counting a block as an active neuron.
+pub const ACTIVE_REL_THRESHOLD: f64 = 1e-6;
 
 /// A point of the convex model: `u` for C-GReLU, `(v, w)` for C-ReLU.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -123,12 +142,18 @@ impl Weights {
         }
     }
 
-    /// Neurons of the recovered network: nonzero `u` blocks, or nonzero `v` plus
-    /// nonzero `w` blocks.
+    /// Active neurons: blocks (`u`, or `v` and `w`) whose norm exceeds
+    /// [`ACTIVE_REL_THRESHOLD`] times the largest block norm. First-order methods
+    /// produce exact zeros; interior-point solutions have tiny nonzero blocks that the
+    /// relative threshold does not count. (The recovered network keeps every nonzero
+    /// block, so its predictions are exact.)
     pub fn active_neurons(&self) -> usize {
         match self {
-            Weights::GatedRelu { u } => u.nonzero_blocks(),
-            Weights::Relu { v, w } => v.nonzero_blocks() + w.nonzero_blocks(),
+            Weights::GatedRelu { u } => u.blocks_above(ACTIVE_REL_THRESHOLD * u.max_norm()),
+            Weights::Relu { v, w } => {
+                let t = ACTIVE_REL_THRESHOLD * v.max_norm().max(w.max_norm());
+                v.blocks_above(t) + w.blocks_above(t)
+            }
         }
     }
 }

@@ -1,0 +1,94 @@
+//! Shared helpers for the integration tests: the reference problems of
+//! `../shared/reference/objectives.json` and small problem builders.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use cvxrelu::model::{Model, Problem, ProblemSpec, Regularizer, Scaling};
+
+pub fn reference_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/reference")
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct Reference {
+    pub data: String,
+    pub gates: String,
+    pub n: usize,
+    pub d: usize,
+    pub c: usize,
+    pub patterns_requested: usize,
+    pub patterns: usize,
+    pub model: Model,
+    pub lambda: f64,
+    pub objective: f64,
+    pub dual_bound: Option<f64>,
+}
+
+#[derive(serde::Deserialize)]
+struct File {
+    problems: Vec<Reference>,
+}
+
+pub fn references() -> Vec<Reference> {
+    let text = std::fs::read_to_string(reference_dir().join("objectives.json"))
+        .expect("reference objectives");
+    serde_json::from_str::<File>(&text)
+        .expect("objectives.json parses")
+        .problems
+}
+
+impl Reference {
+    pub fn spec(&self) -> ProblemSpec {
+        ProblemSpec {
+            data: reference_dir().join(&self.data).display().to_string(),
+            test: None,
+            split: None,
+            split_seed: 0,
+            model: self.model,
+            lambda: self.lambda,
+            reg: Regularizer::NeuronGl1,
+            patterns: None,
+            seed: 0,
+            gates: Some(reference_dir().join(&self.gates).display().to_string()),
+            bias: false,
+            scale: Scaling::None,
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        Problem::build(&self.spec()).expect("reference problem builds")
+    }
+}
+
+/// A small synthetic problem.
+pub fn synth_problem(
+    model: Model,
+    reg: Regularizer,
+    lambda: f64,
+    n: usize,
+    d: usize,
+    c: usize,
+    p: usize,
+    seed: u64,
+) -> Problem {
+    let spec = ProblemSpec {
+        data: format!("synth:n={n},d={d},c={c},width=3,noise=0.1,seed={seed}"),
+        test: None,
+        split: None,
+        split_seed: 0,
+        model,
+        lambda,
+        reg,
+        patterns: Some(p),
+        seed,
+        gates: None,
+        bias: true,
+        scale: Scaling::Standardize,
+    };
+    Problem::build(&spec).expect("synthetic problem builds")
+}
+
+pub fn rel_diff(a: f64, b: f64) -> f64 {
+    (a - b).abs() / b.abs().max(1e-300)
+}
