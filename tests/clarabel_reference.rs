@@ -8,10 +8,14 @@ use cvxrelu::certify::certify;
 use cvxrelu::model::Model;
 use cvxrelu::solvers::{Status, clarabel};
 
-#[test]
-fn every_reference_problem_matches() {
-    let refs = common::references();
-    assert!(refs.len() >= 20, "expected the full reference set");
+/// Check every reference problem of one dataset (one test per dataset so the test
+/// harness runs them in parallel).
+fn check_dataset(data: &str) {
+    let refs: Vec<_> = common::references()
+        .into_iter()
+        .filter(|r| r.data == data)
+        .collect();
+    assert!(refs.len() >= 6, "expected 3 λ × 2 models for {data}");
     let mut worst: f64 = 0.0;
     for r in &refs {
         let problem = r.problem();
@@ -65,5 +69,44 @@ fn every_reference_problem_matches() {
             );
         }
     }
-    eprintln!("worst relative difference against the references: {worst:.2e}");
+    eprintln!("{data}: worst relative difference against the references: {worst:.2e}");
+}
+
+#[test]
+fn reference_set_is_complete() {
+    let refs = common::references();
+    assert_eq!(refs.len(), 24);
+    for r in &refs {
+        assert!(
+            [
+                "breast_cancer.csv",
+                "diabetes.csv",
+                "digits38.csv",
+                "synth.csv"
+            ]
+            .contains(&r.data.as_str()),
+            "{}",
+            r.data
+        );
+    }
+}
+
+#[test]
+fn breast_cancer() {
+    check_dataset("breast_cancer.csv");
+}
+
+#[test]
+fn diabetes() {
+    check_dataset("diabetes.csv");
+}
+
+#[test]
+fn digits38() {
+    check_dataset("digits38.csv");
+}
+
+#[test]
+fn synth() {
+    check_dataset("synth.csv");
 }
