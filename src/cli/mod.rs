@@ -2,6 +2,7 @@
 //! did not reach its tolerance, 2 bad input or usage (one line on stderr).
 
 pub mod error;
+pub mod path;
 pub mod problem_args;
 pub mod solve;
 
@@ -24,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Solve one training problem and certify the result.
     Solve(solve::SolveArgs),
+    /// Solve over a decreasing λ grid, warm-started; one record per λ plus a CSV.
+    Path(path::PathArgs),
 }
 
 /// Parse `args`, run, and return the process exit code.
@@ -67,6 +70,7 @@ where
     };
     let result = match &cli.command {
         Command::Solve(a) => solve::run(a),
+        Command::Path(a) => path::run(a),
     };
     match result {
         Ok(code) => code,
