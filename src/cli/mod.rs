@@ -2,8 +2,10 @@
 //! did not reach its tolerance, 2 bad input or usage (one line on stderr).
 
 pub mod error;
+pub mod export;
 pub mod problem_args;
 pub mod solve;
+pub mod solve_cbf;
 
 use clap::{Parser, Subcommand};
 
@@ -24,6 +26,8 @@ pub struct Cli {
 pub enum Command {
     /// Solve one training problem and certify the result.
     Solve(solve::SolveArgs),
+    /// Write a problem in a standard solver format (CBF, MathOptFormat, Clarabel JSON, MPS).
+    Export(export::ExportArgs),
 }
 
 /// Parse `args`, run, and return the process exit code.
@@ -61,6 +65,7 @@ where
     };
     let result = match &cli.command {
         Command::Solve(a) => solve::run(a),
+        Command::Export(a) => export::run(a),
     };
     match result {
         Ok(code) => code,
