@@ -37,17 +37,42 @@ fn spec(model: Model, reg: Regularizer) -> ProblemSpec {
 /// (golden file, model, regularizer, format)
 fn cases() -> Vec<(&'static str, Model, Regularizer, Format)> {
     vec![
-        ("tiny_relu.cbf", Model::Relu, Regularizer::NeuronGl1, Format::Cbf),
-        ("tiny_relu.mof.json", Model::Relu, Regularizer::NeuronGl1, Format::Mof),
+        (
+            "tiny_relu.cbf",
+            Model::Relu,
+            Regularizer::NeuronGl1,
+            Format::Cbf,
+        ),
+        (
+            "tiny_relu.mof.json",
+            Model::Relu,
+            Regularizer::NeuronGl1,
+            Format::Mof,
+        ),
         (
             "tiny_relu.clarabel.json",
             Model::Relu,
             Regularizer::NeuronGl1,
             Format::ClarabelJson,
         ),
-        ("tiny_gated_l1.mps", Model::GatedRelu, Regularizer::L1, Format::Mps),
-        ("tiny_gated_l2.mps", Model::GatedRelu, Regularizer::L2, Format::Mps),
-        ("tiny_gated_l2.cbf", Model::GatedRelu, Regularizer::L2, Format::Cbf),
+        (
+            "tiny_gated_l1.mps",
+            Model::GatedRelu,
+            Regularizer::L1,
+            Format::Mps,
+        ),
+        (
+            "tiny_gated_l2.mps",
+            Model::GatedRelu,
+            Regularizer::L2,
+            Format::Mps,
+        ),
+        (
+            "tiny_gated_l2.cbf",
+            Model::GatedRelu,
+            Regularizer::L2,
+            Format::Cbf,
+        ),
     ]
 }
 
@@ -69,8 +94,9 @@ fn every_format_matches_its_golden_file() {
             std::fs::write(&path, &bytes).unwrap();
             continue;
         }
-        let expected = std::fs::read(&path)
-            .unwrap_or_else(|e| panic!("{}: {e} (regenerate with CVXRELU_BLESS=1)", path.display()));
+        let expected = std::fs::read(&path).unwrap_or_else(|e| {
+            panic!("{}: {e} (regenerate with CVXRELU_BLESS=1)", path.display())
+        });
         if expected != bytes {
             mismatches.push(file);
         }
@@ -91,7 +117,14 @@ fn cli_export_writes_the_golden_bytes_and_reports_size_and_dimensions() {
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .args(["export", "--data", "tests/golden/tiny.csv"])
             .args(["--gates", "tests/golden/tiny_gates.csv", "--scale", "none"])
-            .args(["--model", model.name(), "--reg", reg.name(), "--lambda", "0.1"])
+            .args([
+                "--model",
+                model.name(),
+                "--reg",
+                reg.name(),
+                "--lambda",
+                "0.1",
+            ])
             .args(["--format", format.name()])
             .arg("--output")
             .arg(&out)
@@ -105,7 +138,11 @@ fn cli_export_writes_the_golden_bytes_and_reports_size_and_dimensions() {
 
         let record: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&record_path).unwrap()).unwrap();
-        assert_eq!(record["bytes"].as_u64(), Some(written.len() as u64), "{file}");
+        assert_eq!(
+            record["bytes"].as_u64(),
+            Some(written.len() as u64),
+            "{file}"
+        );
         assert_eq!(record["format"], format.name());
         let problem = Problem::build(&spec(model, reg)).unwrap();
         let (program, _) = cvxrelu::compile::apply(&problem, format.lowering());
