@@ -17,6 +17,7 @@ use cvxrelu::compile::{self, Inverse, Lowering};
 use cvxrelu::cone::ConeProgram;
 use cvxrelu::export::{self, Format, Names, Provenance, cbf};
 use cvxrelu::model::{Model, Problem, ProblemSpec, Regularizer, Scaling};
+use cvxrelu::solvers::Status;
 use cvxrelu::solvers::clarabel::{ClarabelSettings, solve, solve_program};
 use rand::{Rng, SeedableRng};
 
@@ -162,8 +163,24 @@ fn check_reference_dataset(data: &str) {
 
         let (bytes, _, _) = export::render_problem(&problem, Format::Cbf).unwrap();
         let read = cbf::read(std::str::from_utf8(&bytes).unwrap()).unwrap();
-        let sol = solve_program(read.program.clone(), &settings).unwrap();
-        assert!(sol.status.is_solved(), "{data} {:?} {}", r.model, r.lambda);
+        // The conic lowering is harder for Clarabel at equal tolerance: at 1e-8 its
+        // primal and dual costs both sit up to 2e-6 (relative) above the optimum on
+        // these problems (diabetes relu λ=1e-3), at 1e-10 within 1e-8 of it. At
+        // 1e-10 Clarabel may end "almost solved" (diabetes relu λ=0.1: 1e-8 solved
+        // at 3.75867865e-1, 1e-10 almost solved at the better 3.75867838e-1); the
+        // certificate below, not the status, is the check.
+        let tight = ClarabelSettings {
+            tol: 1e-10,
+            ..ClarabelSettings::default()
+        };
+        let sol = solve_program(read.program.clone(), &tight).unwrap();
+        assert!(
+            matches!(sol.status, Status::Solved | Status::Inaccurate),
+            "{data} {:?} {}: {:?}",
+            r.model,
+            r.lambda,
+            sol.status
+        );
         let inverse = Inverse {
             layout: compile::layout(&problem, Lowering::Conic),
         };
@@ -417,6 +434,97 @@ fn mof_functions_evaluate_to_the_programs_objective_and_slacks() {
                 );
             }
             row += m;
+        }
+    }
+}
+
+/// Read our free MPS back with a minimal reader of the sections we write, and
+/// evaluate the objective (`qᵀx + ½xᵀQx`, one triangle of `Q` in QUADOBJ) and the
+/// rows (`E`: `Ax = b`, `L`: `Ax ≤ b`) at random points.
+#[test]
+fn mps_evaluates_to_the_programs_objective_and_slacks() {
+    use std::collections::HashMap;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+    for reg in [Regularizer::L1, Regularizer::L2] {
+        let problem = Problem::build(&synth_spec(Model::GatedRelu, reg, 2)).unwrap();
+        let (program, inverse) = compile::apply(&problem, Lowering::Quadratic);
+        let names = Names::from_layout(&inverse.layout);
+        let text = String::from_utf8(
+            export::render(
+                &program,
+                Format::Mps,
+                &names,
+                &Provenance::new(&problem, Lowering::Quadratic),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let x: Vec<f64> = (0..program.num_vars())
+            .map(|_| rng.random_range(-1.0..1.0))
+            .collect();
+        let col: HashMap<&str, usize> = names
+            .cols
+            .iter()
+            .enumerate()
+            .map(|(j, n)| (n.as_str(), j))
+            .collect();
+        let mut kind: HashMap<String, String> = HashMap::new();
+        let mut ax: HashMap<String, f64> = HashMap::new();
+        let mut rhs: HashMap<String, f64> = HashMap::new();
+        let mut free = 0;
+        let mut obj = 0.0;
+        let mut section = "";
+        for line in text.lines() {
+            if line.starts_with('*') {
+                continue;
+            }
+            if !line.starts_with(' ') {
+                section = line.split_whitespace().next().unwrap();
+                continue;
+            }
+            let f: Vec<&str> = line.split_whitespace().collect();
+            match section {
+                "ROWS" => {
+                    kind.insert(f[1].to_string(), f[0].to_string());
+                }
+                "COLUMNS" => {
+                    let v: f64 = f[2].parse().unwrap();
+                    if f[1] == "obj" {
+                        obj += v * x[col[f[0]]];
+                    } else {
+                        *ax.entry(f[1].to_string()).or_default() += v * x[col[f[0]]];
+                    }
+                }
+                "RHS" => {
+                    rhs.insert(f[1].to_string(), f[2].parse().unwrap());
+                }
+                "BOUNDS" => {
+                    assert_eq!(f[0], "FR");
+                    free += 1;
+                }
+                "QUADOBJ" => {
+                    let v: f64 = f[2].parse().unwrap();
+                    let (a, b) = (x[col[f[0]]], x[col[f[1]]]);
+                    obj += if f[0] == f[1] {
+                        0.5 * v * a * a
+                    } else {
+                        v * a * b
+                    };
+                }
+                other => panic!("unexpected section {other}"),
+            }
+        }
+        assert_eq!(free, program.num_vars(), "every variable is free");
+        assert!(rel(obj, program.objective(&x)) <= 1e-12, "{reg:?}");
+        let slack = program.slack(&x);
+        assert_eq!(kind.len(), program.num_rows() + 1);
+        for (i, name) in names.rows.iter().enumerate() {
+            let value =
+                rhs.get(name).copied().unwrap_or(0.0) - ax.get(name).copied().unwrap_or(0.0);
+            assert!((value - slack[i]).abs() <= 1e-12, "{reg:?} row {name}");
+            // The first cone is the Zero cone of the residual rows.
+            let expected = if i < program.cones[0].dim() { "E" } else { "L" };
+            assert_eq!(kind[name], expected, "{name}");
         }
     }
 }

@@ -2,12 +2,12 @@
 //!
 //! One module per format, in the style of MathOptInterface's FileFormats:
 //!
-//! | format | module | lowering | what reads it |
+//! | format | module | lowering | read by (from their docs) |
 //! |---|---|---|---|
-//! | CBF 3 (Conic Benchmark Format) | [`cbf`] (write and read) | conic | MOSEK, CBLIB tools, JuMP/MOI, SCS/ECOS via converters |
-//! | MathOptFormat 1.x JSON | [`mof`] | quadratic | JuMP / MathOptInterface (`MOI.FileFormats`) |
-//! | Clarabel JSON | [`clarabel_json`] | quadratic | Clarabel's `load_from_file` (Rust, Python, Julia) |
-//! | free MPS with QUADOBJ | [`mps`] | quadratic, no cones | CPLEX, Gurobi, HiGHS, MOSEK, SCIP, … |
+//! | CBF 3 (Conic Benchmark Format) | [`cbf`] (write and read) | conic | MOSEK, COPT, MathOptInterface `FileFormats.CBF` (so any JuMP conic solver) |
+//! | MathOptFormat 1.x JSON | [`mof`] | quadratic | MathOptInterface `FileFormats.MOF` (JuMP) |
+//! | Clarabel JSON | [`clarabel_json`] | quadratic | Clarabel's `load_from_file` |
+//! | free MPS with QUADOBJ | [`mps`] | quadratic, no cones | HiGHS, MOSEK, COPT, CPLEX, Gurobi, MathOptInterface `FileFormats.MPS` |
 //!
 //! The conic formats (CBF, MOF) write constraints as `G x + h ∈ K`, Clarabel as
 //! `b − A x ∈ K`: the translation between the two is [`conic_row`], the only place
