@@ -187,6 +187,15 @@ fn check_reference_dataset(data: &str) {
         let weights = inverse.invert(&sol.x).unwrap();
         let cert = certify(&problem, &weights);
         let what = format!("{data} {} λ={}", r.model.name(), r.lambda);
+        eprintln!(
+            "{what}: CBF {:.12e}, direct {:.12e}, reference {:.12e}; CBF vs direct {:.1e}, vs reference {:.1e}; CBF status {:?}",
+            cert.objective,
+            direct_cert.objective,
+            r.objective,
+            rel(cert.objective, direct_cert.objective),
+            rel(cert.objective, r.objective),
+            sol.status
+        );
         assert!(cert.max_cone_violation <= 1e-6, "{what}: {cert:?}");
         assert!(
             rel(cert.objective, direct_cert.objective) <= 1e-7,
