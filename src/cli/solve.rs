@@ -24,7 +24,8 @@ pub struct SolveArgs {
     /// Save the weights, gates, preprocessing and recovered network here.
     #[arg(long, value_name = "FILE.json")]
     pub weights: Option<PathBuf>,
-    /// Solve a CBF file (cones F, L=, L+, L-, Q, QR) instead of a training problem.
+    /// Solve a CBF file (cones F, L=, L+, L-, Q, QR) instead of a training problem
+    /// (exported conic problems are harder: use --tol 1e-10 for 1e-7 accuracy).
     #[arg(long, value_name = "FILE.cbf", conflicts_with_all = ["problem", "data", "model", "lambda", "weights"])]
     pub cbf: Option<PathBuf>,
 }
