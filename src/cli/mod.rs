@@ -3,8 +3,10 @@
 
 pub mod error;
 pub mod path;
+pub mod export;
 pub mod problem_args;
 pub mod solve;
+pub mod solve_cbf;
 
 use clap::{Parser, Subcommand};
 
@@ -27,6 +29,8 @@ pub enum Command {
     Solve(solve::SolveArgs),
     /// Solve over a decreasing λ grid, warm-started; one record per λ plus a CSV.
     Path(path::PathArgs),
+    /// Write a problem in a standard solver format (CBF, MathOptFormat, Clarabel JSON, MPS).
+    Export(export::ExportArgs),
 }
 
 /// Parse `args`, run, and return the process exit code.
@@ -71,6 +75,7 @@ where
     let result = match &cli.command {
         Command::Solve(a) => solve::run(a),
         Command::Path(a) => path::run(a),
+        Command::Export(a) => export::run(a),
     };
     match result {
         Ok(code) => code,

@@ -26,6 +26,10 @@ pub struct SolveArgs {
     /// Save the weights, gates, preprocessing and recovered network here.
     #[arg(long, value_name = "FILE.json")]
     pub weights: Option<PathBuf>,
+    /// Solve a CBF file (cones F, L=, L+, L-, Q, QR) instead of a training problem
+    /// (exported conic problems are harder: use --tol 1e-10 for 1e-7 accuracy).
+    #[arg(long, value_name = "FILE.cbf", conflicts_with_all = ["problem", "data", "model", "lambda", "weights"])]
+    pub cbf: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -210,6 +214,9 @@ pub fn emit_json(out: &std::path::Path, value: &impl serde::Serialize) -> Result
 }
 
 pub fn run(args: &SolveArgs) -> Result<i32, CliError> {
+    if let Some(path) = &args.cbf {
+        return super::solve_cbf::run(args, path);
+    }
     // Check outputs before any expensive work: a failure later must lose nothing.
     for p in [&args.out, &args.weights].into_iter().flatten() {
         if p.as_os_str() != "-" {

@@ -1,0 +1,72 @@
+//! `cvxrelu export`: compile a problem and write it in a standard solver format
+//! (CBF, MathOptFormat, Clarabel JSON, MPS); print the export record as JSON on
+//! stdout, or to `--out FILE`.
+
+use std::path::PathBuf;
+
+use super::error::CliError;
+use super::problem_args::ProblemArgs;
+use super::solve::{emit_json, parse_bytes};
+use crate::compile::DEFAULT_MAX_MEMORY;
+use crate::export::{self, ExportError, Format};
+use crate::fsio::check_writable;
+use crate::model::Problem;
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub problem: ProblemArgs,
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: Format,
+    /// The file to write.
+    #[arg(long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Write the JSON record of the export here instead of stdout ('-' for stdout).
+    #[arg(long, value_name = "RECORD.json")]
+    pub out: Option<PathBuf>,
+    /// Refuse to compile problems whose estimated memory exceeds this
+    /// (bytes, or with a K/M/G/T suffix) [default: 8G].
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub max_memory: Option<u64>,
+}
+
+impl From<ExportError> for CliError {
+    fn from(e: ExportError) -> CliError {
+        match e {
+            ExportError::Write(w) => CliError::Write(w),
+            other => CliError::Usage(other.to_string()),
+        }
+    }
+}
+
+pub fn run(args: &ExportArgs) -> Result<i32, CliError> {
+    check_writable(&args.output)?;
+    if let Some(o) = &args.out
+        && o.as_os_str() != "-"
+    {
+        check_writable(o)?;
+    }
+    let spec = args.problem.resolve()?;
+    let problem = Problem::build(&spec)?;
+    let record = export::write_problem_with_limit(
+        &problem,
+        args.format,
+        &args.output,
+        args.max_memory.unwrap_or(DEFAULT_MAX_MEMORY),
+    )?;
+    eprintln!(
+        "wrote {} ({} bytes, {}): {} columns, {} rows, {} nonzeros in A, {} in P, {} cones",
+        record.path,
+        record.bytes,
+        record.format.name(),
+        record.size.cols,
+        record.size.rows,
+        record.size.nnz_a,
+        record.size.nnz_p,
+        record.size.cones
+    );
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("-"));
+    emit_json(&out, &record)?;
+    Ok(0)
+}
