@@ -2,8 +2,8 @@
 //! did not reach its tolerance, 2 bad input or usage (one line on stderr).
 
 pub mod error;
-pub mod path;
 pub mod export;
+pub mod path;
 pub mod problem_args;
 pub mod solve;
 pub mod solve_cbf;
