@@ -1,8 +1,10 @@
 //! The command-line interface (SPEC §7). Exit codes: 0 solved, 1 the solver ran but
 //! did not reach its tolerance, 2 bad input or usage (one line on stderr).
 
+pub mod bench;
 pub mod error;
 pub mod problem_args;
+pub mod report;
 pub mod solve;
 
 use clap::{Parser, Subcommand};
@@ -24,6 +26,10 @@ pub struct Cli {
 pub enum Command {
     /// Solve one training problem and certify the result.
     Solve(solve::SolveArgs),
+    /// Run a benchmark suite: one JSON record per (problem, solver).
+    Bench(bench::BenchArgs),
+    /// Report on a bench directory: Markdown, performance profiles, CSV.
+    Report(report::ReportArgs),
 }
 
 /// Parse `args`, run, and return the process exit code.
@@ -61,6 +67,8 @@ where
     };
     let result = match &cli.command {
         Command::Solve(a) => solve::run(a),
+        Command::Bench(a) => bench::run(a),
+        Command::Report(a) => report::run(a),
     };
     match result {
         Ok(code) => code,
