@@ -153,6 +153,7 @@ pub fn solver_args(run: &Run) -> SolverArgs {
     SolverArgs {
         solver: s.kind,
         tol: s.tol,
+        stopping: None,
         max_iters: s.max_iters,
         time_limit: Some(s.time_limit),
         verbose: false,
