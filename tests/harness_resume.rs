@@ -189,3 +189,84 @@ fn shards_run_into_one_directory_make_the_whole_suite() {
     got.sort();
     assert_eq!(got, want);
 }
+
+#[test]
+fn memory_skips_and_solver_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite_path = dir.path().join("m.toml");
+    let text = SUITE
+        .replace(
+            "time-limit = 30.0",
+            "time-limit = 30.0\nmax-memory = \"1K\"",
+        )
+        .replace("kind = \"fista\"", "kind = \"clarabel\"")
+        .replace("n=1500", "n=100");
+    std::fs::write(&suite_path, text).unwrap();
+    let suite = Suite::load(&suite_path).unwrap();
+    let out = dir.path().join("res");
+    let opts = BenchOptions {
+        solvers: Some(vec!["clarabel".into()]),
+        progress: false,
+        log: false,
+        ..Default::default()
+    };
+    let s = cvxrelu::harness::bench::bench(&suite, &out, &opts).unwrap();
+    assert_eq!(s.selected, 8);
+    assert_eq!(s.skipped, 8);
+    for r in read_all(&out).unwrap() {
+        assert_eq!(r.solver, "clarabel");
+        assert_eq!(r.status, cvxrelu::solvers::Status::Skipped);
+        let est = &r.details["memory_estimate"];
+        assert!(est["bytes"].as_u64().unwrap() > 1024);
+        assert!(
+            r.details["skipped"]
+                .as_str()
+                .unwrap()
+                .contains("max-memory")
+        );
+        assert!(r.objective.is_nan());
+    }
+    let bad = BenchOptions {
+        solvers: Some(vec!["newton".into()]),
+        ..Default::default()
+    };
+    let e = select(&suite, &bad).unwrap_err().to_string();
+    assert!(e.contains("newton") && e.contains("clarabel, sgd"), "{e}");
+}
+
+#[test]
+fn resume_reruns_runs_whose_settings_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite_path = dir.path().join("c.toml");
+    let small = SUITE
+        .replace("n=1500", "n=100")
+        .replace("max-iters = 40", "max-iters = 2");
+    std::fs::write(&suite_path, &small).unwrap();
+    let out = dir.path().join("res");
+    let quiet = BenchOptions {
+        progress: false,
+        log: false,
+        ..Default::default()
+    };
+    let s =
+        cvxrelu::harness::bench::bench(&Suite::load(&suite_path).unwrap(), &out, &quiet).unwrap();
+    assert_eq!((s.selected, s.ran), (16, 16));
+    std::fs::write(
+        &suite_path,
+        small.replace("batch-size = 16", "batch-size = 8"),
+    )
+    .unwrap();
+    let resume = BenchOptions {
+        resume: true,
+        ..quiet
+    };
+    let s =
+        cvxrelu::harness::bench::bench(&Suite::load(&suite_path).unwrap(), &out, &resume).unwrap();
+    assert_eq!((s.already_done, s.ran, s.rerun_stale), (8, 8, 8));
+    for r in read_all(&out).unwrap() {
+        let run = r.run.unwrap();
+        if run.solver.name == "sgd" {
+            assert_eq!(run.solver.batch_size, Some(8));
+        }
+    }
+}
