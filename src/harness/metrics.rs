@@ -167,6 +167,10 @@ pub struct SolverSummary {
     /// Per τ: shifted geometric mean of time to τ (unsolved at the time limit).
     pub sgm_time: Vec<f64>,
     pub median_gap: f64,
+    /// Runs whose objective is below `f*` by more than 1e-9 relative: baselines on
+    /// the relu model whose network uses patterns outside the sampled ones (or, for
+    /// a convex solver, an uncertified point).
+    pub below_f_star: usize,
     pub worst_violation: f64,
     /// Status counts, by status name.
     pub statuses: BTreeMap<&'static str, usize>,
@@ -205,6 +209,7 @@ pub fn summarize(records: &[Record], taus: &[f64]) -> Vec<SolverSummary> {
                 sgm_time.push(shifted_geometric_mean(&t, SGM_SHIFT));
             }
             let gaps: Vec<f64> = rs.iter().filter_map(|r| record_gap(r, &optima)).collect();
+            let below_f_star = gaps.iter().filter(|g| **g < -1e-9).count();
             let worst_violation = rs
                 .iter()
                 .map(|r| r.max_cone_violation)
@@ -221,6 +226,7 @@ pub fn summarize(records: &[Record], taus: &[f64]) -> Vec<SolverSummary> {
                 solved,
                 sgm_time,
                 median_gap: median(&gaps),
+                below_f_star,
                 worst_violation,
                 statuses,
             }
