@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod error;
+pub mod path;
 pub mod problem_args;
 pub mod report;
 pub mod solve;
@@ -26,6 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// Solve one training problem and certify the result.
     Solve(solve::SolveArgs),
+    /// Solve over a decreasing λ grid, warm-started; one record per λ plus a CSV.
+    Path(path::PathArgs),
     /// Run a benchmark suite: one JSON record per (problem, solver).
     Bench(bench::BenchArgs),
     /// Report on a bench directory: Markdown, performance profiles, CSV.
@@ -67,6 +70,7 @@ where
     };
     let result = match &cli.command {
         Command::Solve(a) => solve::run(a),
+        Command::Path(a) => path::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Report(a) => report::run(a),
     };
