@@ -352,3 +352,34 @@ fn summary_counts_unsolved_at_the_time_limit() {
     assert_eq!(fi.solved, vec![2, 1]);
     assert_eq!(fi.statuses.get("solved"), Some(&2));
 }
+
+#[test]
+fn thinned_traces_are_never_early() {
+    use cvxrelu::harness::bench::thin_trace;
+    // A non-monotone trace of 10 000 points over 10 s.
+    let full: Vec<TracePoint> = (0..10_000)
+        .map(|i| TracePoint {
+            iteration: i,
+            time_s: i as f64 * 1e-3,
+            objective: 1.0 + 1.0 / (1.0 + i as f64) + if i % 7 == 0 { 0.5 } else { 0.0 },
+        })
+        .collect();
+    let mut thin = full.clone();
+    assert!(thin_trace(&mut thin, 100));
+    assert!(thin.len() <= 101);
+    assert_eq!(thin.first(), full.first());
+    assert_eq!(thin.last().unwrap().iteration, 9_999);
+    for tau in [1e-1, 1e-2, 1e-3, 1e-4] {
+        let first = |t: &[TracePoint]| {
+            t.iter()
+                .find(|p| p.objective - 1.0 <= tau)
+                .map(|p| p.time_s)
+        };
+        let (a, b) = (first(&full).unwrap(), first(&thin).unwrap());
+        // Late by at most one bucket (10 s / 100), never early.
+        assert!(b >= a && b - a <= 0.1 + 1e-12, "τ={tau}: {a} vs {b}");
+    }
+    let mut short = full[..50].to_vec();
+    assert!(!thin_trace(&mut short, 100));
+    assert_eq!(short, full[..50].to_vec());
+}

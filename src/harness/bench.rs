@@ -14,6 +14,12 @@
 //!   `numerical_error` run with the message in `details.error`, and the suite
 //!   goes on.
 //!
+//! - Traces longer than [`MAX_TRACE`] points are thinned before the record is
+//!   written ([`thin_trace`]): time is cut into `MAX_TRACE` equal buckets, and each
+//!   bucket keeps its last point with the best objective seen so far, so a time to
+//!   τ read from a thinned trace is late by at most one bucket (`solve_s /
+//!   MAX_TRACE`), never early. `details.trace_points` holds the original length.
+//!
 //! Problems are built once per problem id (runs of a problem are consecutive).
 
 use std::path::Path;
@@ -31,7 +37,43 @@ use crate::model::Problem;
 use crate::model::problem::load_dataset;
 use crate::network::Metric;
 use crate::record::{Record, Times};
-use crate::solvers::{SolverKind, Status};
+use crate::solvers::{SolverKind, Status, TracePoint};
+
+/// Longest trace a record keeps.
+pub const MAX_TRACE: usize = 1000;
+
+/// Thin `trace` to at most `max + 1` points (see the module docs); returns whether
+/// it was thinned.
+pub fn thin_trace(trace: &mut Vec<TracePoint>, max: usize) -> bool {
+    if trace.len() <= max + 1 || max == 0 {
+        return false;
+    }
+    let end = trace.last().map(|p| p.time_s).unwrap_or(0.0);
+    let width = end / max as f64;
+    let bucket = |t: f64| {
+        if width > 0.0 {
+            ((t / width) as usize).min(max - 1)
+        } else {
+            0
+        }
+    };
+    let mut kept = Vec::with_capacity(max + 1);
+    let mut best = f64::INFINITY;
+    for (i, p) in trace.iter().enumerate() {
+        best = best.min(p.objective);
+        let last_of_bucket = trace
+            .get(i + 1)
+            .is_none_or(|q| bucket(q.time_s) != bucket(p.time_s));
+        if i == 0 || last_of_bucket {
+            kept.push(TracePoint {
+                objective: if i == 0 { p.objective } else { best },
+                ..*p
+            });
+        }
+    }
+    *trace = kept;
+    true
+}
 
 /// Options of `bench`.
 #[derive(Clone, Debug)]
@@ -193,6 +235,10 @@ pub fn run_one(problem: &Problem, run: &Run) -> Record {
     match solver_args(run).execute(problem, &run.info.solver.name) {
         Ok(exec) => {
             let mut rec = exec.record;
+            let n = rec.trace.len();
+            if thin_trace(&mut rec.trace, MAX_TRACE) {
+                rec.details.insert("trace_points".into(), n.into());
+            }
             rec.run = Some(run.info.clone());
             rec
         }
