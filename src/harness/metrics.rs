@@ -106,7 +106,7 @@ pub fn time_to(r: &Record, f_star: Option<f64>, tau: f64) -> Option<f64> {
     if !status_ok(r.status) || !certified(r) {
         return None;
     }
-    if gap(r.objective, fs, r.problem.lambda).is_nan_or_above(tau) {
+    if !within(gap(r.objective, fs, r.problem.lambda), tau) {
         return None;
     }
     let total = r.time.setup_s + r.time.solve_s;
@@ -115,21 +115,16 @@ pub fn time_to(r: &Record, f_star: Option<f64>, tau: f64) -> Option<f64> {
         SolverKind::Fista | SolverKind::Sgd | SolverKind::Adam => r
             .trace
             .iter()
-            .find(|p| !gap(p.objective, fs, r.problem.lambda).is_nan_or_above(tau))
+            .find(|p| within(gap(p.objective, fs, r.problem.lambda), tau))
             .map(|p| (r.time.setup_s + p.time_s).min(total))
             .unwrap_or(total),
     };
     (t <= time_limit(r)).then_some(t)
 }
 
-trait AboveTau {
-    fn is_nan_or_above(self, tau: f64) -> bool;
-}
-
-impl AboveTau for f64 {
-    fn is_nan_or_above(self, tau: f64) -> bool {
-        !(self <= tau)
-    }
+/// `gap ≤ τ` (false for NaN).
+fn within(gap: f64, tau: f64) -> bool {
+    gap <= tau
 }
 
 /// `exp(mean ln(t + shift)) − shift`.
