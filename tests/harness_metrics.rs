@@ -10,6 +10,7 @@ use cvxrelu::network::Metric;
 use cvxrelu::record::{Record, Times};
 use cvxrelu::solvers::{SolverKind, Status, TracePoint};
 
+#[allow(clippy::too_many_arguments)]
 fn record(
     problem: &str,
     model: Model,

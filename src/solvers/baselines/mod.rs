@@ -311,9 +311,9 @@ pub fn train(
         });
         let better =
             r.status != Status::Diverged && best.as_ref().is_none_or(|b| r.objective < b.objective);
-        if better {
-            best = Some(r);
-        } else if best.is_none() && runs.len() == grid.len() {
+        // When every run diverged, the last one is reported (status diverged).
+        let last_resort = best.is_none() && runs.len() == grid.len();
+        if better || last_resort {
             best = Some(r);
         }
     }
