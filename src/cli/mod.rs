@@ -1,10 +1,12 @@
 //! The command-line interface (SPEC §7). Exit codes: 0 solved, 1 the solver ran but
 //! did not reach its tolerance, 2 bad input or usage (one line on stderr).
 
+pub mod bench;
 pub mod error;
 pub mod export;
 pub mod path;
 pub mod problem_args;
+pub mod report;
 pub mod solve;
 pub mod solve_cbf;
 
@@ -31,6 +33,10 @@ pub enum Command {
     Path(path::PathArgs),
     /// Write a problem in a standard solver format (CBF, MathOptFormat, Clarabel JSON, MPS).
     Export(export::ExportArgs),
+    /// Run a benchmark suite: one JSON record per (problem, solver).
+    Bench(bench::BenchArgs),
+    /// Report on a bench directory: Markdown, performance profiles, CSV.
+    Report(report::ReportArgs),
 }
 
 /// Parse `args`, run, and return the process exit code.
@@ -76,6 +82,8 @@ where
         Command::Solve(a) => solve::run(a),
         Command::Path(a) => path::run(a),
         Command::Export(a) => export::run(a),
+        Command::Bench(a) => bench::run(a),
+        Command::Report(a) => report::run(a),
     };
     match result {
         Ok(code) => code,
