@@ -19,11 +19,16 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long, value_enum)]
     pub format: Format,
-    /// The file to write.
-    #[arg(long, value_name = "FILE")]
-    pub output: PathBuf,
-    /// Write the JSON record of the export here instead of stdout ('-' for stdout).
-    #[arg(long, value_name = "RECORD.json")]
+    /// The file to write (one problem).
+    #[arg(long, value_name = "FILE", required_unless_present = "suite")]
+    pub output: Option<PathBuf>,
+    /// Export every problem of a benchmark suite into the directory `--out DIR`
+    /// (an instance library with `index.json` and `index.csv`).
+    #[arg(long, value_name = "SUITE.toml", conflicts_with = "output")]
+    pub suite: Option<PathBuf>,
+    /// One problem: write the JSON record of the export here instead of stdout ('-'
+    /// for stdout). With --suite: the directory of the instance library.
+    #[arg(long, value_name = "RECORD.json|DIR")]
     pub out: Option<PathBuf>,
     /// Refuse to compile problems whose estimated memory exceeds this
     /// (bytes, or with a K/M/G/T suffix) [default: 8G].
@@ -41,7 +46,14 @@ impl From<ExportError> for CliError {
 }
 
 pub fn run(args: &ExportArgs) -> Result<i32, CliError> {
-    check_writable(&args.output)?;
+    if let Some(suite) = &args.suite {
+        return super::export_suite::run(args, suite);
+    }
+    let output = args
+        .output
+        .as_ref()
+        .ok_or_else(|| CliError::usage("missing --output FILE"))?;
+    check_writable(output)?;
     if let Some(o) = &args.out
         && o.as_os_str() != "-"
     {
@@ -52,7 +64,7 @@ pub fn run(args: &ExportArgs) -> Result<i32, CliError> {
     let record = export::write_problem_with_limit(
         &problem,
         args.format,
-        &args.output,
+        output,
         args.max_memory.unwrap_or(DEFAULT_MAX_MEMORY),
     )?;
     eprintln!(

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod error;
 pub mod export;
+pub mod export_suite;
 pub mod path;
 pub mod problem_args;
 pub mod report;
