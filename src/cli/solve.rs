@@ -8,8 +8,10 @@ use super::problem_args::ProblemArgs;
 use crate::certify::certify;
 use crate::fsio::{check_writable, write_atomic};
 use crate::model::Problem;
+use crate::model::Weights;
 use crate::record::Record;
 use crate::solution::SolutionFile;
+use crate::solvers::native::{al::AlSettings, fista::FistaSettings, fista::Stopping};
 use crate::solvers::{self, SolveOutput, SolverError, SolverKind, clarabel::ClarabelSettings};
 
 #[derive(clap::Args, Debug, Clone)]
@@ -30,9 +32,15 @@ pub struct SolveArgs {
 pub struct SolverArgs {
     #[arg(long, value_enum, default_value = "clarabel")]
     pub solver: SolverKind,
-    /// Tolerance (Clarabel: gap and feasibility, default 1e-8).
+    /// Tolerance (clarabel: gap and feasibility, default 1e-8; fista: relative
+    /// duality gap, default 1e-7, or squared min-norm subgradient with
+    /// --stopping subgradient, default 1e-6; al: squared min-norm subgradient of the
+    /// inner problem, default 1e-10, with max cone violation min(1e-8, 100·T)).
     #[arg(long, value_name = "T")]
     pub tol: Option<f64>,
+    /// fista's stopping rule [default: duality-gap]
+    #[arg(long, value_enum)]
+    pub stopping: Option<Stopping>,
     #[arg(long, value_name = "N")]
     pub max_iters: Option<u32>,
     /// Wall-clock limit of the solve, in seconds.
@@ -85,15 +93,57 @@ impl SolverArgs {
         s
     }
 
+    /// R-FISTA settings for C-GReLU: duality-gap stopping unless told otherwise.
+    pub fn fista(&self) -> FistaSettings {
+        let mut s = solvers::native::gated::default_settings();
+        if let Some(stop) = self.stopping {
+            s.stopping = stop;
+            if stop == Stopping::Subgradient {
+                s.tol = FistaSettings::default().tol;
+            }
+        }
+        if let Some(t) = self.tol {
+            s.tol = t;
+        }
+        if let Some(m) = self.max_iters {
+            s.max_iters = m as usize;
+        }
+        if let Some(t) = self.time_limit {
+            s.time_limit = t;
+        }
+        s
+    }
+
+    /// Augmented-Lagrangian settings for C-ReLU.
+    pub fn al(&self) -> AlSettings {
+        let mut s = AlSettings::default();
+        if let Some(t) = self.tol {
+            s = s.with_tol(t);
+        }
+        if let Some(m) = self.max_iters {
+            s.max_iters = m as usize;
+        }
+        if let Some(t) = self.time_limit {
+            s.time_limit = t;
+        }
+        s
+    }
+
     /// Run the chosen solver on `problem`.
     pub fn run(&self, problem: &Problem) -> Result<SolveOutput, SolverError> {
+        self.run_warm(problem, None)
+    }
+
+    /// Run the chosen solver, warm-started from `warm` where the solver can use it.
+    pub fn run_warm(
+        &self,
+        problem: &Problem,
+        warm: Option<&Weights>,
+    ) -> Result<SolveOutput, SolverError> {
         match self.solver {
             SolverKind::Clarabel => solvers::clarabel::solve(problem, &self.clarabel()),
-            SolverKind::Fista | SolverKind::Al => Err(SolverError::Unsupported {
-                solver: self.solver.name(),
-                model: problem.model.name(),
-                hint: "--solver clarabel (native solvers are not built yet)",
-            }),
+            SolverKind::Fista => solvers::native::gated::solve(problem, &self.fista(), warm),
+            SolverKind::Al => solvers::native::al::solve(problem, &self.al(), warm),
         }
     }
 }

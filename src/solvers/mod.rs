@@ -3,8 +3,11 @@
 //! (`Err`) are reserved for problems the solver refused to start on.
 //!
 //! - [`clarabel`]: the compiled SOCP solved by the Clarabel interior-point method.
+//! - [`native`]: R-FISTA (C-GReLU) and the augmented Lagrangian (C-ReLU) on
+//!   structured operators.
 
 pub mod clarabel;
+pub mod native;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,458 @@
+//! R-FISTA: restarted accelerated proximal gradient for `min_u f(u) + λR(u)` with a
+//! smooth `f` reached through a linear map (SPEC §3).
+//!
+//! ```text
+//!   v₀ = u₀, t₀ = 1
+//!   repeat
+//!     u⁺ = prox_{ηλR}(v − η∇f(v))         backtrack η ← 0.8η until
+//!        f(u⁺) ≤ f(v) + ⟨∇f(v), u⁺−v⟩ + ‖u⁺−v‖²/(2η)
+//!     if ‖u⁺−v‖² > 5·2η(f(u⁺) − f(v) − ⟨∇f(v), u⁺−v⟩):  η ← 1.25η   (step growth)
+//!     if ⟨u⁺−u, v−u⁺⟩ > 0:  t = 1, v = u⁺                            (restart)
+//!     else t⁺ = (1+√(1+4t²))/2,  v = u⁺ + (t−1)/t⁺ (u⁺−u)
+//! ```
+//!
+//! `f` is evaluated through its *state* `s = L u` (for C-GReLU the predictions, for
+//! the AL subproblem the products `X U`). `L` is linear, so the state of the momentum
+//! point is `s(u⁺) + β(s(u⁺) − s(u))` — no product needed — and the state computed
+//! for the accepted line-search candidate is the one the next iteration uses: an
+//! iteration without backtracking costs one forward product (the candidate) and one
+//! adjoint (the gradient at `v`).
+//!
+//! Stopping, checked every `check_every` iterations at the current iterate (one extra
+//! adjoint each time): the squared min-norm subgradient of `f + λR` at most `tol`
+//! (the published library's rule), or the relative duality gap at most `tol` when
+//! the smooth part supplies a dual bound; also max iterations, time limit, and
+//! divergence (a non-finite objective).
+
+use std::time::Instant;
+
+use super::prox;
+use crate::model::Regularizer;
+use crate::solvers::{Status, TracePoint};
+
+/// A smooth function `f(u) = φ(L u)` with `L` linear.
+pub trait Smooth {
+    /// Length of `u`.
+    fn dim(&self) -> usize;
+    /// Length of the state `s = L u`.
+    fn state_len(&self) -> usize;
+    /// `s = L u` (a forward product).
+    fn forward(&mut self, u: &[f64], state: &mut [f64]);
+    /// `f` from the state.
+    fn value(&mut self, state: &[f64]) -> f64;
+    /// `f` and `∇f(u) = Lᵀ∇φ(s)` from the state (an adjoint product).
+    fn gradient(&mut self, state: &[f64], grad: &mut [f64]) -> f64;
+    /// A lower bound on `min f + λR`, given the state and gradient at some `u`
+    /// (`None` when the smooth part has no dual to offer).
+    fn dual_bound(&mut self, _state: &[f64], _grad: &[f64]) -> Option<f64> {
+        None
+    }
+}
+
+/// What the stopping tolerance measures.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stopping {
+    /// Squared min-norm subgradient of `f + λR` at most `tol`.
+    Subgradient,
+    /// Relative duality gap `(F − dual)/F` at most `tol` (needs [`Smooth::dual_bound`]).
+    DualityGap,
+}
+
+/// R-FISTA settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FistaSettings {
+    /// Tolerance of the stopping measure (default 1e-6).
+    pub tol: f64,
+    /// Stopping measure (default: squared min-norm subgradient).
+    pub stopping: Stopping,
+    /// Maximum iterations (default 10000).
+    pub max_iters: usize,
+    /// Wall-clock limit in seconds (default none).
+    pub time_limit: f64,
+    /// First step size η (default 10).
+    pub initial_step: f64,
+    /// Backtracking factor (default 0.8).
+    pub backtrack: f64,
+    /// Step growth factor (default 1.25) ...
+    pub growth: f64,
+    /// ... applied when the quadratic bound is this many times too loose (default 5).
+    pub growth_threshold: f64,
+    /// Adaptive restart by the gradient-mapping test (default on).
+    pub restart: bool,
+    /// Iterations between stopping checks (default 10).
+    pub check_every: usize,
+    /// Iterations between trace points (default 10; the first and last iterates are
+    /// always traced).
+    pub trace_every: usize,
+}
+
+impl Default for FistaSettings {
+    fn default() -> Self {
+        FistaSettings {
+            tol: 1e-6,
+            stopping: Stopping::Subgradient,
+            max_iters: 10_000,
+            time_limit: f64::INFINITY,
+            initial_step: 10.0,
+            backtrack: 0.8,
+            growth: 1.25,
+            growth_threshold: 5.0,
+            restart: true,
+            check_every: 10,
+            trace_every: 10,
+        }
+    }
+}
+
+impl FistaSettings {
+    pub fn validate(&self) -> Result<(), String> {
+        if !(self.tol.is_finite() && self.tol > 0.0) {
+            return Err(format!("tol must be > 0, got {}", self.tol));
+        }
+        if self.max_iters == 0 {
+            return Err("max-iters must be >= 1".into());
+        }
+        if self.time_limit.is_nan() || self.time_limit <= 0.0 {
+            return Err(format!("time-limit must be > 0, got {}", self.time_limit));
+        }
+        if !(self.initial_step.is_finite() && self.initial_step > 0.0) {
+            return Err(format!(
+                "initial step must be > 0, got {}",
+                self.initial_step
+            ));
+        }
+        if !(self.backtrack > 0.0 && self.backtrack < 1.0) {
+            return Err(format!(
+                "backtrack must be in (0, 1), got {}",
+                self.backtrack
+            ));
+        }
+        if !(self.growth >= 1.0 && self.growth.is_finite()) {
+            return Err(format!("growth must be >= 1, got {}", self.growth));
+        }
+        if !(self.growth_threshold > 0.0) {
+            return Err("growth threshold must be > 0".into());
+        }
+        if self.check_every == 0 || self.trace_every == 0 {
+            return Err("check-every and trace-every must be >= 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// The composite part: `λR` on `d`-long blocks.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Composite {
+    pub reg: Regularizer,
+    pub lambda: f64,
+    pub d: usize,
+}
+
+/// Buffers of one R-FISTA run, sized once; reusable across warm-started solves.
+#[derive(Clone, Debug)]
+pub struct FistaWorkspace {
+    u_prev: Vec<f64>,
+    v: Vec<f64>,
+    cand: Vec<f64>,
+    grad_v: Vec<f64>,
+    grad_u: Vec<f64>,
+    state_u: Vec<f64>,
+    state_prev: Vec<f64>,
+    state_v: Vec<f64>,
+    state_cand: Vec<f64>,
+    scratch: Vec<f64>,
+}
+
+impl FistaWorkspace {
+    pub fn new(dim: usize, state_len: usize, d: usize) -> FistaWorkspace {
+        FistaWorkspace {
+            u_prev: vec![0.0; dim],
+            v: vec![0.0; dim],
+            cand: vec![0.0; dim],
+            grad_v: vec![0.0; dim],
+            grad_u: vec![0.0; dim],
+            state_u: vec![0.0; state_len],
+            state_prev: vec![0.0; state_len],
+            state_v: vec![0.0; state_len],
+            state_cand: vec![0.0; state_len],
+            scratch: vec![0.0; 2 * d.max(1)],
+        }
+    }
+
+    /// The state `L u` of the last iterate of the last run.
+    pub fn state(&self) -> &[f64] {
+        &self.state_u
+    }
+
+    /// `∇f` at the last iterate, valid after a run (it is computed by the final check).
+    pub fn gradient(&self) -> &[f64] {
+        &self.grad_u
+    }
+}
+
+/// One accepted step, for observers (tests of the line search and the restart).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepInfo {
+    pub iteration: usize,
+    /// The accepted step size η.
+    pub step: f64,
+    /// `f(v)`, `f(u⁺)`, `⟨∇f(v), u⁺ − v⟩`, `‖u⁺ − v‖²`.
+    pub f_v: f64,
+    pub f_plus: f64,
+    pub inner: f64,
+    pub ss: f64,
+    pub backtracks: usize,
+    pub restarted: bool,
+}
+
+/// How a run ended.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FistaOutcome {
+    pub status: Status,
+    pub iterations: usize,
+    /// `f + λR` at the returned point.
+    pub objective: f64,
+    /// Squared min-norm subgradient at the returned point.
+    pub subgradient_sq: f64,
+    /// Dual bound and relative duality gap at the returned point, when offered.
+    pub dual_bound: Option<f64>,
+    pub relative_gap: Option<f64>,
+    /// Last accepted step size (to warm-start the next run).
+    pub step: f64,
+    pub restarts: usize,
+    pub trace: Vec<TracePoint>,
+}
+
+fn relative(gap: f64, objective: f64) -> f64 {
+    if objective > 0.0 {
+        gap / objective
+    } else {
+        gap.abs()
+    }
+}
+
+/// Run R-FISTA from `u` (warm start; zeros for a cold start); the solution is left in
+/// `u`. `time_offset` shifts the trace clock (for inner solves of a longer run).
+pub fn solve<S: Smooth>(
+    smooth: &mut S,
+    comp: Composite,
+    u: &mut [f64],
+    settings: &FistaSettings,
+    ws: &mut FistaWorkspace,
+) -> FistaOutcome {
+    solve_observed(smooth, comp, u, settings, ws, 0.0, &mut |_| {})
+}
+
+/// [`solve`] with an observer called on every accepted step.
+pub fn solve_observed<S: Smooth>(
+    smooth: &mut S,
+    comp: Composite,
+    u: &mut [f64],
+    settings: &FistaSettings,
+    ws: &mut FistaWorkspace,
+    time_offset: f64,
+    observer: &mut dyn FnMut(&StepInfo),
+) -> FistaOutcome {
+    let start = Instant::now();
+    let Composite { reg, lambda, d } = comp;
+    debug_assert_eq!(u.len(), smooth.dim());
+    smooth.forward(u, &mut ws.state_u);
+    ws.u_prev.copy_from_slice(u);
+    ws.state_prev.copy_from_slice(&ws.state_u);
+    ws.v.copy_from_slice(u);
+    ws.state_v.copy_from_slice(&ws.state_u);
+    let mut v_is_u = true;
+    let mut t = 1.0f64;
+    let mut eta = settings.initial_step;
+    let mut trace = Vec::new();
+    let mut restarts = 0;
+    let mut status = Status::MaxIterations;
+    let mut iterations = 0;
+    let mut last = Measure::default();
+    let mut objective = f64::NAN;
+
+    for it in 0..settings.max_iters {
+        if it % settings.check_every == 0 {
+            last = measure(smooth, comp, u, settings.stopping, ws);
+            objective = last.objective;
+            if it == 0 {
+                trace.push(TracePoint {
+                    iteration: 0,
+                    time_s: time_offset + start.elapsed().as_secs_f64(),
+                    objective,
+                });
+            }
+            if !objective.is_finite() {
+                status = Status::Diverged;
+                break;
+            }
+            if last.value <= settings.tol {
+                status = Status::Solved;
+                break;
+            }
+        }
+        if start.elapsed().as_secs_f64() > settings.time_limit {
+            status = Status::TimeLimit;
+            break;
+        }
+        // Gradient at the momentum point (reused from the check when v = u).
+        let f_v = if v_is_u && it % settings.check_every == 0 {
+            ws.grad_v.copy_from_slice(&ws.grad_u);
+            last.f
+        } else {
+            smooth.gradient(&ws.state_v, &mut ws.grad_v)
+        };
+        // Backtracking line search on the quadratic upper bound.
+        let mut backtracks = 0;
+        let (f_plus, inner, ss) = loop {
+            for ((c, v), g) in ws.cand.iter_mut().zip(&ws.v).zip(&ws.grad_v) {
+                *c = v - eta * g;
+            }
+            prox::prox_in_place(reg, eta * lambda, d, &mut ws.cand, &mut ws.scratch);
+            smooth.forward(&ws.cand, &mut ws.state_cand);
+            let f_plus = smooth.value(&ws.state_cand);
+            let (mut inner, mut ss) = (0.0, 0.0);
+            for ((c, v), g) in ws.cand.iter().zip(&ws.v).zip(&ws.grad_v) {
+                let s = c - v;
+                inner += g * s;
+                ss += s * s;
+            }
+            let bound = f_v + inner + ss / (2.0 * eta);
+            if f_plus <= bound + 1e-12 * f_v.abs() || ss == 0.0 {
+                break (f_plus, inner, ss);
+            }
+            eta *= settings.backtrack;
+            backtracks += 1;
+            if !f_plus.is_finite() && eta < 1e-300 {
+                break (f_plus, inner, ss);
+            }
+        };
+        iterations = it + 1;
+        let curvature = f_plus - f_v - inner;
+        let this_eta = eta;
+        if ss > settings.growth_threshold * 2.0 * eta * curvature {
+            eta *= settings.growth;
+        }
+        // Gradient-mapping restart test ⟨u⁺ − u, v − u⁺⟩ > 0.
+        let restart_test: f64 = ws
+            .cand
+            .iter()
+            .zip(u.iter())
+            .zip(&ws.v)
+            .map(|((c, uu), v)| (c - uu) * (v - c))
+            .sum();
+        let restarted = settings.restart && restart_test > 0.0;
+        // Rotate: u_prev ← u, u ← u⁺ (and their states).
+        ws.u_prev.copy_from_slice(u);
+        u.copy_from_slice(&ws.cand);
+        std::mem::swap(&mut ws.state_prev, &mut ws.state_u);
+        std::mem::swap(&mut ws.state_u, &mut ws.state_cand);
+        if restarted {
+            restarts += 1;
+            t = 1.0;
+            ws.v.copy_from_slice(u);
+            ws.state_v.copy_from_slice(&ws.state_u);
+            v_is_u = true;
+        } else {
+            let t_next = 0.5 * (1.0 + (1.0 + 4.0 * t * t).sqrt());
+            let beta = (t - 1.0) / t_next;
+            t = t_next;
+            for ((v, a), b) in ws.v.iter_mut().zip(u.iter()).zip(&ws.u_prev) {
+                *v = a + beta * (a - b);
+            }
+            for ((v, a), b) in ws.state_v.iter_mut().zip(&ws.state_u).zip(&ws.state_prev) {
+                *v = a + beta * (a - b);
+            }
+            v_is_u = beta == 0.0;
+        }
+        observer(&StepInfo {
+            iteration: it,
+            step: this_eta,
+            f_v,
+            f_plus,
+            inner,
+            ss,
+            backtracks,
+            restarted,
+        });
+        objective = f_plus + lambda * prox::value(reg, d, u, &mut ws.scratch);
+        if !objective.is_finite() {
+            status = Status::Diverged;
+            break;
+        }
+        if iterations % settings.trace_every == 0 {
+            trace.push(TracePoint {
+                iteration: iterations,
+                time_s: time_offset + start.elapsed().as_secs_f64(),
+                objective,
+            });
+        }
+    }
+    // Final measurement at the returned point (skipped when the loop just did it).
+    if status != Status::Solved && status != Status::Diverged {
+        last = measure(smooth, comp, u, settings.stopping, ws);
+        objective = last.objective;
+        if last.value <= settings.tol {
+            status = Status::Solved;
+        }
+    }
+    if trace.last().map(|p| p.iteration) != Some(iterations) {
+        trace.push(TracePoint {
+            iteration: iterations,
+            time_s: time_offset + start.elapsed().as_secs_f64(),
+            objective,
+        });
+    }
+    FistaOutcome {
+        status,
+        iterations,
+        objective,
+        subgradient_sq: last.subgradient_sq,
+        dual_bound: last.dual,
+        relative_gap: last.dual.map(|b| relative(objective - b, objective)),
+        step: eta,
+        restarts,
+        trace,
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Measure {
+    f: f64,
+    objective: f64,
+    subgradient_sq: f64,
+    dual: Option<f64>,
+    /// The stopping measure (compared with `tol`).
+    value: f64,
+}
+
+/// Gradient at `u` (into `ws.grad_u`), objective, subgradient and dual bound.
+fn measure<S: Smooth>(
+    smooth: &mut S,
+    comp: Composite,
+    u: &[f64],
+    stopping: Stopping,
+    ws: &mut FistaWorkspace,
+) -> Measure {
+    let Composite { reg, lambda, d } = comp;
+    let f = smooth.gradient(&ws.state_u, &mut ws.grad_u);
+    let objective = f + lambda * prox::value(reg, d, u, &mut ws.scratch);
+    let subgradient_sq =
+        prox::min_norm_subgradient_sq(reg, lambda, d, u, &ws.grad_u, &mut ws.scratch);
+    let dual = smooth.dual_bound(&ws.state_u, &ws.grad_u);
+    let value = match (stopping, dual) {
+        (Stopping::Subgradient, _) => subgradient_sq,
+        (Stopping::DualityGap, Some(b)) => relative(objective - b, objective),
+        (Stopping::DualityGap, None) => subgradient_sq,
+    };
+    Measure {
+        f,
+        objective,
+        subgradient_sq,
+        dual,
+        value: if value.is_nan() { f64::INFINITY } else { value },
+    }
+}

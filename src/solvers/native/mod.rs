@@ -1,0 +1,15 @@
+//! Native first-order solvers on structured operators (SPEC §3): nothing of size
+//! `n × d × P` is ever formed.
+//!
+//! - [`operators`]: `X U`, masked row sums, `Xᵀ(M ⊙ r)`, cone maps — GEMM kernels
+//!   on workspaces sized once.
+//! - [`prox`]: proximal operators and min-norm subgradients of the regularizers.
+//! - [`fista`]: R-FISTA on any smooth part seen through a linear state.
+//! - [`gated`]: C-GReLU (any regularizer), stopping on the certified duality gap.
+//! - [`al`]: C-ReLU by an augmented Lagrangian with warm-started R-FISTA inner solves.
+
+pub mod al;
+pub mod fista;
+pub mod gated;
+pub mod operators;
+pub mod prox;
