@@ -19,6 +19,7 @@ pub mod certify;
 pub mod cli;
 pub mod compile;
 pub mod cone;
+pub mod decompose;
 pub mod fsio;
 pub mod model;
 pub mod network;

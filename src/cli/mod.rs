@@ -1,6 +1,7 @@
 //! The command-line interface (SPEC §7). Exit codes: 0 solved, 1 the solver ran but
 //! did not reach its tolerance, 2 bad input or usage (one line on stderr).
 
+pub mod decompose;
 pub mod error;
 pub mod problem_args;
 pub mod solve;
@@ -24,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Solve one training problem and certify the result.
     Solve(solve::SolveArgs),
+    /// Turn a C-GReLU solution into a C-ReLU point by a cone decomposition.
+    Decompose(decompose::DecomposeArgs),
 }
 
 /// Parse `args`, run, and return the process exit code.
@@ -67,6 +70,7 @@ where
     };
     let result = match &cli.command {
         Command::Solve(a) => solve::run(a),
+        Command::Decompose(a) => decompose::run(a),
     };
     match result {
         Ok(code) => code,
