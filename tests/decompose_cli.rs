@@ -197,8 +197,7 @@ fn bad_inputs_exit_two_with_one_line() {
             &s(&relu_w),
             "--method",
             "exact",
-            "--tol",
-            "-1",
+            "--tol=-1",
         ],
         &["tol"],
     );

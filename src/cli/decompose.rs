@@ -36,7 +36,7 @@ pub struct DecomposeArgs {
     #[arg(long, value_enum, default_value = "per-block")]
     pub exact_form: ExactForm,
     /// Tolerance (exact: Clarabel's, default 1e-8; approx: squared min-norm
-    /// subgradient relative to its value at w = 0, default 1e-12).
+    /// subgradient relative to its value at w = 0, default 1e-16).
     #[arg(long, value_name = "T")]
     pub tol: Option<f64>,
     /// Iteration limit (exact: per SOCP, default 200; approx: default 10000).

@@ -18,7 +18,7 @@
 //! from its own state, and tests compare it with the certificate's recomputation.
 //!
 //! Stopping: R-FISTA's squared min-norm subgradient, relative to its value at `w = 0`
-//! (`tol_rel`, default 1e-12; absolute tolerances mean nothing for a problem whose
+//! (`tol_rel`, default 1e-16; absolute tolerances mean nothing for a problem whose
 //! optimal value is ≈ 0), or `max_iters` (default 10000), or the time limit.
 
 use faer::{Accum, MatMut, MatRef, Par, linalg::matmul::matmul};
@@ -37,7 +37,7 @@ pub struct ApproxSettings {
     /// `ρ` (default 1e-10).
     pub rho: f64,
     /// Stop when the squared min-norm subgradient falls below `tol_rel` times its
-    /// value at `w = 0` (default 1e-12).
+    /// value at `w = 0` (default 1e-16).
     pub tol_rel: f64,
     /// Maximum R-FISTA iterations (default 10000).
     pub max_iters: usize,
@@ -49,7 +49,7 @@ impl Default for ApproxSettings {
     fn default() -> Self {
         ApproxSettings {
             rho: RHO,
-            tol_rel: 1e-12,
+            tol_rel: 1e-16,
             max_iters: 10_000,
             time_limit: f64::INFINITY,
         }

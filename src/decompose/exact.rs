@@ -47,22 +47,28 @@ pub struct ExactSettings {
     pub form: ExactForm,
 }
 
-/// Maps a solution `x` of the program back to the `w_j`.
+/// Maps a solution `x` of the program back to the `w_j` (undoing the per-block
+/// normalisation).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExactInverse {
     pub d: usize,
-    pub m: usize,
+    /// `‖u_j‖` of each block.
+    pub scales: Vec<f64>,
 }
 
 impl ExactInverse {
     pub fn invert(&self, x: &[f64]) -> Vec<Vec<f64>> {
-        (0..self.m)
-            .map(|j| x[j * self.d..(j + 1) * self.d].to_vec())
+        let d = self.d;
+        self.scales
+            .iter()
+            .enumerate()
+            .map(|(j, s)| x[j * d..(j + 1) * d].iter().map(|v| v * s).collect())
             .collect()
     }
 }
 
-/// Build the program for `blocks` (see the module docs for the layout).
+/// Build the program for `blocks` (see the module docs for the layout), each block
+/// normalised to `‖u_j‖ = 1` (the problem is positively homogeneous in `u`).
 pub fn apply(problem: &Problem, blocks: &[&GeneralBlock]) -> (ConeProgram, ExactInverse) {
     let (n, d, m) = (problem.n(), problem.d(), blocks.len());
     let cols = m * d + 2 * m;
@@ -93,11 +99,12 @@ pub fn apply(problem: &Problem, blocks: &[&GeneralBlock]) -> (ConeProgram, Exact
             data.push(-1.0);
             indptr.push(indices.len());
         }
+        let inv = 1.0 / blk.norm;
         for r in 0..n {
-            b[j * n + r] = -blk.t[r];
+            b[j * n + r] = -blk.t[r] * inv;
         }
         for l in 0..d {
-            b[cone + 1 + l] = blk.u[l];
+            b[cone + 1 + l] = blk.u[l] * inv;
         }
     }
     let mut q = vec![0.0; cols];
@@ -117,7 +124,11 @@ pub fn apply(problem: &Problem, blocks: &[&GeneralBlock]) -> (ConeProgram, Exact
         cones.push(Cone::Nonnegative(m * n));
     }
     cones.extend(std::iter::repeat_n(Cone::SecondOrder(d + 1), 2 * m));
-    (ConeProgram { p, q, a, b, cones }, ExactInverse { d, m })
+    let scales = blocks.iter().map(|b| b.norm).collect();
+    (
+        ConeProgram { p, q, a, b, cones },
+        ExactInverse { d, scales },
+    )
 }
 
 /// Solve the exact decomposition of the general blocks of `split`.

@@ -8,6 +8,7 @@
 //!   s.t. X̃ v ≥ (X̃ u)_+                  (⇔ X̃ v ≥ 0 and X̃ (v − u) ≥ 0)
 //! ```
 //!
+//! solved for `u/‖u‖` (the LP is positively homogeneous in `u`) and scaled back,
 //! returning `(v, v − u)`; rows with `x_r = 0` are `0 ≥ 0` and are left out. The LP is
 //! feasible whenever the block's gate is interior to its cone (`v = u + αg`), and
 //! bounded below by 0. A failed LP is reported in the status, and its block falls back
@@ -76,7 +77,7 @@ fn solve_block(problem: &Problem, blk: &GeneralBlock, settings: &LpSettings) -> 
                 row.add_mul(-a, neg[l]);
             }
         }
-        model.add_constraint(row.geq(blk.xu[r].max(0.0)));
+        model.add_constraint(row.geq(blk.xu[r].max(0.0) / blk.norm));
     }
     match model.solve() {
         Ok(sol) => {
@@ -85,7 +86,7 @@ fn solve_block(problem: &Problem, blk: &GeneralBlock, settings: &LpSettings) -> 
                 SolutionStatus::TimeLimit | SolutionStatus::GapLimit => Status::TimeLimit,
             };
             let w = (0..d)
-                .map(|l| sol.value(pos[l]) - sol.value(neg[l]) - blk.u[l])
+                .map(|l| blk.norm * (sol.value(pos[l]) - sol.value(neg[l])) - blk.u[l])
                 .collect();
             (w, status)
         }

@@ -41,6 +41,10 @@ pub struct GeneralBlock {
     pub xu: Vec<f64>,
     /// `t = (−X̃_i u)_+`.
     pub t: Vec<f64>,
+    /// `‖u_{k,i}‖`. The exact and LP problems are positively homogeneous in `u`
+    /// (`u → αu` maps solutions `w → αw`), so they are solved for `u/‖u‖` and scaled
+    /// back: blocks of very different norms then get the same relative accuracy.
+    pub norm: f64,
 }
 
 /// The classification of every block of `u`.
@@ -120,6 +124,7 @@ impl Split {
                         sign,
                         xu,
                         t,
+                        norm: u.norm(k, i),
                     });
                 }
             }
