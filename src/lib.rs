@@ -11,7 +11,8 @@
 //! - compiles them into explicit sparse second-order cone programs ([`compile`],
 //!   [`cone`]) and solves those with Clarabel ([`solvers::clarabel`]);
 //! - checks every solution with certificates computed from the weights ([`certify`]);
-//! - recovers the network ([`network`]).
+//! - recovers the network ([`network`]);
+//! - runs benchmark suites and reports on them ([`harness`]).
 //!
 //! The mathematics and conventions are fixed by the project's SPEC (§1–§7).
 
@@ -21,6 +22,7 @@ pub mod compile;
 pub mod cone;
 pub mod decompose;
 pub mod fsio;
+pub mod harness;
 pub mod model;
 pub mod network;
 pub mod record;

@@ -1,5 +1,9 @@
 //! The result record (SPEC §7): one JSON object per solve, shared by `solve`,
 //! `path` and the harness. Fields beyond the SPEC's are additions, never renames.
+//!
+//! Numbers that are not finite (a diverged run's objective) are written as JSON
+//! `null` by serde_json; the float fields below read `null` back as NaN, so every
+//! record the project writes can be read again.
 
 use serde::{Deserialize, Serialize};
 
@@ -21,9 +25,13 @@ pub struct Record {
     pub solver: String,
     /// How the solver ended, by its own criterion.
     pub status: Status,
+    #[serde(deserialize_with = "nullable_f64")]
     pub objective: f64,
+    #[serde(deserialize_with = "nullable_f64")]
     pub loss: f64,
+    #[serde(deserialize_with = "nullable_f64")]
     pub penalty: f64,
+    #[serde(deserialize_with = "nullable_f64")]
     pub max_cone_violation: f64,
     pub duality_gap: Option<f64>,
     #[serde(default)]
@@ -33,6 +41,7 @@ pub struct Record {
     pub iterations: usize,
     pub time: Times,
     pub active_neurons: usize,
+    #[serde(deserialize_with = "nullable_f64")]
     pub train_metric: f64,
     pub test_metric: Option<f64>,
     #[serde(default = "default_metric")]
@@ -44,6 +53,14 @@ pub struct Record {
     /// Progress of the solve: (iteration, seconds, objective).
     #[serde(default)]
     pub trace: Vec<TracePoint>,
+    /// The harness run that produced this record (absent for `solve`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<crate::harness::RunInfo>,
+}
+
+/// `null` (how serde_json writes NaN and ±∞) reads back as NaN.
+pub(crate) fn nullable_f64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 fn default_metric() -> Metric {
@@ -79,6 +96,7 @@ impl Record {
             weights_file: None,
             details: out.details.clone(),
             trace: out.trace.clone(),
+            run: None,
         }
     }
 }

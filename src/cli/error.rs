@@ -15,6 +15,8 @@ pub enum CliError {
     Solver(#[from] SolverError),
     #[error(transparent)]
     Write(#[from] WriteError),
+    #[error(transparent)]
+    Harness(#[from] crate::harness::HarnessError),
     #[error("{path}: cannot read: {source}")]
     Read {
         path: PathBuf,

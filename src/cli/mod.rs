@@ -2,8 +2,10 @@
 //! did not reach its tolerance, 2 bad input or usage (one line on stderr).
 
 pub mod decompose;
+pub mod bench;
 pub mod error;
 pub mod problem_args;
+pub mod report;
 pub mod solve;
 
 use clap::{Parser, Subcommand};
@@ -27,6 +29,10 @@ pub enum Command {
     Solve(solve::SolveArgs),
     /// Turn a C-GReLU solution into a C-ReLU point by a cone decomposition.
     Decompose(decompose::DecomposeArgs),
+    /// Run a benchmark suite: one JSON record per (problem, solver).
+    Bench(bench::BenchArgs),
+    /// Report on a bench directory: Markdown, performance profiles, CSV.
+    Report(report::ReportArgs),
 }
 
 /// Parse `args`, run, and return the process exit code.
@@ -71,6 +77,8 @@ where
     let result = match &cli.command {
         Command::Solve(a) => solve::run(a),
         Command::Decompose(a) => decompose::run(a),
+        Command::Bench(a) => bench::run(a),
+        Command::Report(a) => report::run(a),
     };
     match result {
         Ok(code) => code,

@@ -11,6 +11,7 @@ use crate::model::Problem;
 use crate::model::Weights;
 use crate::record::Record;
 use crate::solution::SolutionFile;
+use crate::solvers::baselines::{self, BaselineSettings, Method};
 use crate::solvers::native::{al::AlSettings, fista::FistaSettings, fista::Stopping};
 use crate::solvers::{self, SolveOutput, SolverError, SolverKind, clarabel::ClarabelSettings};
 
@@ -53,6 +54,20 @@ pub struct SolverArgs {
     /// (bytes, or with a K/M/G/T suffix) [default: 8G].
     #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
     pub max_memory: Option<u64>,
+    /// sgd/adam: minibatch size [default: 64]
+    #[arg(long, value_name = "B")]
+    pub batch_size: Option<usize>,
+    /// sgd/adam: step sizes to try, best in hindsight [default: a 7-point grid]
+    #[arg(long, value_name = "ETA,...", value_delimiter = ',')]
+    pub step_sizes: Option<Vec<f64>>,
+}
+
+/// A finished run: its record and, when the solver produced a convex point, the
+/// weights.
+#[derive(Clone, Debug)]
+pub struct Execution {
+    pub record: Record,
+    pub weights: Option<Weights>,
 }
 
 /// Parse `123`, `512M`, `8G`, `1.5T`.
@@ -129,7 +144,47 @@ impl SolverArgs {
         s
     }
 
-    /// Run the chosen solver on `problem`.
+    /// Settings of the sgd/adam baselines (`--max-iters` = epochs per step size,
+    /// `--time-limit` per step size).
+    pub fn baseline(&self, method: Method) -> BaselineSettings {
+        let mut s = BaselineSettings::new(method);
+        if let Some(m) = self.max_iters {
+            s.epochs = m;
+        }
+        if let Some(b) = self.batch_size {
+            s.batch_size = b;
+        }
+        if let Some(t) = self.time_limit {
+            s.time_limit = t;
+        }
+        s.step_sizes = self.step_sizes.clone();
+        s
+    }
+
+    /// The one dispatch every solver goes through (`solve` and `bench`): run the
+    /// solver and produce its certified record, named `name`.
+    pub fn execute(&self, problem: &Problem, name: &str) -> Result<Execution, SolverError> {
+        let method = match self.solver {
+            SolverKind::Clarabel | SolverKind::Fista | SolverKind::Al => {
+                let out = self.run(problem)?;
+                let cert = certify(problem, &out.weights);
+                let record = Record::new(problem, name, &out, &cert);
+                return Ok(Execution {
+                    record,
+                    weights: Some(out.weights),
+                });
+            }
+            SolverKind::Sgd => Method::Sgd,
+            SolverKind::Adam => Method::Adam,
+        };
+        let out = baselines::train(problem, &self.baseline(method))?;
+        Ok(Execution {
+            record: out.record(problem, name),
+            weights: out.convex_weights(),
+        })
+    }
+
+    /// Run the chosen convex solver on `problem`.
     pub fn run(&self, problem: &Problem) -> Result<SolveOutput, SolverError> {
         self.run_warm(problem, None)
     }
@@ -144,6 +199,11 @@ impl SolverArgs {
             SolverKind::Clarabel => solvers::clarabel::solve(problem, &self.clarabel()),
             SolverKind::Fista => solvers::native::gated::solve(problem, &self.fista(), warm),
             SolverKind::Al => solvers::native::al::solve(problem, &self.al(), warm),
+            SolverKind::Sgd | SolverKind::Adam => Err(SolverError::Unsupported {
+                solver: self.solver.name(),
+                model: problem.model.name(),
+                hint: "SolverArgs::execute (sgd/adam train the non-convex network, not a convex point)",
+            }),
         }
     }
 }
@@ -217,11 +277,18 @@ pub fn run(args: &SolveArgs) -> Result<i32, CliError> {
     }
     let spec = args.problem.resolve()?;
     let problem = Problem::build(&spec)?;
-    let out = args.solver.run(&problem)?;
-    let cert = certify(&problem, &out.weights);
-    let mut rec = Record::new(&problem, args.solver.solver.name(), &out, &cert);
-    if let Some(wpath) = &args.weights {
-        let file = SolutionFile::new(&problem, args.solver.solver.name(), &out.weights);
+    if args.weights.is_some()
+        && args.solver.solver.is_baseline()
+        && problem.model == crate::model::Model::Relu
+    {
+        return Err(CliError::usage(
+            "--weights: sgd/adam on the relu model train a network with patterns outside the convex model's; no convex weights to save",
+        ));
+    }
+    let exec = args.solver.execute(&problem, args.solver.solver.name())?;
+    let mut rec = exec.record;
+    if let (Some(wpath), Some(weights)) = (&args.weights, &exec.weights) {
+        let file = SolutionFile::new(&problem, args.solver.solver.name(), weights);
         emit_json(wpath, &file)?;
         rec.weights_file = Some(wpath.display().to_string());
     }

@@ -5,7 +5,9 @@
 //! - [`clarabel`]: the compiled SOCP solved by the Clarabel interior-point method.
 //! - [`native`]: R-FISTA (C-GReLU) and the augmented Lagrangian (C-ReLU) on
 //!   structured operators.
+//! - [`baselines`]: SGD and Adam on the non-convex networks (comparison baselines).
 
+pub mod baselines;
 pub mod clarabel;
 pub mod native;
 
@@ -62,6 +64,10 @@ pub enum SolverKind {
     Fista,
     /// Augmented Lagrangian with R-FISTA inner solves (C-ReLU).
     Al,
+    /// Baseline: minibatch SGD on the non-convex network, best step size in hindsight.
+    Sgd,
+    /// Baseline: minibatch Adam on the non-convex network, best step size in hindsight.
+    Adam,
 }
 
 impl SolverKind {
@@ -70,6 +76,29 @@ impl SolverKind {
             SolverKind::Clarabel => "clarabel",
             SolverKind::Fista => "fista",
             SolverKind::Al => "al",
+            SolverKind::Sgd => "sgd",
+            SolverKind::Adam => "adam",
+        }
+    }
+
+    /// Whether this solver applies to `model` (the harness pairs solvers with the
+    /// models they solve).
+    pub fn solves(&self, model: crate::model::Model) -> bool {
+        use crate::model::Model;
+        match self {
+            SolverKind::Clarabel | SolverKind::Sgd | SolverKind::Adam => true,
+            SolverKind::Fista => model == Model::GatedRelu,
+            SolverKind::Al => model == Model::Relu,
+        }
+    }
+
+    /// Baselines train the non-convex network: their objective is the network's,
+    /// an upper bound on the convex optimum only for the gated model, and their
+    /// records never define the reference optimum `f*` of a report.
+    pub fn is_baseline(&self) -> bool {
+        match self {
+            SolverKind::Clarabel | SolverKind::Fista | SolverKind::Al => false,
+            SolverKind::Sgd | SolverKind::Adam => true,
         }
     }
 }
@@ -80,6 +109,8 @@ impl SolverKind {
 pub struct TracePoint {
     pub iteration: usize,
     pub time_s: f64,
+    /// `null` in JSON when not finite (read back as NaN).
+    #[serde(deserialize_with = "crate::record::nullable_f64")]
     pub objective: f64,
 }
 

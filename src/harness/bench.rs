@@ -1,0 +1,279 @@
+//! Running a suite: the pending runs of one shard, in suite order, each through the
+//! one solver dispatch ([`SolverArgs::execute`]), each record written atomically
+//! as soon as the run ends.
+//!
+//! - Without `resume`, an output directory that already holds a record of one of
+//!   the shard's runs is refused (nothing is overwritten by accident).
+//! - With `resume`, finished runs are skipped; runs without a record are run;
+//!   runs whose record was made with other settings (the suite changed) are run
+//!   again and their record replaced.
+//! - Clarabel runs whose compiled SOCP would need more than the suite's
+//!   `max-memory` ([`compile::estimate`]) are recorded as `skipped` with the
+//!   estimate, without compiling.
+//! - A solver error (the solver refused to start) is recorded as a
+//!   `numerical_error` run with the message in `details.error`, and the suite
+//!   goes on.
+//!
+//! Problems are built once per problem id (runs of a problem are consecutive).
+
+use std::path::Path;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::HarnessError;
+use super::expand::{Run, Shard, expand};
+use super::store::{self, Manifest, RunState};
+use super::suite::Suite;
+use crate::cli::solve::SolverArgs;
+use crate::compile::{self, Lowering};
+use crate::model::Problem;
+use crate::model::problem::load_dataset;
+use crate::network::Metric;
+use crate::record::{Record, Times};
+use crate::solvers::{SolverKind, Status};
+
+/// Options of `bench`.
+#[derive(Clone, Debug)]
+pub struct BenchOptions {
+    pub resume: bool,
+    pub shard: Shard,
+    /// Only these solver names (of the suite's `[[solver]]` entries).
+    pub solvers: Option<Vec<String>>,
+    /// Draw a progress bar on stderr (hidden anyway when stderr is not a terminal).
+    pub progress: bool,
+    /// Print one line per finished run on stderr.
+    pub log: bool,
+}
+
+impl Default for BenchOptions {
+    fn default() -> Self {
+        BenchOptions {
+            resume: false,
+            shard: Shard::ALL,
+            solvers: None,
+            progress: true,
+            log: true,
+        }
+    }
+}
+
+/// What a bench call did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BenchSummary {
+    /// Runs of this shard (after the solver filter).
+    pub selected: usize,
+    /// Already finished, skipped by `resume`.
+    pub already_done: usize,
+    /// Run now (records written).
+    pub ran: usize,
+    /// Of those, re-run because their settings changed.
+    pub rerun_stale: usize,
+    /// Of those, recorded as skipped (memory).
+    pub skipped: usize,
+}
+
+/// The runs of `suite` selected by the shard and the solver filter.
+pub fn select(suite: &Suite, opts: &BenchOptions) -> Result<Vec<Run>, HarnessError> {
+    if let Some(names) = &opts.solvers {
+        for n in names {
+            if !suite.solvers.iter().any(|s| &s.name == n) {
+                let known: Vec<&str> = suite.solvers.iter().map(|s| s.name.as_str()).collect();
+                return Err(HarnessError::Usage(format!(
+                    "--solvers: '{n}' is not a solver of suite {} (it has: {})",
+                    suite.path.display(),
+                    known.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(expand(suite)
+        .into_iter()
+        .filter(|r| opts.shard.contains(r.index))
+        .filter(|r| {
+            opts.solvers
+                .as_ref()
+                .is_none_or(|names| names.contains(&r.info.solver.name))
+        })
+        .collect())
+}
+
+/// Load every dataset once before running anything, so a bad file fails now and
+/// not hours into the suite.
+fn preflight(suite: &Suite) -> Result<(), HarnessError> {
+    for ds in &suite.datasets {
+        let train = load_dataset(&ds.data)?;
+        if let Some(t) = &ds.test {
+            let test = load_dataset(t)?;
+            train
+                .check_compatible(&test)
+                .map_err(crate::model::ModelError::from)?;
+        }
+    }
+    Ok(())
+}
+
+/// A record for a run that did not produce a point.
+fn empty_record(
+    problem: &Problem,
+    run: &Run,
+    status: Status,
+    details: serde_json::Map<String, serde_json::Value>,
+) -> Record {
+    Record {
+        problem: problem.info(),
+        solver: run.info.solver.name.clone(),
+        status,
+        objective: f64::NAN,
+        loss: f64::NAN,
+        penalty: f64::NAN,
+        max_cone_violation: f64::NAN,
+        duality_gap: None,
+        relative_duality_gap: None,
+        dual_objective: None,
+        iterations: 0,
+        time: Times {
+            setup_s: 0.0,
+            solve_s: 0.0,
+        },
+        active_neurons: 0,
+        train_metric: f64::NAN,
+        test_metric: None,
+        metric: Metric::for_targets(&problem.y),
+        weights_file: None,
+        details,
+        trace: Vec::new(),
+        run: Some(run.info.clone()),
+    }
+}
+
+/// The solver flags of a run.
+pub fn solver_args(run: &Run) -> SolverArgs {
+    let s = &run.info.solver;
+    SolverArgs {
+        solver: s.kind,
+        tol: s.tol,
+        stopping: None,
+        max_iters: s.max_iters,
+        time_limit: Some(s.time_limit),
+        verbose: false,
+        max_memory: Some(run.max_memory),
+        batch_size: s.batch_size,
+        step_sizes: s.step_sizes.clone(),
+    }
+}
+
+/// Run one run on its built problem and return its record.
+pub fn run_one(problem: &Problem, run: &Run) -> Record {
+    let kind = run.info.solver.kind;
+    let needs_socp = match kind {
+        SolverKind::Clarabel => true,
+        SolverKind::Fista | SolverKind::Al | SolverKind::Sgd | SolverKind::Adam => false,
+    };
+    if needs_socp {
+        let est = compile::estimate(problem, Lowering::Quadratic);
+        if est.bytes > run.max_memory {
+            let mut details = serde_json::Map::new();
+            details.insert(
+                "skipped".into(),
+                format!(
+                    "the compiled SOCP needs an estimated {:.1} GiB, above max-memory {:.1} GiB",
+                    est.gib(),
+                    run.max_memory as f64 / (1u64 << 30) as f64
+                )
+                .into(),
+            );
+            details.insert(
+                "memory_estimate".into(),
+                serde_json::to_value(est).unwrap_or_default(),
+            );
+            return empty_record(problem, run, Status::Skipped, details);
+        }
+    }
+    match solver_args(run).execute(problem, &run.info.solver.name) {
+        Ok(exec) => {
+            let mut rec = exec.record;
+            rec.run = Some(run.info.clone());
+            rec
+        }
+        Err(e) => {
+            let mut details = serde_json::Map::new();
+            details.insert("error".into(), e.to_string().into());
+            empty_record(problem, run, Status::NumericalError, details)
+        }
+    }
+}
+
+/// Run the selected runs of `suite` into `out`.
+pub fn bench(suite: &Suite, out: &Path, opts: &BenchOptions) -> Result<BenchSummary, HarnessError> {
+    let all = expand(suite);
+    let runs = select(suite, opts)?;
+    let mut summary = BenchSummary {
+        selected: runs.len(),
+        ..Default::default()
+    };
+    std::fs::create_dir_all(store::records_dir(out)).map_err(|source| HarnessError::Read {
+        path: store::records_dir(out),
+        source,
+    })?;
+    let mut pending = Vec::new();
+    for run in &runs {
+        match store::state(out, run)? {
+            RunState::Pending => pending.push((run, false)),
+            RunState::Finished | RunState::Stale if !opts.resume => {
+                return Err(HarnessError::Usage(format!(
+                    "{}: already holds a record of run {} (and maybe others): add --resume to continue, or choose another --out",
+                    out.display(),
+                    run.info.id
+                )));
+            }
+            RunState::Finished => summary.already_done += 1,
+            RunState::Stale => pending.push((run, true)),
+        }
+    }
+    preflight(suite)?;
+    store::write_manifest(out, &Manifest::new(suite, &all))?;
+
+    let bar = if opts.progress {
+        ProgressBar::with_draw_target(Some(pending.len() as u64), ProgressDrawTarget::stderr())
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} runs [{elapsed_precise} elapsed, ETA {eta_precise}] {msg}",
+        )
+        .expect("static template"),
+    );
+    let mut cached: Option<(String, Problem)> = None;
+    for (run, stale) in pending {
+        bar.set_message(run.info.id.clone());
+        let problem = match &cached {
+            Some((id, p)) if *id == run.info.problem_id => p,
+            _ => {
+                let p = Problem::build(&run.info.spec)?;
+                &cached.insert((run.info.problem_id.clone(), p)).1
+            }
+        };
+        let t = Instant::now();
+        let rec = run_one(problem, run);
+        store::write_record(out, &rec)?;
+        summary.ran += 1;
+        summary.rerun_stale += usize::from(stale);
+        summary.skipped += usize::from(rec.status == Status::Skipped);
+        if opts.log {
+            let line = format!(
+                "{} {}: objective {:.6e}, {} iterations, {:.2}s",
+                run.info.id,
+                rec.status.name(),
+                rec.objective,
+                rec.iterations,
+                t.elapsed().as_secs_f64()
+            );
+            bar.suspend(|| eprintln!("{line}"));
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(summary)
+}

@@ -1,0 +1,229 @@
+//! The numbers of a report, from records alone (SPEC §4). The rules:
+//!
+//! - **Certified point**: objective finite and max cone violation ≤ 1e-6
+//!   ([`VIOLATION_TOL`]), both recomputed from the weights by
+//!   [`certify`](crate::certify::certify) when the record was made.
+//! - **Reference optimum** `f*` of a problem: the lowest objective among the
+//!   certified points of the *convex* solvers (Clarabel, FISTA, AL), whatever
+//!   their status (any feasible point's objective bounds the optimum from above).
+//!   Baseline records never define `f*`: their objective is the non-convex
+//!   network's, which for ReLU may use activation patterns outside the sampled
+//!   ones (see [`crate::solvers::baselines`]).
+//! - **Gap** `(f − f*)/f*` when `λ > 0` and `f* > 0`; the absolute `f − f*`
+//!   otherwise (λ = 0).
+//! - **Status ok**: the run ended with a point — `solved`, `inaccurate`,
+//!   `max_iterations` or `time_limit` — and not `diverged`, `numerical_error`,
+//!   `infeasible` or `skipped`. (A point cut by a limit counts if its certificate
+//!   says it is good enough.)
+//! - **Solved at τ**: status ok, certified, gap ≤ τ, and time to τ within the run's
+//!   time limit.
+//! - **Time to τ** (setup included, measured from the start of the run):
+//!   - Clarabel and AL: the run's total time. Clarabel's trace holds the primal
+//!     costs of interior-point iterates and AL's the objectives of iterates that
+//!     violate the cones: neither is a certified point, so only the final point
+//!     counts.
+//!   - FISTA, SGD, Adam: `setup + t` for the first trace point whose objective has
+//!     gap ≤ τ (their iterates are feasible points of their own problems), and
+//!     the total time when the trace has no such point but the final point does.
+//! - **Shifted geometric mean** of times (shift 1 s) over the runs of a solver, an
+//!   unsolved run counting as its time limit: `exp(mean ln(t + 1)) − 1`.
+
+use std::collections::BTreeMap;
+
+use crate::record::Record;
+use crate::solvers::{SolverKind, Status};
+
+/// Cone violation a certified point may have.
+pub const VIOLATION_TOL: f64 = 1e-6;
+/// Shift of the shifted geometric mean, seconds.
+pub const SGM_SHIFT: f64 = 1.0;
+
+fn kind(r: &Record) -> SolverKind {
+    r.run
+        .as_ref()
+        .map(|x| x.solver.kind)
+        .unwrap_or(SolverKind::Clarabel)
+}
+
+fn problem_id(r: &Record) -> &str {
+    r.run.as_ref().map(|x| x.problem_id.as_str()).unwrap_or("")
+}
+
+/// Time limit of the record's run (∞ when unknown).
+pub fn time_limit(r: &Record) -> f64 {
+    r.run
+        .as_ref()
+        .map(|x| x.time_limit)
+        .unwrap_or(f64::INFINITY)
+}
+
+pub fn status_ok(s: Status) -> bool {
+    match s {
+        Status::Solved | Status::Inaccurate | Status::MaxIterations | Status::TimeLimit => true,
+        Status::NumericalError | Status::Infeasible | Status::Diverged | Status::Skipped => false,
+    }
+}
+
+pub fn certified(r: &Record) -> bool {
+    r.objective.is_finite() && r.max_cone_violation <= VIOLATION_TOL
+}
+
+/// `f*` per problem id.
+pub fn reference_optima(records: &[Record]) -> BTreeMap<String, f64> {
+    let mut best: BTreeMap<String, f64> = BTreeMap::new();
+    for r in records {
+        if kind(r).is_baseline() || !certified(r) {
+            continue;
+        }
+        let e = best
+            .entry(problem_id(r).to_string())
+            .or_insert(f64::INFINITY);
+        *e = e.min(r.objective);
+    }
+    best.retain(|_, v| v.is_finite());
+    best
+}
+
+/// The gap of objective `f` against `f_star` (relative, or absolute at λ = 0).
+pub fn gap(f: f64, f_star: f64, lambda: f64) -> f64 {
+    if lambda > 0.0 && f_star > 0.0 {
+        (f - f_star) / f_star
+    } else {
+        f - f_star
+    }
+}
+
+/// The gap of a record, if its problem has an `f*`.
+pub fn record_gap(r: &Record, optima: &BTreeMap<String, f64>) -> Option<f64> {
+    optima
+        .get(problem_id(r))
+        .map(|&fs| gap(r.objective, fs, r.problem.lambda))
+}
+
+/// Time to reach `tau`, or `None` when the run is not solved at `tau`.
+pub fn time_to(r: &Record, f_star: Option<f64>, tau: f64) -> Option<f64> {
+    let fs = f_star?;
+    if !status_ok(r.status) || !certified(r) {
+        return None;
+    }
+    if gap(r.objective, fs, r.problem.lambda).is_nan_or_above(tau) {
+        return None;
+    }
+    let total = r.time.setup_s + r.time.solve_s;
+    let t = match kind(r) {
+        SolverKind::Clarabel | SolverKind::Al => total,
+        SolverKind::Fista | SolverKind::Sgd | SolverKind::Adam => r
+            .trace
+            .iter()
+            .find(|p| !gap(p.objective, fs, r.problem.lambda).is_nan_or_above(tau))
+            .map(|p| (r.time.setup_s + p.time_s).min(total))
+            .unwrap_or(total),
+    };
+    (t <= time_limit(r)).then_some(t)
+}
+
+trait AboveTau {
+    fn is_nan_or_above(self, tau: f64) -> bool;
+}
+
+impl AboveTau for f64 {
+    fn is_nan_or_above(self, tau: f64) -> bool {
+        !(self <= tau)
+    }
+}
+
+/// `exp(mean ln(t + shift)) − shift`.
+pub fn shifted_geometric_mean(times: &[f64], shift: f64) -> f64 {
+    if times.is_empty() {
+        return f64::NAN;
+    }
+    let s: f64 = times.iter().map(|t| (t + shift).ln()).sum();
+    (s / times.len() as f64).exp() - shift
+}
+
+/// Median of the finite values (NaN when there are none).
+pub fn median(values: &[f64]) -> f64 {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    }
+}
+
+/// Per-solver numbers at each τ (over the records of that solver and model).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SolverSummary {
+    pub solver: String,
+    pub model: crate::model::Model,
+    pub runs: usize,
+    /// Per τ: runs solved.
+    pub solved: Vec<usize>,
+    /// Per τ: shifted geometric mean of time to τ (unsolved at the time limit).
+    pub sgm_time: Vec<f64>,
+    pub median_gap: f64,
+    pub worst_violation: f64,
+    /// Status counts, by status name.
+    pub statuses: BTreeMap<&'static str, usize>,
+}
+
+/// Summaries per (model, solver), in first-appearance order of the records.
+pub fn summarize(records: &[Record], taus: &[f64]) -> Vec<SolverSummary> {
+    let optima = reference_optima(records);
+    let mut keys: Vec<(crate::model::Model, String)> = Vec::new();
+    for r in records {
+        let k = (r.problem.model, r.solver.clone());
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    keys.sort_by_key(|(m, _)| m.name());
+    keys.into_iter()
+        .map(|(model, solver)| {
+            let rs: Vec<&Record> = records
+                .iter()
+                .filter(|r| r.problem.model == model && r.solver == solver)
+                .collect();
+            let mut solved = Vec::new();
+            let mut sgm_time = Vec::new();
+            for &tau in taus {
+                let times: Vec<Option<f64>> = rs
+                    .iter()
+                    .map(|r| time_to(r, optima.get(problem_id(r)).copied(), tau))
+                    .collect();
+                solved.push(times.iter().filter(|t| t.is_some()).count());
+                let t: Vec<f64> = rs
+                    .iter()
+                    .zip(&times)
+                    .map(|(r, t)| t.unwrap_or_else(|| time_limit(r)))
+                    .collect();
+                sgm_time.push(shifted_geometric_mean(&t, SGM_SHIFT));
+            }
+            let gaps: Vec<f64> = rs.iter().filter_map(|r| record_gap(r, &optima)).collect();
+            let worst_violation = rs
+                .iter()
+                .map(|r| r.max_cone_violation)
+                .filter(|v| v.is_finite())
+                .fold(0.0, f64::max);
+            let mut statuses = BTreeMap::new();
+            for r in &rs {
+                *statuses.entry(r.status.name()).or_insert(0) += 1;
+            }
+            SolverSummary {
+                solver,
+                model,
+                runs: rs.len(),
+                solved,
+                sgm_time,
+                median_gap: median(&gaps),
+                worst_violation,
+                statuses,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,170 @@
+//! Performance profiles (SPEC §4): for one τ, the fraction of a model's problems
+//! each solver has solved at τ by time `t`, against `t` on a log axis — one panel
+//! per model (solvers only meet on the problems of the models they solve).
+//! A curve steps up at each solved run's time to τ ([`metrics::time_to`]) and stays
+//! below 1 by the fraction of unsolved runs. Drawn with plotters' SVG backend.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use plotters::prelude::*;
+
+use super::HarnessError;
+use super::metrics;
+use crate::model::Model;
+use crate::record::Record;
+
+/// One curve: the sorted solve times and the number of runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Curve {
+    pub solver: String,
+    pub times: Vec<f64>,
+    pub runs: usize,
+}
+
+/// Curves per model at `tau`.
+pub fn curves(records: &[Record], tau: f64) -> BTreeMap<&'static str, (Model, Vec<Curve>)> {
+    let optima = metrics::reference_optima(records);
+    let mut out: BTreeMap<&'static str, (Model, Vec<Curve>)> = BTreeMap::new();
+    for r in records {
+        let entry = out
+            .entry(r.problem.model.name())
+            .or_insert_with(|| (r.problem.model, Vec::new()));
+        let idx = match entry.1.iter().position(|c| c.solver == r.solver) {
+            Some(i) => i,
+            None => {
+                entry.1.push(Curve {
+                    solver: r.solver.clone(),
+                    times: Vec::new(),
+                    runs: 0,
+                });
+                entry.1.len() - 1
+            }
+        };
+        let c = &mut entry.1[idx];
+        c.runs += 1;
+        let pid = r.run.as_ref().map(|x| x.problem_id.as_str()).unwrap_or("");
+        if let Some(t) = metrics::time_to(r, optima.get(pid).copied(), tau) {
+            c.times.push(t);
+        }
+    }
+    for (_, cs) in out.values_mut() {
+        for c in cs.iter_mut() {
+            c.times.sort_by(f64::total_cmp);
+        }
+    }
+    out
+}
+
+const COLORS: [RGBColor; 6] = [
+    RGBColor(0x1f, 0x77, 0xb4),
+    RGBColor(0xd6, 0x27, 0x28),
+    RGBColor(0x2c, 0xa0, 0x2c),
+    RGBColor(0xff, 0x7f, 0x0e),
+    RGBColor(0x94, 0x67, 0xbd),
+    RGBColor(0x8c, 0x56, 0x4b),
+];
+
+fn color_of(solver: &str, all: &[String]) -> RGBColor {
+    let i = all.iter().position(|s| s == solver).unwrap_or(0);
+    COLORS[i % COLORS.len()]
+}
+
+fn draw_err(path: &Path, e: impl std::fmt::Display) -> HarnessError {
+    HarnessError::Write(crate::fsio::WriteError {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    })
+}
+
+/// Render the profile at `tau` to an SVG string.
+pub fn render(
+    records: &[Record],
+    tau: f64,
+    path_for_errors: &Path,
+) -> Result<String, HarnessError> {
+    let curves = curves(records, tau);
+    let mut solvers: Vec<String> = Vec::new();
+    for (_, cs) in curves.values() {
+        for c in cs {
+            if !solvers.contains(&c.solver) {
+                solvers.push(c.solver.clone());
+            }
+        }
+    }
+    let all_times: Vec<f64> = curves
+        .values()
+        .flat_map(|(_, cs)| cs.iter().flat_map(|c| c.times.iter().copied()))
+        .collect();
+    let tmax_limit = records
+        .iter()
+        .map(metrics::time_limit)
+        .filter(|t| t.is_finite())
+        .fold(0.0, f64::max);
+    let tmin = all_times
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min)
+        .min(tmax_limit.max(1e-3))
+        .max(1e-4)
+        / 1.5;
+    let tmax = all_times
+        .iter()
+        .copied()
+        .fold(tmax_limit, f64::max)
+        .max(tmin * 10.0)
+        * 1.5;
+    let panels = curves.len().max(1);
+    let mut svg = String::new();
+    {
+        let err = |e| draw_err(path_for_errors, e);
+        let root =
+            SVGBackend::with_string(&mut svg, (520 * panels as u32, 420)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let areas = root.split_evenly((1, panels));
+        for (area, (name, (_, cs))) in areas.iter().zip(curves.iter()) {
+            let mut chart = ChartBuilder::on(area)
+                .caption(
+                    format!("{name}: solved at tau = {tau:e}"),
+                    ("sans-serif", 18),
+                )
+                .margin(12)
+                .x_label_area_size(40)
+                .y_label_area_size(50)
+                .build_cartesian_2d((tmin..tmax).log_scale(), 0f64..1.05f64)
+                .map_err(err)?;
+            chart
+                .configure_mesh()
+                .x_desc("time (s), setup included")
+                .y_desc("fraction of problems solved")
+                .draw()
+                .map_err(err)?;
+            for c in cs {
+                let color = color_of(&c.solver, &solvers);
+                let mut pts = vec![(tmin, 0.0)];
+                for (i, &t) in c.times.iter().enumerate() {
+                    let t = t.max(tmin);
+                    pts.push((t, i as f64 / c.runs as f64));
+                    pts.push((t, (i + 1) as f64 / c.runs as f64));
+                }
+                pts.push((tmax, c.times.len() as f64 / c.runs.max(1) as f64));
+                chart
+                    .draw_series(LineSeries::new(pts, color.stroke_width(2)))
+                    .map_err(err)?
+                    .label(format!("{} ({}/{})", c.solver, c.times.len(), c.runs))
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                    });
+            }
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperLeft)
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .draw()
+                .map_err(err)?;
+        }
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}

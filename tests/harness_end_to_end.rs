@@ -1,0 +1,131 @@
+//! The tiny suite end to end through the CLI: bench writes one certified record per
+//! run, solvers agree on the optimum, report writes the Markdown, CSV and SVGs;
+//! `--resume` then has nothing to do; a corrupt record makes `report` fail naming it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use cvxrelu::harness::metrics::reference_optima;
+use cvxrelu::harness::store::read_all;
+use cvxrelu::harness::{Suite, expand};
+use cvxrelu::solvers::{SolverKind, Status};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cvxrelu"))
+}
+
+fn tiny() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("problems/tiny.toml")
+}
+
+#[test]
+fn tiny_suite_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("res");
+    let st = bin()
+        .args(["bench", "--quiet", "--suite"])
+        .arg(tiny())
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(st.success());
+
+    let suite = Suite::load(&tiny()).unwrap();
+    let runs = expand(&suite);
+    let records = read_all(&out).unwrap();
+    assert_eq!(records.len(), runs.len());
+    let mut ids: Vec<&str> = records
+        .iter()
+        .map(|r| r.run.as_ref().unwrap().id.as_str())
+        .collect();
+    ids.sort();
+    let mut want: Vec<&str> = runs.iter().map(|r| r.info.id.as_str()).collect();
+    want.sort();
+    assert_eq!(ids, want);
+
+    // Every convex solver reaches a certified optimum, and they agree on it.
+    let fs = reference_optima(&records);
+    for r in &records {
+        let kind = r.run.as_ref().unwrap().solver.kind;
+        let pid = &r.run.as_ref().unwrap().problem_id;
+        assert!(r.objective.is_finite(), "{pid} {kind:?}");
+        match kind {
+            SolverKind::Clarabel => {
+                assert_eq!(r.status, Status::Solved, "{pid}");
+                assert!(r.max_cone_violation <= 1e-6);
+                assert!((r.objective - fs[pid]) / fs[pid] <= 1e-6, "{pid}");
+            }
+            SolverKind::Fista => {
+                assert!(r.relative_duality_gap.unwrap() <= 1e-6, "{pid}");
+                assert!((r.objective - fs[pid]) / fs[pid] <= 1e-6, "{pid}");
+            }
+            SolverKind::Al => assert!(r.max_cone_violation <= 1e-6, "{pid}"),
+            SolverKind::Sgd | SolverKind::Adam => {
+                assert!(r.details.contains_key("grid"));
+                assert_eq!(r.trace.first().unwrap().iteration, 0);
+                // A gated network maps onto a C-GReLU point: never below the optimum.
+                if r.problem.model == cvxrelu::model::Model::GatedRelu {
+                    assert!(r.objective >= fs[pid] * (1.0 - 1e-9), "{pid}");
+                    assert!(r.dual_objective.unwrap() <= fs[pid] * (1.0 + 1e-9));
+                }
+            }
+        }
+    }
+
+    let st = bin().arg("report").arg(&out).status().unwrap();
+    assert!(st.success());
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    for s in [
+        "clarabel",
+        "fista",
+        "al",
+        "sgd",
+        "adam",
+        "Every run of the suite",
+    ] {
+        assert!(md.contains(s), "report.md lacks {s}");
+    }
+    let csv = std::fs::read_to_string(out.join("records.csv")).unwrap();
+    assert_eq!(csv.lines().count(), runs.len() + 1);
+    for t in ["1e-1", "1e-3", "1e-6"] {
+        let svg = std::fs::read_to_string(out.join(format!("profile-tau-{t}.svg"))).unwrap();
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+        assert!(svg.contains("fista") && svg.contains("clarabel"));
+    }
+
+    // Without --resume an existing directory is refused; with it nothing is redone.
+    let o = bin()
+        .args(["bench", "--quiet", "--suite"])
+        .arg(tiny())
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--resume"));
+    let o = bin()
+        .args(["bench", "--resume", "--quiet", "--suite"])
+        .arg(tiny())
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let msg = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        msg.contains(&format!("{} already done, 0 run now", runs.len())),
+        "{msg}"
+    );
+
+    // A corrupt record: report fails with exit code 2 and names the file.
+    let victim = out
+        .join("records")
+        .join(format!("{}.json", runs[3].info.id));
+    std::fs::write(&victim, "{\"problem\": {\"data\": ").unwrap();
+    let o = bin().arg("report").arg(&out).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(&victim.display().to_string()), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
