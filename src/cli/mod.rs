@@ -4,6 +4,7 @@
 pub mod decompose;
 pub mod bench;
 pub mod error;
+pub mod path;
 pub mod problem_args;
 pub mod report;
 pub mod solve;
@@ -33,6 +34,8 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Report on a bench directory: Markdown, performance profiles, CSV.
     Report(report::ReportArgs),
+    /// Solve over a decreasing λ grid, warm-started; one record per λ plus a CSV.
+    Path(path::PathArgs),
 }
 
 /// Parse `args`, run, and return the process exit code.
@@ -79,6 +82,7 @@ where
         Command::Decompose(a) => decompose::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Report(a) => report::run(a),
+        Command::Path(a) => path::run(a),
     };
     match result {
         Ok(code) => code,

@@ -36,7 +36,7 @@ pub struct SolverArgs {
     /// Tolerance (clarabel: gap and feasibility, default 1e-8; fista: relative
     /// duality gap, default 1e-7, or squared min-norm subgradient with
     /// --stopping subgradient, default 1e-6; al: squared min-norm subgradient of the
-    /// inner problem, default 1e-10, with max cone violation min(1e-8, 100·T)).
+    /// inner problem, default 1e-12, with max cone violation min(1e-8, 1e4·T)).
     #[arg(long, value_name = "T")]
     pub tol: Option<f64>,
     /// fista's stopping rule [default: duality-gap]
@@ -141,6 +141,7 @@ impl SolverArgs {
         if let Some(t) = self.time_limit {
             s.time_limit = t;
         }
+        s.verbose = self.verbose;
         s
     }
 

@@ -92,3 +92,31 @@ pub fn synth_problem(
 pub fn rel_diff(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs().max(1e-300)
 }
+
+/// A reference dataset with its 50 gates (standardized already: scale none, no bias).
+pub fn problem(data: &str, gates: &str, model: Model, lambda: f64, reg: Regularizer) -> Problem {
+    let dir = reference_dir();
+    let spec = ProblemSpec {
+        data: dir.join(data).display().to_string(),
+        test: None,
+        split: None,
+        split_seed: 0,
+        model,
+        lambda,
+        reg,
+        patterns: None,
+        seed: 0,
+        gates: Some(dir.join(gates).display().to_string()),
+        bias: false,
+        scale: Scaling::None,
+    };
+    Problem::build(&spec).expect("reference problem builds")
+}
+
+pub fn reference_problem(r: &Reference) -> Problem {
+    problem(&r.data, &r.gates, r.model, r.lambda, Regularizer::NeuronGl1)
+}
+
+pub fn rel(a: f64, b: f64) -> f64 {
+    (a - b).abs() / b.abs()
+}

@@ -1,0 +1,103 @@
+//! Throughput of the structured operators next to a plain faer GEMM of the same
+//! shape, in the same run. Throughput is counted in flops of the GEMM (`2ndP`), so
+//! criterion's `elem/s` reads as flop/s and `forward` / `gemm` is the fraction of
+//! the GEMM's throughput the operator reaches (target ≥ 60%).
+//!
+//! - `gemm`: `Z = X U` (`n × d` times `d × P`), faer, sequential;
+//! - `forward`: `Σ_i D_i X u_i` = GEMM + masked row sum with the dense 0/1 mask;
+//! - `forward_bits`: the same with the bit-packed pattern matrix (to justify the mask);
+//! - `adjoint`: `Xᵀ(M ⊙ r)` = mask expansion + GEMM.
+//!
+//! `cargo bench --bench operators` (add `-- forward` to filter).
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use cvxrelu::model::Patterns;
+use cvxrelu::solvers::native::operators::{Operators, PARALLELISM};
+use faer::{Accum, Mat, MatMut, MatRef, linalg::matmul::matmul};
+use rand::SeedableRng;
+use rand_distr::{Distribution, StandardNormal};
+use std::hint::black_box;
+
+fn random(rng: &mut rand_chacha::ChaCha8Rng, r: usize, c: usize) -> Mat<f64> {
+    let mut m = Mat::zeros(r, c);
+    for j in 0..c {
+        for i in 0..r {
+            m[(i, j)] = StandardNormal.sample(rng);
+        }
+    }
+    m
+}
+
+/// Masked row sum reading the bit-packed patterns.
+fn row_sum_bits(patterns: &Patterns, n: usize, z: &[f64], pred: &mut [f64]) {
+    pred.iter_mut().for_each(|v| *v = 0.0);
+    for i in 0..patterns.p() {
+        let zi = &z[i * n..(i + 1) * n];
+        for (wi, &w) in patterns.column_words(i).iter().enumerate() {
+            let base = wi * 64;
+            let end = (base + 64).min(n);
+            for r in base..end {
+                let bit = ((w >> (r - base)) & 1) as f64;
+                pred[r] += bit * zi[r];
+            }
+        }
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+    let mut group = c.benchmark_group("operators");
+    group.sample_size(20);
+    for &n in &[1000usize, 10000] {
+        for &d in &[20usize, 100] {
+            for &p in &[100usize, 1000] {
+                let x = random(&mut rng, n, d);
+                let g = random(&mut rng, d, p);
+                let patterns = Patterns::from_gates(&x, &g);
+                let p = patterns.p();
+                let ops = Operators::new(&x, &patterns);
+                let u: Vec<f64> = (0..d * p)
+                    .map(|_| StandardNormal.sample(&mut rng))
+                    .collect();
+                let r: Vec<f64> = (0..n).map(|_| StandardNormal.sample(&mut rng)).collect();
+                let mut z = vec![0.0; n * p];
+                let mut pred = vec![0.0; n];
+                let mut grad = vec![0.0; d * p];
+                let flops = (2 * n * d * p) as u64;
+                group.throughput(Throughput::Elements(flops));
+                let id = format!("n{n}_d{d}_P{p}");
+                group.bench_function(BenchmarkId::new("gemm", &id), |b| {
+                    b.iter(|| {
+                        let um = MatRef::from_column_major_slice(&u, d, p);
+                        let zm = MatMut::from_column_major_slice_mut(&mut z, n, p);
+                        matmul(zm, Accum::Replace, x.as_ref(), um, 1.0, PARALLELISM);
+                        black_box(&z);
+                    })
+                });
+                group.bench_function(BenchmarkId::new("forward", &id), |b| {
+                    b.iter(|| {
+                        ops.forward(black_box(&u), &mut z, &mut pred);
+                        black_box(&pred);
+                    })
+                });
+                group.bench_function(BenchmarkId::new("forward_bits", &id), |b| {
+                    b.iter(|| {
+                        ops.products(black_box(&u), &mut z);
+                        row_sum_bits(&patterns, n, &z, &mut pred);
+                        black_box(&pred);
+                    })
+                });
+                group.bench_function(BenchmarkId::new("adjoint", &id), |b| {
+                    b.iter(|| {
+                        ops.adjoint(black_box(&r), 1.0, &mut z, &mut grad);
+                        black_box(&grad);
+                    })
+                });
+            }
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

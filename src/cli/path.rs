@@ -1,0 +1,103 @@
+//! `cvxrelu path`: solve one problem over a strictly decreasing grid of `λ`, each
+//! solve warm-started from the previous solution (SPEC §3, regularization paths).
+//!
+//! Writes `DIR/lambda_{index}.json` (the result record of each `λ`, atomically) and
+//! `DIR/path.csv` with columns `lambda,objective,active_neurons,train_metric,
+//! test_metric,seconds,status,relative_duality_gap,max_cone_violation`.
+
+use std::path::PathBuf;
+
+use super::error::CliError;
+use super::problem_args::ProblemArgs;
+use super::solve::{SolverArgs, emit_json, summary};
+use crate::certify::certify;
+use crate::fsio::write_atomic;
+use crate::model::{Problem, Weights};
+use crate::record::Record;
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct PathArgs {
+    #[command(flatten)]
+    pub problem: ProblemArgs,
+    #[command(flatten)]
+    pub solver: SolverArgs,
+    /// Strictly decreasing grid of λ values, comma separated (e.g. 1e-1,1e-2,1e-3).
+    #[arg(long, value_name = "L1,L2,...", value_delimiter = ',', required = true)]
+    pub lambdas: Vec<f64>,
+    /// Output directory (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// Check the grid: non-empty, finite, non-negative, strictly decreasing.
+pub fn validate_grid(lambdas: &[f64]) -> Result<(), CliError> {
+    if lambdas.is_empty() {
+        return Err(CliError::usage("--lambdas: give at least one value"));
+    }
+    for (i, &l) in lambdas.iter().enumerate() {
+        if !l.is_finite() || l < 0.0 {
+            return Err(CliError::usage(format!(
+                "--lambdas: value {} ({l}) must be a finite number >= 0",
+                i + 1
+            )));
+        }
+        if i > 0 && l >= lambdas[i - 1] {
+            return Err(CliError::usage(format!(
+                "--lambdas: values must be strictly decreasing (value {} = {l} follows {})",
+                i + 1,
+                lambdas[i - 1]
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn csv_opt(v: Option<f64>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
+pub fn run(args: &PathArgs) -> Result<i32, CliError> {
+    validate_grid(&args.lambdas)?;
+    std::fs::create_dir_all(&args.out).map_err(|e| CliError::File {
+        path: args.out.clone(),
+        message: format!("cannot create the output directory: {e}"),
+    })?;
+    let csv_path = args.out.join("path.csv");
+    crate::fsio::check_writable(&csv_path)?;
+    let mut pargs = args.problem.clone();
+    pargs.lambda = Some(args.lambdas[0]);
+    let spec = pargs.resolve()?;
+    let base = Problem::build(&spec)?;
+    let mut csv = String::from(
+        "lambda,objective,active_neurons,train_metric,test_metric,seconds,status,relative_duality_gap,max_cone_violation\n",
+    );
+    let mut warm: Option<Weights> = None;
+    let mut all_solved = true;
+    for (idx, &lambda) in args.lambdas.iter().enumerate() {
+        let problem = base.with_lambda(lambda);
+        let out = args.solver.run_warm(&problem, warm.as_ref())?;
+        let cert = certify(&problem, &out.weights);
+        let mut rec = Record::new(&problem, args.solver.solver.name(), &out, &cert);
+        rec.details.insert("path_index".into(), idx.into());
+        rec.details
+            .insert("warm_started".into(), warm.is_some().into());
+        eprintln!("{}", summary(&rec));
+        emit_json(&args.out.join(format!("lambda_{idx:03}.json")), &rec)?;
+        csv += &format!(
+            "{},{},{},{},{},{},{},{},{}\n",
+            lambda,
+            rec.objective,
+            rec.active_neurons,
+            rec.train_metric,
+            csv_opt(rec.test_metric),
+            rec.time.solve_s,
+            rec.status.name(),
+            csv_opt(rec.relative_duality_gap),
+            rec.max_cone_violation
+        );
+        write_atomic(&csv_path, csv.as_bytes())?;
+        all_solved &= rec.status.is_solved();
+        warm = Some(out.weights);
+    }
+    Ok(if all_solved { 0 } else { 1 })
+}
