@@ -1,8 +1,8 @@
 //! The command-line interface (SPEC §7). Exit codes: 0 solved, 1 the solver ran but
 //! did not reach its tolerance, 2 bad input or usage (one line on stderr).
 
-pub mod decompose;
 pub mod bench;
+pub mod decompose;
 pub mod error;
 pub mod path;
 pub mod problem_args;
