@@ -4,9 +4,9 @@
 //!   λ → 0 on every bundled dataset and several P — at λ = 0 they agree (the paper's
 //!   theorem: with the same patterns, every gated point has a cone decomposition);
 //! - `table1`: a Table-1 analog — per dataset, λ = 1e-3, fixed P, 5 gate seeds — test
-//!   metric, penalty, objective and time of R-FISTA (C-GReLU), R-FISTA + exact and
-//!   + approximate decomposition, AL (C-ReLU) and Clarabel (C-ReLU), as medians with
-//!   quartiles;
+//!   metric, penalty, objective and time of R-FISTA (C-GReLU), R-FISTA with the exact
+//!   and with the approximate decomposition, AL (C-ReLU) and Clarabel (C-ReLU), as
+//!   medians with quartiles;
 //! - `path`: test metric and active neurons against λ for both models (SVG).
 //!
 //! ```text
@@ -90,9 +90,10 @@ fn fista_settings() -> cvxrelu::solvers::native::fista::FistaSettings {
 }
 
 fn al_settings() -> al::AlSettings {
-    let mut s = al::AlSettings::default();
-    s.time_limit = TIME_LIMIT;
-    s
+    al::AlSettings {
+        time_limit: TIME_LIMIT,
+        ..al::AlSettings::default()
+    }
 }
 
 fn clarabel_settings() -> ClarabelSettings {
@@ -430,6 +431,9 @@ fn table1(opts: &Opts) -> Res<()> {
 
 // ---------------------------------------------------------------- path
 
+/// One model's path: its name and `(λ, test metric, active neurons)` per λ.
+type Series = (String, Vec<(f64, f64, f64)>);
+
 fn path(opts: &Opts) -> Res<()> {
     let name = if opts.quick { "iris" } else { "breast_cancer" };
     let p = if opts.quick { 4 } else { 16 };
@@ -441,7 +445,7 @@ fn path(opts: &Opts) -> Res<()> {
     let mut csv = String::from(
         "model,solver,lambda,status,objective,test_metric,active_neurons,max_cone_violation,time_s\n",
     );
-    let mut series: Vec<(String, Vec<(f64, f64, f64)>)> = Vec::new();
+    let mut series: Vec<Series> = Vec::new();
     let mut metric_name = String::new();
     for model in [Model::GatedRelu, Model::Relu] {
         let base = build(opts, name, model, lambdas[0], p, 0)?;
@@ -490,12 +494,7 @@ fn path(opts: &Opts) -> Res<()> {
     Ok(())
 }
 
-fn draw_path(
-    series: &[(String, Vec<(f64, f64, f64)>)],
-    name: &str,
-    p: usize,
-    metric: &str,
-) -> Res<String> {
+fn draw_path(series: &[Series], name: &str, p: usize, metric: &str) -> Res<String> {
     let lmin = series
         .iter()
         .flat_map(|s| s.1.iter().map(|x| x.0))
