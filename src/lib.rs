@@ -20,6 +20,7 @@ pub mod certify;
 pub mod cli;
 pub mod compile;
 pub mod cone;
+pub mod decompose;
 pub mod export;
 pub mod fsio;
 pub mod harness;

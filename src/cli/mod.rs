@@ -2,6 +2,7 @@
 //! did not reach its tolerance, 2 bad input or usage (one line on stderr).
 
 pub mod bench;
+pub mod decompose;
 pub mod error;
 pub mod export;
 pub mod export_suite;
@@ -32,6 +33,8 @@ pub enum Command {
     Solve(solve::SolveArgs),
     /// Solve over a decreasing λ grid, warm-started; one record per λ plus a CSV.
     Path(path::PathArgs),
+    /// Turn a C-GReLU solution into a C-ReLU point by a cone decomposition.
+    Decompose(decompose::DecomposeArgs),
     /// Write a problem in a standard solver format (CBF, MathOptFormat, Clarabel JSON, MPS).
     Export(export::ExportArgs),
     /// Run a benchmark suite: one JSON record per (problem, solver).
@@ -83,6 +86,7 @@ where
         Command::Solve(a) => solve::run(a),
         Command::Path(a) => path::run(a),
         Command::Export(a) => export::run(a),
+        Command::Decompose(a) => decompose::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Report(a) => report::run(a),
     };

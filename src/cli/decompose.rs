@@ -1,0 +1,193 @@
+//! `cvxrelu decompose`: turn a saved C-GReLU solution into a C-ReLU point with the
+//! same predictions by a cone decomposition ([`crate::decompose`]), certify it, and
+//! report the cone violation, the prediction change, the penalty inflation, the
+//! C-ReLU objective and the time.
+//!
+//! `--from` is the weights file written by `solve --weights FILE`, or a result record
+//! whose `weights_file` names one (resolved relative to the record's directory).
+
+use std::path::{Path, PathBuf};
+
+use super::error::CliError;
+use super::solve::{emit_json, summary};
+use crate::decompose::{
+    self, DecomposeSettings, Method, Quality, exact::ExactForm, quality::assess, relu_problem,
+};
+use crate::fsio::check_writable;
+use crate::model::Weights;
+use crate::record::Record;
+use crate::solution::SolutionFile;
+use crate::solvers::SolveOutput;
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct DecomposeArgs {
+    /// A weights file from `solve --weights`, or a result record naming one.
+    #[arg(long, value_name = "RESULT.json")]
+    pub from: PathBuf,
+    #[arg(long, value_enum)]
+    pub method: Method,
+    /// Write the JSON record of the decomposed C-ReLU point here ('-' for stdout).
+    #[arg(long, value_name = "RESULT.json")]
+    pub out: Option<PathBuf>,
+    /// Save the decomposed C-ReLU weights (a weights file of model relu) here.
+    #[arg(long, value_name = "FILE.json")]
+    pub weights: Option<PathBuf>,
+    /// exact: one SOCP per block or one for all blocks.
+    #[arg(long, value_enum, default_value = "per-block")]
+    pub exact_form: ExactForm,
+    /// Tolerance (exact: Clarabel's, default 1e-8; approx: squared min-norm
+    /// subgradient relative to its value at w = 0, default 1e-16).
+    #[arg(long, value_name = "T")]
+    pub tol: Option<f64>,
+    /// Iteration limit (exact: per SOCP, default 200; approx: default 10000).
+    #[arg(long, value_name = "N")]
+    pub max_iters: Option<u32>,
+    /// Time limit in seconds (exact: per SOCP; approx: total; lp: per LP).
+    #[arg(long, value_name = "SEC")]
+    pub time_limit: Option<f64>,
+}
+
+impl DecomposeArgs {
+    pub fn settings(&self) -> DecomposeSettings {
+        let mut s = DecomposeSettings::default();
+        s.exact.form = self.exact_form;
+        if let Some(t) = self.tol {
+            s.exact.clarabel.tol = t;
+            s.approx.tol_rel = t;
+        }
+        if let Some(m) = self.max_iters {
+            s.exact.clarabel.max_iters = m;
+            s.approx.max_iters = m as usize;
+        }
+        if let Some(t) = self.time_limit {
+            s.exact.clarabel.time_limit = t;
+            s.approx.time_limit = t;
+            s.lp.time_limit = t;
+        }
+        s
+    }
+}
+
+/// The weights file `from` names: itself, or the `weights_file` of a result record.
+pub fn resolve_weights_file(from: &Path) -> Result<PathBuf, CliError> {
+    let text = std::fs::read_to_string(from).map_err(|source| CliError::Read {
+        path: from.to_path_buf(),
+        source,
+    })?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| CliError::File {
+        path: from.to_path_buf(),
+        message: format!("line {}, column {}: not JSON: {e}", e.line(), e.column()),
+    })?;
+    let obj = value.as_object().ok_or_else(|| CliError::File {
+        path: from.to_path_buf(),
+        message: "not a cvxrelu weights file or result record (not a JSON object)".into(),
+    })?;
+    if obj.contains_key("format") {
+        return Ok(from.to_path_buf());
+    }
+    match obj.get("weights_file") {
+        Some(serde_json::Value::String(w)) => {
+            let w = PathBuf::from(w);
+            if w.is_absolute() {
+                return Ok(w);
+            }
+            // Relative to the record; fall back to the working directory (where
+            // `solve` was run) when the record's directory does not have it.
+            let base = from.parent().unwrap_or(Path::new(""));
+            let joined = base.join(&w);
+            Ok(if joined.exists() || !w.exists() {
+                joined
+            } else {
+                w
+            })
+        }
+        Some(serde_json::Value::Null) => Err(CliError::File {
+            path: from.to_path_buf(),
+            message: "field weights_file: the record has no weights file (rerun solve with --weights FILE)".into(),
+        }),
+        Some(_) => Err(CliError::File {
+            path: from.to_path_buf(),
+            message: "field weights_file: expected a path string".into(),
+        }),
+        None => Err(CliError::File {
+            path: from.to_path_buf(),
+            message: "not a cvxrelu weights file (no field format) or result record (no field weights_file)".into(),
+        }),
+    }
+}
+
+/// One-line description of a decomposition's quality.
+pub fn describe(method: Method, q: &Quality) -> String {
+    format!(
+        "  decomposition {}: inflation {:.6}, max cone violation {:.1e}, prediction change {:.1e}, C-ReLU objective {:.10e} (C-GReLU {:.10e}), {:.3}s",
+        method.name(),
+        q.inflation,
+        q.max_cone_violation,
+        q.prediction_change,
+        q.relu.objective,
+        q.gated_objective,
+        q.time_s
+    )
+}
+
+pub fn run(args: &DecomposeArgs) -> Result<i32, CliError> {
+    for p in [&args.out, &args.weights].into_iter().flatten() {
+        if p.as_os_str() != "-" {
+            check_writable(p)?;
+        }
+    }
+    let settings = args.settings();
+    settings
+        .validate()
+        .map_err(|e| CliError::usage(e.to_string()))?;
+    let wpath = resolve_weights_file(&args.from)?;
+    let file = SolutionFile::read(&wpath).map_err(|e| CliError::usage(e.to_string()))?;
+    let u = match &file.weights {
+        Weights::GatedRelu { u } => u.clone(),
+        Weights::Relu { .. } => {
+            return Err(CliError::File {
+                path: wpath,
+                message: "field weights: model relu; decompose needs a gated-relu solution".into(),
+            });
+        }
+    };
+    let gated = file
+        .problem(&wpath)
+        .map_err(|e| CliError::usage(e.to_string()))?;
+    let dec = decompose::decompose(&gated, &u, args.method, &settings)
+        .map_err(|e| CliError::usage(e.to_string()))?;
+    let quality = assess(&gated, &u, &dec);
+    let relu = relu_problem(&gated);
+    let mut details = dec.details.clone();
+    details.insert("method".into(), args.method.name().into());
+    details.insert("from".into(), wpath.display().to_string().into());
+    details.insert("source_solver".into(), file.solver.clone().into());
+    details.insert("gated_objective".into(), quality.gated_objective.into());
+    details.insert("inflation".into(), quality.inflation.into());
+    details.insert("prediction_change".into(), quality.prediction_change.into());
+    details.insert("reported_violation".into(), dec.reported_violation.into());
+    details.insert(
+        "blocks".into(),
+        serde_json::to_value(dec.blocks).unwrap_or_default(),
+    );
+    let out = SolveOutput {
+        weights: dec.weights(),
+        status: dec.status,
+        iterations: dec.iterations,
+        setup_s: 0.0,
+        solve_s: dec.time_s,
+        trace: vec![],
+        details,
+    };
+    let solver = format!("{}+decompose-{}", file.solver, args.method.name());
+    let mut rec = Record::new(&relu, &solver, &out, &quality.relu);
+    if let Some(wp) = &args.weights {
+        emit_json(wp, &SolutionFile::new(&relu, &solver, &out.weights))?;
+        rec.weights_file = Some(wp.display().to_string());
+    }
+    eprintln!("{}\n{}", summary(&rec), describe(args.method, &quality));
+    if let Some(o) = &args.out {
+        emit_json(o, &rec)?;
+    }
+    Ok(if rec.status.is_solved() { 0 } else { 1 })
+}

@@ -1,0 +1,93 @@
+//! What a decomposition is worth, recomputed from the weights (never from the method
+//! that produced them):
+//!
+//! ```text
+//!   max cone violation   max_{k,i} max(0, −min X̃_i v_{k,i}, −min X̃_i w_{k,i})
+//!   prediction change    ‖f_ReLU − f_GReLU‖_∞ / ‖f_GReLU‖_∞
+//!                        f_GReLU = Σ_i D_i X u_i (the gated model),
+//!                        f_ReLU  = Σ_i (X v_i)_+ − (X w_i)_+ (the ReLU network of (v, w))
+//!   inflation            κ = Σ (‖v‖ + ‖w‖) / Σ ‖u‖   (1 when u = 0)
+//!   objective            the C-ReLU objective of (v, w) (certificate), and the
+//!                        C-GReLU objective of u
+//! ```
+//!
+//! For a feasible `(v, w)` the ReLU network reproduces the gated predictions exactly
+//! (up to rounding); an infeasible one (the approximate method's residual) changes
+//! them, and the prediction change says by how much.
+
+use faer::{Accum, Mat, MatRef, Par, linalg::matmul::matmul};
+use serde::{Deserialize, Serialize};
+
+use super::{Decomposition, relu_problem};
+use crate::certify::{Certificate, certify};
+use crate::model::objective::predictions;
+use crate::model::{Blocks, Problem, Regularizer, Weights};
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Quality {
+    pub max_cone_violation: f64,
+    pub prediction_change: f64,
+    pub inflation: f64,
+    /// Certificate of `(v, w)` on the C-ReLU problem.
+    pub relu: Certificate,
+    /// Objective of `u` on the C-GReLU problem it came from.
+    pub gated_objective: f64,
+    pub time_s: f64,
+}
+
+/// `Σ_i (X v_i)_+ − (X w_i)_+` per output: the ReLU network's predictions (`n × c`).
+pub fn relu_predictions(x: &Mat<f64>, v: &Blocks, w: &Blocks) -> Mat<f64> {
+    let n = x.nrows();
+    let mut pred = Mat::zeros(n, v.c);
+    let mut z = Mat::<f64>::zeros(n, v.p);
+    for k in 0..v.c {
+        for (b, sign) in [(v, 1.0), (w, -1.0)] {
+            let bk = MatRef::from_column_major_slice(b.output(k), b.d, b.p);
+            matmul(z.as_mut(), Accum::Replace, x.as_ref(), bk, 1.0, Par::Seq);
+            for i in 0..b.p {
+                for r in 0..n {
+                    pred[(r, k)] += sign * z[(r, i)].max(0.0);
+                }
+            }
+        }
+    }
+    pred
+}
+
+/// `Σ(‖v‖ + ‖w‖) / Σ‖u‖`, 1 for `u = 0`.
+pub fn inflation(u: &Blocks, v: &Blocks, w: &Blocks) -> f64 {
+    let gl = Regularizer::NeuronGl1;
+    let base = gl.value(u);
+    let num = gl.value(v) + gl.value(w);
+    if base == 0.0 {
+        if num == 0.0 { 1.0 } else { f64::INFINITY }
+    } else {
+        num / base
+    }
+}
+
+/// Assess `dec`, a decomposition of `u` on the C-GReLU problem `gated`.
+pub fn assess(gated: &Problem, u: &Blocks, dec: &Decomposition) -> Quality {
+    let (v, w) = (&dec.v, &dec.w);
+    let relu = certify(&relu_problem(gated), &dec.weights());
+    let f_gated = predictions(&gated.x, &gated.patterns, u);
+    let f_relu = relu_predictions(&gated.x, v, w);
+    let (mut diff, mut scale): (f64, f64) = (0.0, 0.0);
+    for k in 0..u.c {
+        for r in 0..gated.n() {
+            diff = diff.max((f_relu[(r, k)] - f_gated[(r, k)]).abs());
+            scale = scale.max(f_gated[(r, k)].abs());
+        }
+    }
+    let prediction_change = if scale > 0.0 { diff / scale } else { diff };
+    let gated_objective =
+        crate::model::objective::evaluate(gated, &Weights::GatedRelu { u: u.clone() }).objective;
+    Quality {
+        max_cone_violation: relu.max_cone_violation,
+        prediction_change,
+        inflation: inflation(u, v, w),
+        relu,
+        gated_objective,
+        time_s: dec.time_s,
+    }
+}
