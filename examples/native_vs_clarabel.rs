@@ -119,7 +119,7 @@ fn main() {
             );
         }
         "table" => {
-            for (n, p) in [(1000, 100), (4000, 100), (10000, 50), (10000, 200)] {
+            for (n, p) in [(1000, 100), (4000, 100), (10000, 50)] {
                 run(
                     "gated synth",
                     &build(spec(&synth(n), None, Model::GatedRelu, 1e-3, p)),
@@ -134,7 +134,7 @@ fn main() {
             let data = format!("{refdir}breast_cancer.csv");
             let gates = format!("{refdir}breast_cancer_gates.csv");
             for model in [Model::GatedRelu, Model::Relu] {
-                for lambda in [1e-3, 1e-2] {
+                for lambda in [1e-3] {
                     run(
                         "breast_cancer",
                         &build(spec(&data, Some(&gates), model, lambda, 50)),
