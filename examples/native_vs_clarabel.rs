@@ -125,7 +125,7 @@ fn main() {
                     &build(spec(&synth(n), None, Model::GatedRelu, 1e-3, p)),
                 );
             }
-            for (n, p) in [(500, 50), (1000, 50)] {
+            for (n, p) in [(500, 50)] {
                 run(
                     "relu synth",
                     &build(spec(&synth(n), None, Model::Relu, 1e-3, p)),
