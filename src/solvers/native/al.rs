@@ -269,11 +269,11 @@ pub fn solve(
     let (n, c, p, d) = (problem.n(), problem.c(), problem.p(), problem.d());
     let half = c * p * d;
     let mut u = vec![0.0; 2 * half];
-    if let Some(Weights::Relu { v, w }) = warm {
-        if (v.c, v.p, v.d) == (c, p, d) {
-            u[..half].copy_from_slice(&v.data);
-            u[half..].copy_from_slice(&w.data);
-        }
+    if let Some(Weights::Relu { v, w }) = warm
+        && (v.c, v.p, v.d) == (c, p, d)
+    {
+        u[..half].copy_from_slice(&v.data);
+        u[half..].copy_from_slice(&w.data);
     }
     let ops = Operators::new(&problem.x, &problem.patterns);
     let mut al = AugmentedLoss::new(&ops, &problem.y, settings.delta_scale / n as f64);
