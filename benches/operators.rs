@@ -47,7 +47,10 @@ fn row_sum_bits(patterns: &Patterns, n: usize, z: &[f64], pred: &mut [f64]) {
 fn bench(c: &mut Criterion) {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
     let mut group = c.benchmark_group("operators");
-    group.sample_size(20);
+    group
+        .sample_size(20)
+        .warm_up_time(std::time::Duration::from_millis(500))
+        .measurement_time(std::time::Duration::from_secs(2));
     for &n in &[1000usize, 10000] {
         for &d in &[20usize, 100] {
             for &p in &[100usize, 1000] {

@@ -119,27 +119,23 @@ fn main() {
             );
         }
         "table" => {
-            for (n, p) in [(1000, 100), (4000, 100), (10000, 50), (10000, 200)] {
+            for (n, p) in [(1000, 100), (4000, 100), (10000, 50)] {
                 run(
                     "gated synth",
                     &build(spec(&synth(n), None, Model::GatedRelu, 1e-3, p)),
                 );
             }
-            for (n, p) in [(500, 50), (1000, 50)] {
-                run(
-                    "relu synth",
-                    &build(spec(&synth(n), None, Model::Relu, 1e-3, p)),
-                );
-            }
+            run(
+                "relu synth",
+                &build(spec(&synth(500), None, Model::Relu, 1e-3, 50)),
+            );
             let data = format!("{refdir}breast_cancer.csv");
             let gates = format!("{refdir}breast_cancer_gates.csv");
             for model in [Model::GatedRelu, Model::Relu] {
-                for lambda in [1e-3, 1e-2] {
-                    run(
-                        "breast_cancer",
-                        &build(spec(&data, Some(&gates), model, lambda, 50)),
-                    );
-                }
+                run(
+                    "breast_cancer",
+                    &build(spec(&data, Some(&gates), model, 1e-3, 50)),
+                );
             }
         }
         other => eprintln!("unknown set '{other}': use main or table"),

@@ -35,7 +35,7 @@ fn reference_gated_objectives_within_1e6_with_certified_gap() {
         assert!(e <= 1e-6, "{} λ={}: relative error {e}", r.data, r.lambda);
         let gap = cert.relative_duality_gap.unwrap();
         assert!(
-            gap <= 1e-6 && gap >= 0.0,
+            (0.0..=1e-6).contains(&gap),
             "{} λ={}: gap {gap}",
             r.data,
             r.lambda

@@ -133,7 +133,7 @@ impl FistaSettings {
         if !(self.growth >= 1.0 && self.growth.is_finite()) {
             return Err(format!("growth must be >= 1, got {}", self.growth));
         }
-        if !(self.growth_threshold > 0.0) {
+        if self.growth_threshold.is_nan() || self.growth_threshold <= 0.0 {
             return Err("growth threshold must be > 0".into());
         }
         if self.check_every == 0 || self.trace_every == 0 {

@@ -156,6 +156,14 @@ pub fn solve(
         lambda: problem.lambda,
         d,
     };
+    // At λ = 0 the scaled-residual dual point is feasible only at θ = 0 (a useless
+    // bound), so the gap cannot certify anything: fall back to the subgradient rule.
+    let mut settings = settings.clone();
+    if problem.lambda == 0.0 && settings.stopping == Stopping::DualityGap {
+        settings.stopping = Stopping::Subgradient;
+        settings.tol = FistaSettings::default().tol;
+    }
+    let settings = &settings;
     let out = fista::solve(&mut loss, comp, &mut u.data, settings, &mut ws);
     let solve_s = t.elapsed().as_secs_f64();
     let mut details = serde_json::Map::new();
