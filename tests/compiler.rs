@@ -182,6 +182,13 @@ fn sparse_assembly_equals_dense_brute_force() {
             let problem = common::synth_problem(model, reg, 0.05, 9, 2, 2, 4, 3);
             let (prog, _) = compile::apply(&problem, lowering);
             prog.validate().unwrap();
+            let layout = compile::layout(&problem, lowering);
+            // the up-front nonzero count (memory estimate, buffer sizes) is exact
+            assert_eq!(
+                compile::assemble::count_nnz(&layout, &problem.x, &problem.patterns),
+                prog.a.nnz(),
+                "{model:?} {reg:?} {lowering:?}: nnz count"
+            );
             let (a, b, q, pm) = brute_force(&problem, lowering);
             assert_eq!(dense(&prog.a), a, "{model:?} {reg:?} {lowering:?}: A");
             assert_eq!(prog.b, b, "{model:?} {reg:?} {lowering:?}: b");

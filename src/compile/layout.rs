@@ -139,6 +139,28 @@ impl Layout {
         }
     }
 
+    /// Every (model, regularizer, lowering) the compiler supports (C-ReLU uses
+    /// neuron-gl1 only), for tests and exporters that cover them all.
+    pub fn supported() -> Vec<(Model, Regularizer, Lowering)> {
+        let mut out = Vec::new();
+        for model in [Model::GatedRelu, Model::Relu] {
+            for reg in [
+                Regularizer::NeuronGl1,
+                Regularizer::FeatureGl1,
+                Regularizer::L1,
+                Regularizer::L2,
+            ] {
+                if model == Model::Relu && reg != Regularizer::NeuronGl1 {
+                    continue;
+                }
+                for lowering in [Lowering::Quadratic, Lowering::Conic] {
+                    out.push((model, reg, lowering));
+                }
+            }
+        }
+        out
+    }
+
     pub fn families(&self) -> usize {
         match self.model {
             Model::GatedRelu => 1,
@@ -186,22 +208,12 @@ mod tests {
 
     #[test]
     fn cone_dims_cover_rows() {
-        for model in [Model::GatedRelu, Model::Relu] {
-            for reg in [
-                Regularizer::NeuronGl1,
-                Regularizer::FeatureGl1,
-                Regularizer::L1,
-                Regularizer::L2,
-            ] {
-                if model == Model::Relu && reg != Regularizer::NeuronGl1 {
-                    continue;
-                }
-                for lowering in [Lowering::Quadratic, Lowering::Conic] {
-                    let l = Layout::new(model, reg, lowering, 7, 3, 4, 2);
-                    let total: usize = l.cones().iter().map(|c| c.dim()).sum();
-                    assert_eq!(total, l.rows, "{model:?} {reg:?} {lowering:?}");
-                }
-            }
+        let all = Layout::supported();
+        assert_eq!(all.len(), 10);
+        for (model, reg, lowering) in all {
+            let l = Layout::new(model, reg, lowering, 7, 3, 4, 2);
+            let total: usize = l.cones().iter().map(|c| c.dim()).sum();
+            assert_eq!(total, l.rows, "{model:?} {reg:?} {lowering:?}");
         }
     }
 }

@@ -178,27 +178,15 @@ mod tests {
 
     #[test]
     fn names_cover_every_column_row_and_cone_and_are_unique() {
-        for model in [Model::GatedRelu, Model::Relu] {
-            for reg in [
-                Regularizer::NeuronGl1,
-                Regularizer::FeatureGl1,
-                Regularizer::L1,
-                Regularizer::L2,
-            ] {
-                if model == Model::Relu && reg != Regularizer::NeuronGl1 {
-                    continue;
-                }
-                for lowering in [Lowering::Quadratic, Lowering::Conic] {
-                    let l = Layout::new(model, reg, lowering, 5, 3, 2, 2);
-                    let n = Names::from_layout(&l);
-                    assert_eq!(n.cols.len(), l.cols);
-                    assert_eq!(n.rows.len(), l.rows);
-                    assert_eq!(n.cones.len(), l.cones().len());
-                    for v in [&n.cols, &n.rows, &n.cones] {
-                        let set: std::collections::HashSet<_> = v.iter().collect();
-                        assert_eq!(set.len(), v.len(), "{model:?} {reg:?} {lowering:?}");
-                    }
-                }
+        for (model, reg, lowering) in Layout::supported() {
+            let l = Layout::new(model, reg, lowering, 5, 3, 2, 2);
+            let n = Names::from_layout(&l);
+            assert_eq!(n.cols.len(), l.cols);
+            assert_eq!(n.rows.len(), l.rows);
+            assert_eq!(n.cones.len(), l.cones().len());
+            for v in [&n.cols, &n.rows, &n.cones] {
+                let set: std::collections::HashSet<_> = v.iter().collect();
+                assert_eq!(set.len(), v.len(), "{model:?} {reg:?} {lowering:?}");
             }
         }
     }
