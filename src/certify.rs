@@ -3,7 +3,9 @@
 //!
 //! - objective, loss and penalty recomputed from the weights;
 //! - the max cone violation `max_{k,i} max(0, −min X̃_i v_{k,i}, −min X̃_i w_{k,i})`;
-//! - for C-GReLU a duality gap. With `N = nc`, `A` the map `u ↦ Σ_i D_i X u_i` and
+//! - a duality gap (C-GReLU, and C-ReLU: see [`relu_dual_norm`]; for C-ReLU it
+//!   bounds the suboptimality only of a point inside the cones, so read it next to
+//!   the cone violation). With `N = nc`, `A` the map `u ↦ Σ_i D_i X u_i` and
 //!   residual `r = Au − Y`, the Fenchel dual of `1/(2N)‖Au − Y‖² + λR(u)` is
 //!
 //!   ```text
@@ -21,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::objective::{cone_violation, loss, penalty, predictions};
 use crate::model::{Blocks, Patterns, Problem, Regularizer, Weights};
+use crate::solvers::native::cone_projection::{ConeProjector, Passive};
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Certificate {
@@ -81,15 +84,7 @@ pub fn dual_objective(
         return Some(0.0);
     }
     match reg.dual_norm(g) {
-        Some(dn) => {
-            let alpha_max = if dn > 0.0 {
-                lambda * nc / dn
-            } else {
-                f64::INFINITY
-            };
-            let alpha = (-ry / rr).clamp(0.0, alpha_max);
-            Some(-alpha * alpha * rr / (2.0 * nc) - alpha * ry / nc)
-        }
+        Some(dn) => Some(scaled_residual_bound(lambda, nc, rr, ry, dn)),
         None => {
             // l2: concave quadratic in α without constraint.
             if lambda <= 0.0 {
@@ -103,6 +98,57 @@ pub fn dual_objective(
     }
 }
 
+/// The dual objective at `θ = α r / N` with the best `α ∈ [0, λN/dn]`, where `dn` is
+/// the dual norm of `Aᵀr` (for C-ReLU `max_j ‖Π_{K_j}(−A_jᵀr)‖`, see
+/// [`relu_dual_norm`]); `rr = ‖r‖²`, `ry = ⟨r, Y⟩`, `nc = N`.
+pub fn scaled_residual_bound(lambda: f64, nc: f64, rr: f64, ry: f64, dn: f64) -> f64 {
+    if rr == 0.0 {
+        return 0.0;
+    }
+    let alpha_max = if dn > 0.0 {
+        lambda * nc / dn
+    } else {
+        f64::INFINITY
+    };
+    let alpha = (-ry / rr).clamp(0.0, alpha_max);
+    -alpha * alpha * rr / (2.0 * nc) - alpha * ry / nc
+}
+
+/// The C-ReLU dual norm of `G = Aᵀr` (blocks `G_{k,i} = (D_i X)ᵀ r_k`): the `v` block
+/// sees `−G_{k,i}` and the `w` block `+G_{k,i}`, and the conjugate of
+/// `λ‖·‖ + ι_{K_i}` is finite iff `‖Π_{K_i}(·)‖ ≤ λ`, so
+/// `dn = max_{k,i} max(‖Π_{K_i}(−G_{k,i})‖, ‖Π_{K_i}(G_{k,i})‖)`. Each norm comes from
+/// the projector's `μ ≥ 0`, an upper bound on the exact one, so the bound built on it
+/// is valid even if a projection stops early.
+pub fn relu_dual_norm(x: &Mat<f64>, patterns: &Patterns, g: &Blocks) -> f64 {
+    let (n, d) = (x.nrows(), x.ncols());
+    let mut projector = ConeProjector::new(x.as_ref());
+    let (mut mask, mut s, mut cone) = (vec![0.0; n], vec![0.0; d], vec![0.0; n]);
+    let mut active = Passive::new(d);
+    let mut dn: f64 = 0.0;
+    for i in 0..g.p {
+        mask.iter_mut().for_each(|m| *m = 0.0);
+        for row in patterns.active_rows(i) {
+            mask[row] = 1.0;
+        }
+        for k in 0..g.c {
+            for sign in [-1.0, 1.0] {
+                s.iter_mut()
+                    .zip(g.block(k, i))
+                    .for_each(|(a, b)| *a = sign * b);
+                if s.iter().map(|v| v * v).sum::<f64>().sqrt() <= dn {
+                    continue; // a projection cannot be longer than its input
+                }
+                projector.cone_values(&mask, &s, &mut cone);
+                active.clear();
+                projector.project(&mask, &mut s, &cone, &mut active);
+                dn = dn.max(s.iter().map(|v| v * v).sum::<f64>().sqrt());
+            }
+        }
+    }
+    dn
+}
+
 /// Certify a point of `problem`.
 pub fn certify(problem: &Problem, weights: &Weights) -> Certificate {
     let eff = weights.effective();
@@ -111,33 +157,39 @@ pub fn certify(problem: &Problem, weights: &Weights) -> Certificate {
     let penalty = penalty(problem.reg, problem.lambda, weights);
     let objective = loss + penalty;
     let max_cone_violation = cone_violation(&problem.x, &problem.patterns, weights);
-    let (dual_objective, duality_gap, relative_duality_gap) = match weights {
-        Weights::Relu { .. } => (None, None, None),
-        Weights::GatedRelu { .. } => {
-            let (n, c) = (problem.n(), problem.c());
-            let r = Mat::from_fn(n, c, |i, k| pred[(i, k)] - problem.y[(i, k)]);
-            let mut rr = 0.0;
-            let mut ry = 0.0;
-            for k in 0..c {
-                for i in 0..n {
-                    rr += r[(i, k)] * r[(i, k)];
-                    ry += r[(i, k)] * problem.y[(i, k)];
-                }
-            }
-            let g = adjoint(&problem.x, &problem.patterns, &r);
-            match dual_objective(problem.reg, problem.lambda, (n * c) as f64, rr, ry, &g) {
-                Some(dual) => {
-                    let gap = objective - dual;
-                    let rel = if objective > 0.0 {
-                        gap / objective
-                    } else {
-                        gap.abs()
-                    };
-                    (Some(dual), Some(gap), Some(rel))
-                }
-                None => (None, None, None),
-            }
+    let (n, c) = (problem.n(), problem.c());
+    let r = Mat::from_fn(n, c, |i, k| pred[(i, k)] - problem.y[(i, k)]);
+    let mut rr = 0.0;
+    let mut ry = 0.0;
+    for k in 0..c {
+        for i in 0..n {
+            rr += r[(i, k)] * r[(i, k)];
+            ry += r[(i, k)] * problem.y[(i, k)];
         }
+    }
+    let g = adjoint(&problem.x, &problem.patterns, &r);
+    let nc = (n * c) as f64;
+    let dual = match weights {
+        Weights::Relu { .. } => Some(scaled_residual_bound(
+            problem.lambda,
+            nc,
+            rr,
+            ry,
+            relu_dual_norm(&problem.x, &problem.patterns, &g),
+        )),
+        Weights::GatedRelu { .. } => dual_objective(problem.reg, problem.lambda, nc, rr, ry, &g),
+    };
+    let (dual_objective, duality_gap, relative_duality_gap) = match dual {
+        Some(dual) => {
+            let gap = objective - dual;
+            let rel = if objective > 0.0 {
+                gap / objective
+            } else {
+                gap.abs()
+            };
+            (Some(dual), Some(gap), Some(rel))
+        }
+        None => (None, None, None),
     };
     Certificate {
         objective,

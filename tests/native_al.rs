@@ -1,5 +1,6 @@
 //! The augmented Lagrangian on C-ReLU: every reference problem within 1e-6 of the
-//! reference objective with max cone violation ≤ 1e-8 (certified independently).
+//! reference objective with max cone violation ≤ 1e-8 and a certified relative
+//! duality gap ≤ 1e-6 (both from the independent certificate).
 
 mod common;
 
@@ -10,23 +11,36 @@ use cvxrelu::solvers::native::al::{self, AlSettings};
 use cvxrelu::solvers::native::gated;
 use cvxrelu::solvers::{SolverError, Status};
 
-/// Every relu reference problem. Ignored: at its defaults the AL stops at its
-/// iteration limit on breast_cancer λ = 0.1 (violation 6e-7 after 300000 inner
-/// iterations; the multiplier phase shrinks the violation by ~10% per outer step),
-/// and the whole run takes ~20 minutes. Run with `--ignored`.
+/// Every relu reference problem at the defaults (AL phase, then the certified
+/// polish).
 #[test]
-#[ignore = "AL misses the 1e-8 violation on breast_cancer λ=0.1 within its iteration limit; slow"]
 fn all_reference_relu_objectives_within_1e6_and_feasible() {
     check(|_| true, 12);
 }
 
-/// The relu reference problems the AL solves in seconds (synth, digits38 λ = 0.1).
+/// Without the polish the AL's own point is returned: on the small problems it
+/// reaches SPEC §3's stop (squared violation ≤ 1e-6, inner subgradient ≤ 1e-6) and
+/// the objective is already close, but the point is not exactly feasible — the
+/// reason for the polish.
 #[test]
-fn reference_relu_objectives_within_1e6_and_feasible() {
-    check(
-        |r| r.data == "synth.csv" || (r.data == "digits38.csv" && r.lambda == 0.1),
-        4,
-    );
+fn al_phase_alone_meets_the_spec_stop() {
+    for r in references()
+        .iter()
+        .filter(|r| r.model == Model::Relu && r.data == "synth.csv")
+    {
+        let prob = reference_problem(r);
+        let settings = AlSettings {
+            polish: false,
+            ..AlSettings::default()
+        };
+        let out = al::solve(&prob, &settings, None).unwrap();
+        assert_eq!(out.status, Status::Solved, "λ={}", r.lambda);
+        let sq = out.details["al_squared_violation"].as_f64().unwrap();
+        assert!(sq <= 1e-6, "λ={}: squared violation {sq}", r.lambda);
+        let cert = certify(&prob, &out.weights);
+        assert!(rel(cert.objective, r.objective) <= 1e-2, "λ={}", r.lambda);
+        assert!(out.details.get("polish").is_none());
+    }
 }
 
 fn check(select: impl Fn(&common::Reference) -> bool, expected: usize) {
@@ -38,6 +52,9 @@ fn check(select: impl Fn(&common::Reference) -> bool, expected: usize) {
         let prob = reference_problem(r);
         let out = al::solve(&prob, &AlSettings::default(), None).unwrap();
         let cert = certify(&prob, &out.weights);
+        let gap = cert.relative_duality_gap.unwrap();
+        assert!((0.0..=1e-6).contains(&gap), "{} λ={}: gap {gap}", r.data, r.lambda);
+        assert!(out.details["polish"]["stopping"] == "duality-gap");
         let e = rel(cert.objective, r.objective);
         eprintln!(
             "{} λ={}: {} rel {e:.1e} viol {:.1e} iters {} {:.2}s",
@@ -89,6 +106,6 @@ fn settings_are_validated() {
         al::solve(&p, &bad, None),
         Err(SolverError::Settings(_))
     ));
-    let t = AlSettings::default().with_tol(1e-14);
-    assert!(t.tol == 1e-14 && t.feasibility_tol <= 1e-10);
+    let t = AlSettings::default().with_tol(1e-9);
+    assert!(t.tol == 1e-9 && t.violation_tol == 1e-9 && t.gap_tol == 1e-9);
 }

@@ -110,7 +110,7 @@ fn accepted_steps_satisfy_the_line_search_condition() {
     );
     let ops = Operators::new(&prob.x, &prob.patterns);
     let mut loss = GatedLoss::new(&ops, &prob.y, prob.reg, prob.lambda);
-    let mut ws = FistaWorkspace::new(loss.dim(), loss.state_len(), prob.d());
+    let mut ws = FistaWorkspace::new(loss.dim(), loss.state_len());
     let mut u = vec![0.0; loss.dim()];
     let comp = Composite {
         reg: prob.reg,

@@ -7,7 +7,7 @@ use super::error::CliError;
 use super::problem_args::ProblemArgs;
 use crate::certify::certify;
 use crate::fsio::{check_writable, write_atomic};
-use crate::model::Problem;
+use crate::model::{Model, Problem};
 use crate::model::Weights;
 use crate::record::Record;
 use crate::solution::SolutionFile;
@@ -202,7 +202,10 @@ impl SolverArgs {
     ) -> Result<SolveOutput, SolverError> {
         match self.solver {
             SolverKind::Clarabel => solvers::clarabel::solve(problem, &self.clarabel()),
-            SolverKind::Fista => solvers::native::gated::solve(problem, &self.fista(), warm),
+            SolverKind::Fista => match problem.model {
+                Model::GatedRelu => solvers::native::gated::solve(problem, &self.fista(), warm),
+                Model::Relu => solvers::native::relu::solve(problem, &self.fista(), warm),
+            },
             SolverKind::Al => solvers::native::al::solve(problem, &self.al(), warm),
             SolverKind::Sgd | SolverKind::Adam => Err(SolverError::Unsupported {
                 solver: self.solver.name(),

@@ -197,7 +197,7 @@ pub fn solve(problem: &Problem, split: &Split, settings: &ApproxSettings) -> Sol
         time_limit: settings.time_limit,
         ..FistaSettings::default()
     };
-    let mut ws = FistaWorkspace::new(d * m, smooth.state_len(), d);
+    let mut ws = FistaWorkspace::new(d * m, smooth.state_len());
     let out = fista::solve(&mut smooth, comp, &mut w, &fista_settings, &mut ws);
     smooth.forward(&w, &mut state);
     let reported = smooth.max_residual(&state);

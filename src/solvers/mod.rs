@@ -60,7 +60,7 @@ impl Status {
 pub enum SolverKind {
     /// Clarabel interior point on the compiled SOCP.
     Clarabel,
-    /// Restarted FISTA (C-GReLU).
+    /// Restarted FISTA: C-GReLU, and C-ReLU with exact cone projections in the prox.
     Fista,
     /// Augmented Lagrangian with R-FISTA inner solves (C-ReLU).
     Al,
@@ -86,8 +86,7 @@ impl SolverKind {
     pub fn solves(&self, model: crate::model::Model) -> bool {
         use crate::model::Model;
         match self {
-            SolverKind::Clarabel | SolverKind::Sgd | SolverKind::Adam => true,
-            SolverKind::Fista => model == Model::GatedRelu,
+            SolverKind::Clarabel | SolverKind::Fista | SolverKind::Sgd | SolverKind::Adam => true,
             SolverKind::Al => model == Model::Relu,
         }
     }

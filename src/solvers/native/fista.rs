@@ -151,6 +151,47 @@ pub struct Composite {
     pub d: usize,
 }
 
+/// The non-smooth part `h` of `f + h`, through its proximal map.
+pub trait Proximal {
+    /// `u ← prox_{ηh}(u)`.
+    fn prox(&mut self, step: f64, u: &mut [f64]);
+    /// `h(u)` (for a point the prox produced; indicators are taken as satisfied).
+    fn value(&mut self, u: &[f64]) -> f64;
+    /// Squared norm of the minimum-norm element of `∇f(u) + ∂h(u)`.
+    fn subgradient_sq(&mut self, u: &[f64], grad: &[f64]) -> f64;
+}
+
+/// [`Composite`] with the scratch space its feature-group prox needs.
+#[derive(Clone, Debug)]
+pub struct RegularizerProx {
+    comp: Composite,
+    scratch: Vec<f64>,
+}
+
+impl RegularizerProx {
+    pub fn new(comp: Composite) -> RegularizerProx {
+        RegularizerProx {
+            comp,
+            scratch: vec![0.0; 2 * comp.d.max(1)],
+        }
+    }
+}
+
+impl Proximal for RegularizerProx {
+    fn prox(&mut self, step: f64, u: &mut [f64]) {
+        let Composite { reg, lambda, d } = self.comp;
+        prox::prox_in_place(reg, step * lambda, d, u, &mut self.scratch);
+    }
+    fn value(&mut self, u: &[f64]) -> f64 {
+        let Composite { reg, lambda, d } = self.comp;
+        lambda * prox::value(reg, d, u, &mut self.scratch)
+    }
+    fn subgradient_sq(&mut self, u: &[f64], grad: &[f64]) -> f64 {
+        let Composite { reg, lambda, d } = self.comp;
+        prox::min_norm_subgradient_sq(reg, lambda, d, u, grad, &mut self.scratch)
+    }
+}
+
 /// Buffers of one R-FISTA run, sized once; reusable across warm-started solves.
 #[derive(Clone, Debug)]
 pub struct FistaWorkspace {
@@ -163,11 +204,10 @@ pub struct FistaWorkspace {
     state_prev: Vec<f64>,
     state_v: Vec<f64>,
     state_cand: Vec<f64>,
-    scratch: Vec<f64>,
 }
 
 impl FistaWorkspace {
-    pub fn new(dim: usize, state_len: usize, d: usize) -> FistaWorkspace {
+    pub fn new(dim: usize, state_len: usize) -> FistaWorkspace {
         FistaWorkspace {
             u_prev: vec![0.0; dim],
             v: vec![0.0; dim],
@@ -178,7 +218,6 @@ impl FistaWorkspace {
             state_prev: vec![0.0; state_len],
             state_v: vec![0.0; state_len],
             state_cand: vec![0.0; state_len],
-            scratch: vec![0.0; 2 * d.max(1)],
         }
     }
 
@@ -256,8 +295,21 @@ pub fn solve_observed<S: Smooth>(
     time_offset: f64,
     observer: &mut dyn FnMut(&StepInfo),
 ) -> FistaOutcome {
+    let mut h = RegularizerProx::new(comp);
+    solve_general(smooth, &mut h, u, settings, ws, time_offset, observer)
+}
+
+/// R-FISTA on `f + h` for any [`Proximal`] `h` (the loop of the module docs).
+pub fn solve_general<S: Smooth, H: Proximal>(
+    smooth: &mut S,
+    h: &mut H,
+    u: &mut [f64],
+    settings: &FistaSettings,
+    ws: &mut FistaWorkspace,
+    time_offset: f64,
+    observer: &mut dyn FnMut(&StepInfo),
+) -> FistaOutcome {
     let start = Instant::now();
-    let Composite { reg, lambda, d } = comp;
     debug_assert_eq!(u.len(), smooth.dim());
     smooth.forward(u, &mut ws.state_u);
     ws.u_prev.copy_from_slice(u);
@@ -276,7 +328,7 @@ pub fn solve_observed<S: Smooth>(
 
     for it in 0..settings.max_iters {
         if it % settings.check_every == 0 {
-            last = measure(smooth, comp, u, settings.stopping, ws);
+            last = measure(smooth, h, u, settings.stopping, ws);
             objective = last.objective;
             if it == 0 {
                 trace.push(TracePoint {
@@ -311,7 +363,7 @@ pub fn solve_observed<S: Smooth>(
             for ((c, v), g) in ws.cand.iter_mut().zip(&ws.v).zip(&ws.grad_v) {
                 *c = v - eta * g;
             }
-            prox::prox_in_place(reg, eta * lambda, d, &mut ws.cand, &mut ws.scratch);
+            h.prox(eta, &mut ws.cand);
             smooth.forward(&ws.cand, &mut ws.state_cand);
             let f_plus = smooth.value(&ws.state_cand);
             let (mut inner, mut ss) = (0.0, 0.0);
@@ -378,7 +430,7 @@ pub fn solve_observed<S: Smooth>(
             backtracks,
             restarted,
         });
-        objective = f_plus + lambda * prox::value(reg, d, u, &mut ws.scratch);
+        objective = f_plus + h.value(u);
         if !objective.is_finite() {
             status = Status::Diverged;
             break;
@@ -393,10 +445,19 @@ pub fn solve_observed<S: Smooth>(
     }
     // Final measurement at the returned point (skipped when the loop just did it).
     if status != Status::Solved && status != Status::Diverged {
-        last = measure(smooth, comp, u, settings.stopping, ws);
+        last = measure(smooth, h, u, settings.stopping, ws);
         objective = last.objective;
         if last.value <= settings.tol {
             status = Status::Solved;
+        }
+    }
+    // The measure the stopping rule did not need, at the returned point.
+    if status != Status::Diverged {
+        if last.subgradient_sq.is_nan() {
+            last.subgradient_sq = h.subgradient_sq(u, &ws.grad_u);
+        }
+        if last.dual.is_none() {
+            last.dual = smooth.dual_bound(&ws.state_u, &ws.grad_u);
         }
     }
     if trace.last().map(|p| p.iteration) != Some(iterations) {
@@ -429,20 +490,27 @@ struct Measure {
     value: f64,
 }
 
-/// Gradient at `u` (into `ws.grad_u`), objective, subgradient and dual bound.
-fn measure<S: Smooth>(
+/// Gradient at `u` (into `ws.grad_u`), objective, and what the stopping rule
+/// measures: the dual bound (duality gap) or the subgradient (also when no bound is
+/// offered). The other one is left out (`NaN` / `None`): for C-ReLU each costs
+/// projections of every block. The run fills it in at the returned point.
+fn measure<S: Smooth, H: Proximal>(
     smooth: &mut S,
-    comp: Composite,
+    h: &mut H,
     u: &[f64],
     stopping: Stopping,
     ws: &mut FistaWorkspace,
 ) -> Measure {
-    let Composite { reg, lambda, d } = comp;
     let f = smooth.gradient(&ws.state_u, &mut ws.grad_u);
-    let objective = f + lambda * prox::value(reg, d, u, &mut ws.scratch);
-    let subgradient_sq =
-        prox::min_norm_subgradient_sq(reg, lambda, d, u, &ws.grad_u, &mut ws.scratch);
-    let dual = smooth.dual_bound(&ws.state_u, &ws.grad_u);
+    let objective = f + h.value(u);
+    let dual = match stopping {
+        Stopping::DualityGap => smooth.dual_bound(&ws.state_u, &ws.grad_u),
+        Stopping::Subgradient => None,
+    };
+    let subgradient_sq = match (stopping, dual) {
+        (Stopping::DualityGap, Some(_)) => f64::NAN,
+        _ => h.subgradient_sq(u, &ws.grad_u),
+    };
     let value = match (stopping, dual) {
         (Stopping::Subgradient, _) => subgradient_sq,
         (Stopping::DualityGap, Some(b)) => relative(objective - b, objective),

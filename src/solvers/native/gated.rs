@@ -148,7 +148,7 @@ pub fn solve(
     };
     let ops = Operators::new(&problem.x, &problem.patterns);
     let mut loss = GatedLoss::new(&ops, &problem.y, problem.reg, problem.lambda);
-    let mut ws = FistaWorkspace::new(loss.dim(), loss.state_len(), d);
+    let mut ws = FistaWorkspace::new(loss.dim(), loss.state_len());
     let setup_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let comp = Composite {

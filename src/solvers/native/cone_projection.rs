@@ -1,0 +1,494 @@
+//! Euclidean projection onto the polyhedral cone of one activation pattern,
+//! `K_i = { v ∈ R^d : X̃_i v ≥ 0 }`, `X̃_i = S_i X`, `S_i = diag(2 M_{:,i} − 1)`.
+//!
+//! By Moreau's decomposition `Π_K(z) = z + X̃ᵀμ*` where `μ*` solves the
+//! non-negative least-squares problem (the projection onto the polar cone
+//! `K° = { −X̃ᵀμ : μ ≥ 0 }`)
+//!
+//! ```text
+//!   min_{μ ≥ 0}  ½ ‖z + X̃ᵀ μ‖²        gradient  X̃ (z + X̃ᵀμ) = the cone values of v
+//! ```
+//!
+//! solved by the Lawson–Hanson active-set method: the passive set `P` holds the
+//! rows with `μ_l > 0` (constraints active at the projection); each step adds the
+//! most violated row (smallest `(X̃v)_l / ‖x_l‖`), solves the `|P| × |P|` normal
+//! equations `X̃_P X̃_Pᵀ μ_P = −X̃_P z`, and steps back along the segment whenever an
+//! entry of `μ_P` would turn non-positive. `|P| ≤ d`.
+//!
+//! What keeps it cheap inside an iterative solver:
+//! - **Warm starts with a kept factor.** Each block owns a [`Passive`] set with the
+//!   Cholesky factor of its Gram matrix; consecutive projections of one block
+//!   usually have the same active rows, so a projection is two triangular solves.
+//!   Rows are appended to the factor in `O(kd)`; a removal refactors only the rows
+//!   after it.
+//! - **Batched checks.** [`ConeProjector::warm_delta`] gives the warm-start step
+//!   `δ` of a block without a product, so a solver can check every block's
+//!   `X̃(z + δ) ≥ 0` with one GEMM `X Δ` ([`ConeProjector::is_feasible`]) and run the
+//!   full method only on the blocks whose active rows changed.
+//! - **A certified bound.** For *any* `μ ≥ 0`, `‖z + X̃ᵀμ‖ ≥ ‖Π_K(z)‖` (for a unit
+//!   `e ∈ K`, `⟨z, e⟩ ≤ ⟨z + X̃ᵀμ, e⟩` since `X̃e ≥ 0`, and `‖Π_K(z)‖` is the largest
+//!   such `⟨z, e⟩`). The method keeps `μ ≥ 0` throughout, so the norm of what it
+//!   returns bounds `‖Π_K(z)‖` from above even if it stops early: dual bounds built
+//!   on it stay valid.
+//!
+//! No crate was used: the one Rust NNLS crate (`nnls`) takes `ndarray` matrices,
+//! allocates per call and cannot warm-start, and this kernel runs inside every
+//! iteration. Everything is sized in the constructors.
+
+use faer::MatRef;
+
+/// How one projection ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct ProjectionInfo {
+    /// Lawson–Hanson steps (each one solve and one screening pass).
+    pub steps: usize,
+    /// The KKT conditions hold to the tolerance (otherwise the step limit was hit
+    /// and the point may be slightly outside the cone).
+    pub converged: bool,
+}
+
+/// A passive set with the Cholesky factor of its Gram matrix `X̃_P X̃_Pᵀ` (kept
+/// between projections of one block: the warm start).
+#[derive(Clone, Debug)]
+pub struct Passive {
+    /// Row indices, in factor order.
+    rows: Vec<usize>,
+    /// `s_l x_l` for each passive row (`k × d`, row-major).
+    gathered: Vec<f64>,
+    /// Lower Cholesky factor (`k × k` in a `d × d` row-major array).
+    chol: Vec<f64>,
+    /// Number of leading rows whose factor is valid.
+    factored: usize,
+    /// Multipliers `μ_P`, in the same order.
+    mu: Vec<f64>,
+}
+
+impl Passive {
+    pub fn new(d: usize) -> Passive {
+        Passive {
+            rows: Vec::with_capacity(d),
+            gathered: vec![0.0; d * d],
+            chol: vec![0.0; d * d],
+            factored: 0,
+            mu: vec![0.0; d],
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.rows.clear();
+        self.factored = 0;
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The passive rows.
+    pub fn rows(&self) -> &[usize] {
+        &self.rows
+    }
+
+    fn remove(&mut self, q: usize, d: usize) {
+        self.rows.remove(q);
+        let k = self.rows.len();
+        self.gathered.copy_within((q + 1) * d..(k + 1) * d, q * d);
+        self.mu.copy_within(q + 1..k + 1, q);
+        self.factored = self.factored.min(q);
+    }
+}
+
+/// Workspace for projections onto the cones of one data matrix `X` (`n × d`).
+#[derive(Clone, Debug)]
+pub struct ConeProjector<'a> {
+    /// Columns of `X` (for whole-cone products).
+    cols: Vec<&'a [f64]>,
+    /// `X` row-major (for row dot products).
+    xr: Vec<f64>,
+    /// `‖x_l‖` for every row.
+    row_norms: Vec<f64>,
+    n: usize,
+    d: usize,
+    /// LS solution and right-hand side (capacity `d`).
+    sol: Vec<f64>,
+    rhs: Vec<f64>,
+    /// `X̃_Pᵀ μ` (`d`).
+    delta: Vec<f64>,
+    /// Cone values at the current point (`n`).
+    c_cur: Vec<f64>,
+    /// Marks of passive and refused rows (`n`).
+    marked: Vec<bool>,
+    /// Rows refused because they were numerically dependent on `P`.
+    blocked: Vec<usize>,
+    /// Maximum Lawson–Hanson steps per projection (default `6d + 50`).
+    pub max_steps: usize,
+    /// Relative feasibility tolerance: row `l` counts as violated when
+    /// `(X̃v)_l < −tol · ‖x_l‖ · ‖z‖` (default 1e-13).
+    pub tol: f64,
+}
+
+impl<'a> ConeProjector<'a> {
+    /// A projector for `x` (columns must be contiguous).
+    pub fn new(x: MatRef<'a, f64>) -> ConeProjector<'a> {
+        let (n, d) = (x.nrows(), x.ncols());
+        let cols: Vec<&'a [f64]> = (0..d)
+            .map(|j| {
+                x.col(j)
+                    .try_as_col_major()
+                    .expect("columns of X are contiguous")
+                    .as_slice()
+            })
+            .collect();
+        let mut xr = vec![0.0; n * d];
+        for (j, col) in cols.iter().enumerate() {
+            for (l, v) in col.iter().enumerate() {
+                xr[l * d + j] = *v;
+            }
+        }
+        let row_norms = xr
+            .chunks(d.max(1))
+            .map(|r| r.iter().map(|v| v * v).sum::<f64>().sqrt())
+            .collect();
+        ConeProjector {
+            cols,
+            xr,
+            row_norms,
+            n,
+            d,
+            sol: vec![0.0; d],
+            rhs: vec![0.0; d],
+            delta: vec![0.0; d],
+            c_cur: vec![0.0; n],
+            marked: vec![false; n],
+            blocked: Vec::with_capacity(d + 1),
+            max_steps: 6 * d + 50,
+            tol: 1e-13,
+        }
+    }
+
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    pub fn d(&self) -> usize {
+        self.d
+    }
+
+    /// `‖x_l‖`.
+    pub fn row_norm(&self, l: usize) -> f64 {
+        self.row_norms[l]
+    }
+
+    /// `⟨x_l, z⟩`.
+    pub fn row_dot(&self, l: usize, z: &[f64]) -> f64 {
+        let d = self.d;
+        self.xr[l * d..(l + 1) * d]
+            .iter()
+            .zip(z)
+            .map(|(a, b)| a * b)
+            .sum()
+    }
+
+    /// `out = X̃ z` for the pattern `mask` (`0.0/1.0`, length `n`).
+    pub fn cone_values(&self, mask: &[f64], z: &[f64], out: &mut [f64]) {
+        out.iter_mut().for_each(|o| *o = 0.0);
+        for (col, &zj) in self.cols.iter().zip(z) {
+            if zj != 0.0 {
+                for (o, v) in out.iter_mut().zip(col.iter()) {
+                    *o += zj * v;
+                }
+            }
+        }
+        for (o, &m) in out.iter_mut().zip(mask) {
+            *o *= 2.0 * m - 1.0;
+        }
+    }
+
+    /// Project `z` onto `K = { v : (2m − 1) ⊙ X v ≥ 0 }` in place.
+    ///
+    /// `cz` holds the cone values `X̃z` of the input (read only); a row whose entry
+    /// is `+∞` is left out of the cone (used for tangent cones). `passive` is the
+    /// warm start on entry and the final passive set on exit.
+    pub fn project(
+        &mut self,
+        mask: &[f64],
+        z: &mut [f64],
+        cz: &[f64],
+        passive: &mut Passive,
+    ) -> ProjectionInfo {
+        let d = self.d;
+        debug_assert_eq!(z.len(), d);
+        debug_assert_eq!(cz.len(), self.n);
+        let znorm = z.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let scale = self.tol * znorm;
+        if znorm == 0.0 || self.most_violated(cz, scale).is_none() {
+            passive.clear();
+            return ProjectionInfo {
+                steps: 0,
+                converged: true,
+            };
+        }
+        self.blocked.clear();
+        self.warm_start(cz, passive);
+        for &l in &passive.rows {
+            self.marked[l] = true;
+        }
+        let mut steps = 0;
+        let mut converged = false;
+        while steps < self.max_steps {
+            steps += 1;
+            self.update_point(mask, cz, passive);
+            let Some(l) = self.most_violated(&self.c_cur, scale) else {
+                converged = true;
+                break;
+            };
+            if passive.len() == d {
+                // d independent active rows: the only point of the face is 0.
+                self.unmark(passive);
+                passive.clear();
+                z.iter_mut().for_each(|v| *v = 0.0);
+                return ProjectionInfo {
+                    steps,
+                    converged: true,
+                };
+            }
+            let k = passive.len();
+            passive.rows.push(l);
+            let s = 2.0 * mask[l] - 1.0;
+            for j in 0..d {
+                passive.gathered[k * d + j] = s * self.xr[l * d + j];
+            }
+            passive.mu[k] = 0.0;
+            self.marked[l] = true;
+            let solved = self.inner_loop(cz, passive);
+            if !solved || !passive.rows.contains(&l) {
+                // Numerically dependent on the passive rows (or dropped at once,
+                // which exact arithmetic rules out): refuse the row.
+                if let Some(pos) = passive.rows.iter().position(|&r| r == l) {
+                    passive.remove(pos, d);
+                }
+                self.blocked.push(l);
+                if self.blocked.len() > d
+                    || (!solved && !passive.is_empty() && !self.inner_loop(cz, passive))
+                {
+                    break;
+                }
+            }
+        }
+        self.update_delta(passive);
+        for (zz, dd) in z.iter_mut().zip(&self.delta) {
+            *zz += dd;
+        }
+        self.unmark(passive);
+        ProjectionInfo { steps, converged }
+    }
+
+    /// The warm-start step of a projection: keep the rows of `passive` that still
+    /// belong, prune its least-squares solution until it is positive (a feasible
+    /// start for Lawson–Hanson) and write `δ = X̃_Pᵀμ_P` into `delta`. If `X̃(z + δ)`
+    /// turns out `≥ 0`, `z + δ` is the projection.
+    pub fn warm_delta(&mut self, cz: &[f64], passive: &mut Passive, delta: &mut [f64]) {
+        self.warm_start(cz, passive);
+        self.update_delta(passive);
+        delta.copy_from_slice(&self.delta);
+    }
+
+    /// Whether `cz + s ⊙ xdelta` (the cone values of `z + δ`, with `xdelta = Xδ`) is
+    /// inside the cone to the tolerance for a point of norm `znorm`.
+    pub fn is_feasible(&self, mask: &[f64], cz: &[f64], xdelta: &[f64], znorm: f64) -> bool {
+        let scale = self.tol * znorm;
+        cz.iter()
+            .zip(xdelta)
+            .zip(mask)
+            .zip(&self.row_norms)
+            .all(|(((&c, &x), &m), &rn)| c + (2.0 * m - 1.0) * x >= -scale * rn)
+    }
+
+    /// Whether the cone values `cz` of a point of norm `znorm` are `≥ 0` to the
+    /// tolerance.
+    pub fn is_inside(&self, cz: &[f64], znorm: f64) -> bool {
+        let scale = self.tol * znorm;
+        cz.iter()
+            .zip(&self.row_norms)
+            .all(|(&c, &rn)| c >= -scale * rn)
+    }
+
+    fn warm_start(&mut self, cz: &[f64], passive: &mut Passive) {
+        let d = self.d;
+        let mut q = 0;
+        while q < passive.len() {
+            let l = passive.rows[q];
+            if cz[l].is_finite() && self.row_norms[l] > 0.0 {
+                q += 1;
+            } else {
+                passive.remove(q, d);
+            }
+        }
+        while !passive.is_empty() {
+            if !self.solve_ls(cz, passive) {
+                passive.clear();
+                break;
+            }
+            let k = passive.len();
+            if self.sol[..k].iter().all(|&s| s > 0.0) {
+                passive.mu[..k].copy_from_slice(&self.sol[..k]);
+                break;
+            }
+            for q in (0..k).rev() {
+                if self.sol[q] <= 0.0 {
+                    passive.remove(q, d);
+                    self.sol.copy_within(q + 1..k, q);
+                }
+            }
+        }
+    }
+
+    fn unmark(&mut self, passive: &Passive) {
+        for &l in passive.rows.iter().chain(&self.blocked) {
+            self.marked[l] = false;
+        }
+    }
+
+    /// The most violated unmarked row of the cone values `c`, if any exceeds the
+    /// tolerance.
+    fn most_violated(&self, c: &[f64], scale: f64) -> Option<usize> {
+        let mut best: Option<(usize, f64)> = None;
+        for (l, (&cl, &rn)) in c.iter().zip(&self.row_norms).enumerate() {
+            if cl < -scale * rn && !self.marked[l] {
+                let score = cl / rn;
+                if best.is_none_or(|(_, b)| score < b) {
+                    best = Some((l, score));
+                }
+            }
+        }
+        best.map(|(l, _)| l)
+    }
+
+    /// `δ = X̃_Pᵀ μ_P` and the cone values `c = X̃(z + δ) = cz + S X δ` (one product).
+    fn update_point(&mut self, mask: &[f64], cz: &[f64], passive: &Passive) {
+        self.update_delta(passive);
+        self.c_cur.iter_mut().for_each(|c| *c = 0.0);
+        for (col, &dj) in self.cols.iter().zip(&self.delta) {
+            if dj != 0.0 {
+                for (c, v) in self.c_cur.iter_mut().zip(col.iter()) {
+                    *c += dj * v;
+                }
+            }
+        }
+        for ((c, &c0), &m) in self.c_cur.iter_mut().zip(cz).zip(mask) {
+            *c = c0 + (2.0 * m - 1.0) * *c;
+        }
+    }
+
+    /// Lawson–Hanson inner loop after adding a row: solve on `P`, step back while
+    /// some entry is non-positive. Returns false if the normal equations are singular.
+    fn inner_loop(&mut self, cz: &[f64], passive: &mut Passive) -> bool {
+        let d = self.d;
+        for _ in 0..=d {
+            if !self.solve_ls(cz, passive) {
+                return false;
+            }
+            let k = passive.len();
+            if self.sol[..k].iter().all(|&s| s > 0.0) {
+                passive.mu[..k].copy_from_slice(&self.sol[..k]);
+                return true;
+            }
+            // Largest step α ∈ [0, 1) keeping μ + α(s − μ) ≥ 0; the entry that
+            // limits it leaves the passive set.
+            let (mut alpha, mut limit) = (1.0f64, 0);
+            for q in 0..k {
+                let (m, s) = (passive.mu[q], self.sol[q]);
+                if s <= 0.0 {
+                    let a = if m - s > 0.0 { m / (m - s) } else { 0.0 };
+                    if a < alpha {
+                        (alpha, limit) = (a, q);
+                    }
+                }
+            }
+            for q in 0..k {
+                passive.mu[q] += alpha * (self.sol[q] - passive.mu[q]);
+            }
+            passive.mu[limit] = 0.0;
+            for q in (0..k).rev() {
+                if passive.mu[q] <= 0.0 {
+                    self.marked[passive.rows[q]] = false;
+                    passive.remove(q, d);
+                }
+            }
+            if passive.is_empty() {
+                return true;
+            }
+        }
+        true
+    }
+
+    /// Extend the Cholesky factor of `X̃_P X̃_Pᵀ` to all of `P`; false (and `P`
+    /// truncated to the factored rows) if a row is numerically dependent.
+    fn factor(&mut self, passive: &mut Passive) -> bool {
+        let d = self.d;
+        let k = passive.len();
+        for a in passive.factored..k {
+            let ra = &passive.gathered[a * d..(a + 1) * d];
+            let mut diag: f64 = ra.iter().map(|v| v * v).sum();
+            let full = diag;
+            for b in 0..a {
+                let rb = &passive.gathered[b * d..(b + 1) * d];
+                let mut g: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+                for q in 0..b {
+                    g -= passive.chol[a * d + q] * passive.chol[b * d + q];
+                }
+                let lab = g / passive.chol[b * d + b];
+                passive.chol[a * d + b] = lab;
+                diag -= lab * lab;
+            }
+            if diag <= 1e-12 * full {
+                passive.factored = a;
+                return false;
+            }
+            passive.chol[a * d + a] = diag.sqrt();
+            passive.factored = a + 1;
+        }
+        true
+    }
+
+    /// Solve `X̃_P X̃_Pᵀ s = −(X̃z)_P` into `self.sol`; false when not positive definite.
+    fn solve_ls(&mut self, cz: &[f64], passive: &mut Passive) -> bool {
+        if !self.factor(passive) {
+            return false;
+        }
+        let (d, k) = (self.d, passive.len());
+        for (a, &l) in passive.rows.iter().enumerate() {
+            self.rhs[a] = -cz[l];
+        }
+        let chol = &passive.chol;
+        for a in 0..k {
+            let mut s = self.rhs[a];
+            for q in 0..a {
+                s -= chol[a * d + q] * self.sol[q];
+            }
+            self.sol[a] = s / chol[a * d + a];
+        }
+        for a in (0..k).rev() {
+            let mut s = self.sol[a];
+            for q in a + 1..k {
+                s -= chol[q * d + a] * self.sol[q];
+            }
+            self.sol[a] = s / chol[a * d + a];
+        }
+        true
+    }
+
+    /// `δ = X̃_Pᵀ μ_P`.
+    fn update_delta(&mut self, passive: &Passive) {
+        let d = self.d;
+        self.delta.iter_mut().for_each(|v| *v = 0.0);
+        for (a, &m) in passive.mu[..passive.len()].iter().enumerate() {
+            for (dj, r) in self.delta.iter_mut().zip(&passive.gathered[a * d..(a + 1) * d]) {
+                *dj += m * r;
+            }
+        }
+    }
+}

@@ -1,0 +1,472 @@
+//! C-ReLU by R-FISTA with exact cone projections (`--solver fista --model relu`).
+//!
+//! The cone constraints go into the non-smooth part instead of a penalty: with
+//! `u = (v, w)` (`2cP` blocks, `v` first, each in the [`Blocks`] layout) and block `j`
+//! on pattern `i`,
+//!
+//! ```text
+//!   f(v, w) = 1/(2N) Σ_k ‖Σ_i D_i X (v_{k,i} − w_{k,i}) − Y_k‖²          (smooth, N = nc)
+//!   h(v, w) = Σ_j λ‖u_j‖ + ι_{K_i}(u_j),   K_i = { u : X̃_i u ≥ 0 }
+//!   prox_{ηh}(z)_j = (1 − ηλ/‖Π_{K_i}(z_j)‖)_+ Π_{K_i}(z_j)
+//! ```
+//!
+//! The prox formula holds because `K_i` is a cone: among unit vectors of `K_i` the
+//! one best aligned with `z` is `Π_K(z)/‖Π_K(z)‖` (Moreau), so the radius and the
+//! direction separate. [`ConeProjector`] computes `Π_K` exactly (an active-set NNLS,
+//! warm-started per block), so every iterate is feasible to rounding — there is no
+//! penalty parameter and no feasibility tolerance to chase.
+//!
+//! Stopping, by default, is the certified relative duality gap: the conjugate of
+//! `λ‖·‖ + ι_K` is the indicator of `‖Π_K(·)‖ ≤ λ`, so the scaled residual
+//! `θ = αr/N` is dual feasible for `α ≤ λ / max_j ‖Π_{K_j}(−∇_j f)‖` (the same bound as
+//! [`certify::relu_dual_norm`]). The squared min-norm subgradient is also offered:
+//! per block, `‖Π_{T}(−(∇_j f + λ u_j/‖u_j‖))‖²` with `T` the tangent cone of `K_i`
+//! at `u_j` for a nonzero block, `(‖Π_{K_i}(−∇_j f)‖ − λ)_+²` for a zero one.
+//!
+//! Per iteration: the forward and adjoint GEMMs of C-GReLU on `v − w` (`cP`
+//! columns each), one GEMM `X·[V W]` for the cone values of the candidate, and the
+//! projections of the blocks that left their cone.
+
+use std::time::Instant;
+
+use super::cone_projection::{ConeProjector, Passive};
+use super::fista::{self, FistaSettings, FistaWorkspace, Proximal, Smooth, Stopping};
+use super::operators::Operators;
+use crate::certify;
+use crate::model::{Blocks, Model, Problem, Weights};
+use crate::solvers::{SolveOutput, SolverError};
+
+/// Settings of `solve --solver fista --model relu`: the C-GReLU defaults
+/// ([`super::gated::default_settings`]: certified relative gap 1e-6, 100000
+/// iterations).
+pub fn default_settings() -> FistaSettings {
+    super::gated::default_settings()
+}
+
+/// The C-ReLU data term, state = predictions (`n × c`).
+pub struct ReluLoss<'a> {
+    ops: &'a Operators,
+    y: Vec<f64>,
+    c: usize,
+    lambda: f64,
+    /// `V − W`, `d × cP`.
+    diff: Vec<f64>,
+    /// `n × cP` workspace (products, adjoint right-hand side).
+    z: Vec<f64>,
+    /// Residual, `n × c`.
+    r: Vec<f64>,
+    /// Dual bound: a block, its cone values, and warm sets per block and sign.
+    projector: ConeProjector<'a>,
+    block: Vec<f64>,
+    cone: Vec<f64>,
+    warm: Vec<Passive>,
+    /// `(‖∇_j f‖, j)`, sorted for the dual bound.
+    order: Vec<(f64, usize)>,
+}
+
+impl<'a> ReluLoss<'a> {
+    pub fn new(ops: &'a Operators, y: &faer::Mat<f64>, lambda: f64) -> ReluLoss<'a> {
+        let (n, c, p, d) = (ops.n(), y.ncols(), ops.p(), ops.d());
+        let mut ys = Vec::with_capacity(n * c);
+        for k in 0..c {
+            ys.extend(y.col(k).iter().copied());
+        }
+        ReluLoss {
+            ops,
+            y: ys,
+            c,
+            lambda,
+            diff: vec![0.0; d * c * p],
+            z: vec![0.0; ops.workspace_len(c * p)],
+            r: vec![0.0; n * c],
+            projector: ConeProjector::new(ops.x()),
+            block: vec![0.0; d],
+            cone: vec![0.0; n],
+            warm: (0..2 * c * p).map(|_| Passive::new(d)).collect(),
+            order: vec![(0.0, 0); 2 * c * p],
+        }
+    }
+
+    fn half(&self) -> usize {
+        self.c * self.ops.p() * self.ops.d()
+    }
+
+    fn nc(&self) -> f64 {
+        (self.ops.n() * self.c) as f64
+    }
+}
+
+impl Smooth for ReluLoss<'_> {
+    fn dim(&self) -> usize {
+        2 * self.half()
+    }
+    fn state_len(&self) -> usize {
+        self.ops.n() * self.c
+    }
+    fn forward(&mut self, u: &[f64], state: &mut [f64]) {
+        let h = self.half();
+        for ((o, a), b) in self.diff.iter_mut().zip(&u[..h]).zip(&u[h..]) {
+            *o = a - b;
+        }
+        self.ops.forward(&self.diff, &mut self.z, state);
+    }
+    fn value(&mut self, state: &[f64]) -> f64 {
+        let s: f64 = state
+            .iter()
+            .zip(&self.y)
+            .map(|(p, y)| (p - y) * (p - y))
+            .sum();
+        s / (2.0 * self.nc())
+    }
+    fn gradient(&mut self, state: &[f64], grad: &mut [f64]) -> f64 {
+        let mut s = 0.0;
+        for ((r, p), y) in self.r.iter_mut().zip(state).zip(&self.y) {
+            *r = p - y;
+            s += *r * *r;
+        }
+        let nc = self.nc();
+        let h = self.half();
+        let (gv, gw) = grad.split_at_mut(h);
+        self.ops.adjoint(&self.r, 1.0 / nc, &mut self.z, gv);
+        for (w, v) in gw.iter_mut().zip(gv.iter()) {
+            *w = -v;
+        }
+        s / (2.0 * nc)
+    }
+    fn dual_bound(&mut self, state: &[f64], grad: &[f64]) -> Option<f64> {
+        let (mut rr, mut ry) = (0.0, 0.0);
+        for (p, y) in state.iter().zip(&self.y) {
+            let r = p - y;
+            rr += r * r;
+            ry += r * y;
+        }
+        // max_j ‖Π_{K_j}(−∇_j f)‖ over blocks by decreasing ‖∇_j f‖, stopping at the
+        // first one too short to raise it (a projection is never longer).
+        let (d, p) = (self.ops.d(), self.ops.p());
+        for (j, gj) in grad.chunks(d).enumerate() {
+            self.order[j] = (norm(gj), j);
+        }
+        self.order
+            .sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+        let mut dn: f64 = 0.0;
+        for &(gnorm, j) in &self.order {
+            if gnorm <= dn {
+                break;
+            }
+            let gj = &grad[j * d..(j + 1) * d];
+            self.block.iter_mut().zip(gj).for_each(|(b, g)| *b = -g);
+            let mask = self.ops.mask_col(j % p);
+            self.projector
+                .cone_values(mask, &self.block, &mut self.cone);
+            self.projector
+                .project(mask, &mut self.block, &self.cone, &mut self.warm[j]);
+            dn = dn.max(norm(&self.block));
+        }
+        let nc = self.nc();
+        Some(certify::scaled_residual_bound(
+            self.lambda,
+            nc,
+            rr,
+            ry,
+            dn * nc,
+        ))
+    }
+}
+
+/// `h = λ Σ_j ‖u_j‖ + ι_{K_i}(u_j)` through exact projections.
+pub struct ConeProx<'a> {
+    ops: &'a Operators,
+    lambda: f64,
+    projector: ConeProjector<'a>,
+    /// `X·[V W]` of the point being projected, then its cone values, `n × 2cP`.
+    z: Vec<f64>,
+    /// Warm-start steps `Δ` (`d × 2cP`) and `X Δ` (`n × 2cP`).
+    delta: Vec<f64>,
+    xdelta: Vec<f64>,
+    /// What phase 1 decided for each block.
+    state: Vec<Block>,
+    /// Cone values of one block, `n`.
+    cone: Vec<f64>,
+    /// A block (for the subgradient), `d`.
+    block: Vec<f64>,
+    /// Passive sets of the last projection of each block (warm starts).
+    warm: Vec<Passive>,
+    scratch_set: Passive,
+    /// Projections run and Lawson–Hanson steps taken (diagnostics).
+    pub projections: usize,
+    pub steps: usize,
+    /// Projections that hit the step limit.
+    pub unconverged: usize,
+}
+
+impl<'a> ConeProx<'a> {
+    pub fn new(ops: &'a Operators, c: usize, lambda: f64) -> ConeProx<'a> {
+        let (n, p, d) = (ops.n(), ops.p(), ops.d());
+        ConeProx {
+            ops,
+            lambda,
+            projector: ConeProjector::new(ops.x()),
+            z: vec![0.0; ops.workspace_len(2 * c * p)],
+            delta: vec![0.0; 2 * c * p * d],
+            xdelta: vec![0.0; ops.workspace_len(2 * c * p)],
+            state: vec![Block::Zero; 2 * c * p],
+            cone: vec![0.0; n],
+            block: vec![0.0; d],
+            warm: (0..2 * c * p).map(|_| Passive::new(d)).collect(),
+            scratch_set: Passive::new(d),
+            projections: 0,
+            steps: 0,
+            unconverged: 0,
+        }
+    }
+}
+
+/// The fate of a block in the prox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Block {
+    /// Shrunk to zero.
+    Zero,
+    /// Already inside its cone.
+    Inside,
+    /// Outside: warm step taken, to be checked.
+    Pending,
+}
+
+fn norm(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+impl Proximal for ConeProx<'_> {
+    fn prox(&mut self, step: f64, u: &mut [f64]) {
+        let (n, d, p) = (self.ops.n(), self.ops.d(), self.ops.p());
+        let tau = step * self.lambda;
+        self.ops.products(u, &mut self.z);
+        // Phase 1: per block, drop it (‖Π_K(z)‖ ≤ ‖z‖ ≤ τ), keep it (inside its
+        // cone), or take the warm-start step δ_j of its last passive set.
+        let mut pending = false;
+        for (j, uj) in u.chunks_mut(d).enumerate() {
+            let dj = &mut self.delta[j * d..(j + 1) * d];
+            dj.iter_mut().for_each(|v| *v = 0.0);
+            let nrm = norm(uj);
+            self.state[j] = if nrm <= tau {
+                uj.iter_mut().for_each(|v| *v = 0.0);
+                self.warm[j].clear();
+                Block::Zero
+            } else {
+                let mask = self.ops.mask_col(j % p);
+                let cz = &mut self.z[j * n..(j + 1) * n];
+                for (c, &m) in cz.iter_mut().zip(mask) {
+                    *c *= 2.0 * m - 1.0;
+                }
+                if self.projector.is_inside(cz, nrm) {
+                    self.warm[j].clear();
+                    Block::Inside
+                } else {
+                    self.projector.warm_delta(cz, &mut self.warm[j], dj);
+                    pending = true;
+                    Block::Pending
+                }
+            };
+        }
+        // Phase 2: one GEMM X·Δ checks every warm step; blocks whose active rows
+        // changed get the full projection.
+        if pending {
+            self.ops.products(&self.delta, &mut self.xdelta);
+        }
+        for (j, uj) in u.chunks_mut(d).enumerate() {
+            match self.state[j] {
+                Block::Zero => continue,
+                Block::Inside => {}
+                Block::Pending => {
+                    let mask = self.ops.mask_col(j % p);
+                    let cz = &self.z[j * n..(j + 1) * n];
+                    let xd = &self.xdelta[j * n..(j + 1) * n];
+                    self.projections += 1;
+                    if self.projector.is_feasible(mask, cz, xd, norm(uj)) {
+                        self.steps += 1;
+                        for (a, b) in uj.iter_mut().zip(&self.delta[j * d..(j + 1) * d]) {
+                            *a += b;
+                        }
+                    } else {
+                        let info = self.projector.project(mask, uj, cz, &mut self.warm[j]);
+                        self.steps += info.steps;
+                        self.unconverged += usize::from(!info.converged);
+                    }
+                }
+            }
+            let nrm = norm(uj);
+            let s = if nrm > tau { 1.0 - tau / nrm } else { 0.0 };
+            uj.iter_mut().for_each(|v| *v *= s);
+        }
+    }
+
+    fn value(&mut self, u: &[f64]) -> f64 {
+        self.lambda * u.chunks(self.ops.d()).map(norm).sum::<f64>()
+    }
+
+    fn subgradient_sq(&mut self, u: &[f64], grad: &[f64]) -> f64 {
+        let (d, p) = (self.ops.d(), self.ops.p());
+        let lambda = self.lambda;
+        let mut total = 0.0;
+        for (j, (uj, gj)) in u.chunks(d).zip(grad.chunks(d)).enumerate() {
+            let mask = self.ops.mask_col(j % p);
+            let un = norm(uj);
+            if un == 0.0 {
+                // dist(−g, λB + K°) = (‖Π_K(−g)‖ − λ)_+.
+                self.block.iter_mut().zip(gj).for_each(|(b, g)| *b = -g);
+                self.projector
+                    .cone_values(mask, &self.block, &mut self.cone);
+                self.scratch_set.clear();
+                self.projector.project(
+                    mask,
+                    &mut self.block,
+                    &self.cone,
+                    &mut self.scratch_set,
+                );
+                total += (norm(&self.block) - lambda).max(0.0).powi(2);
+                continue;
+            }
+            // Rows active at u_j define the tangent cone T; the min-norm element of
+            // g + λû + N_K(u) has norm ‖Π_T(−(g + λû))‖.
+            self.projector.cone_values(mask, uj, &mut self.cone);
+            for (b, (&g, &uu)) in self.block.iter_mut().zip(gj.iter().zip(uj)) {
+                *b = -(g + lambda * uu / un);
+            }
+            // Cone values of −(g + λû) on the rows active at u_j, +∞ elsewhere.
+            let tol = 1e-10 * un;
+            for (l, c) in self.cone.iter_mut().enumerate() {
+                *c = if *c <= tol * self.projector.row_norm(l) {
+                    (2.0 * mask[l] - 1.0) * self.projector.row_dot(l, &self.block)
+                } else {
+                    f64::INFINITY
+                };
+            }
+            self.scratch_set.clear();
+            self.projector.project(
+                mask,
+                &mut self.block,
+                &self.cone,
+                &mut self.scratch_set,
+            );
+            total += norm(&self.block).powi(2);
+        }
+        total
+    }
+}
+
+/// Solve the C-ReLU `problem` by cone-projected R-FISTA, from `warm` (or zero).
+pub fn solve(
+    problem: &Problem,
+    settings: &FistaSettings,
+    warm: Option<&Weights>,
+) -> Result<SolveOutput, SolverError> {
+    settings.validate().map_err(SolverError::Settings)?;
+    if problem.model != Model::Relu {
+        return Err(SolverError::Unsupported {
+            solver: "fista (relu)",
+            model: problem.model.name(),
+            hint: "--solver fista",
+        });
+    }
+    let t = Instant::now();
+    let (c, p, d) = (problem.c(), problem.p(), problem.d());
+    let half = c * p * d;
+    let mut u = vec![0.0; 2 * half];
+    if let Some(Weights::Relu { v, w }) = warm
+        && (v.c, v.p, v.d) == (c, p, d)
+    {
+        u[..half].copy_from_slice(&v.data);
+        u[half..].copy_from_slice(&w.data);
+    }
+    let t_run = Instant::now();
+    let (out, details) = run(problem, &mut u, settings, 0.0);
+    // The operators are built inside `run`: count them as setup.
+    let setup_s = t_run.duration_since(t).as_secs_f64() + out.setup_s;
+    let solve_s = t_run.elapsed().as_secs_f64() - out.setup_s;
+    let out = out.fista;
+    let v = Blocks {
+        c,
+        p,
+        d,
+        data: u[..half].to_vec(),
+    };
+    let w = Blocks {
+        c,
+        p,
+        d,
+        data: u[half..].to_vec(),
+    };
+    Ok(SolveOutput {
+        weights: Weights::Relu { v, w },
+        status: out.status,
+        iterations: out.iterations,
+        setup_s,
+        solve_s,
+        trace: out.trace,
+        details,
+    })
+}
+
+/// What [`run`] returns besides the details.
+pub struct RunOutcome {
+    pub fista: fista::FistaOutcome,
+    /// Seconds spent building the operators and workspaces.
+    pub setup_s: f64,
+}
+
+/// Cone-projected R-FISTA on `problem` from `u = [v; w]` (projected onto the cones
+/// first, so any start will do); the solution is left in `u`. Shared by
+/// [`solve`] and the AL's final phase. `time_offset` shifts the trace clock.
+pub fn run(
+    problem: &Problem,
+    u: &mut [f64],
+    settings: &FistaSettings,
+    time_offset: f64,
+) -> (RunOutcome, serde_json::Map<String, serde_json::Value>) {
+    let t = Instant::now();
+    let c = problem.c();
+    let ops = Operators::new(&problem.x, &problem.patterns);
+    let mut loss = ReluLoss::new(&ops, &problem.y, problem.lambda);
+    let mut h = ConeProx::new(&ops, c, problem.lambda);
+    // A warm start need not be feasible: project it first (step 0: no shrinkage).
+    h.prox(0.0, u);
+    let mut ws = FistaWorkspace::new(loss.dim(), loss.state_len());
+    let setup_s = t.elapsed().as_secs_f64();
+    let mut settings = settings.clone();
+    if problem.lambda == 0.0 && settings.stopping == Stopping::DualityGap {
+        settings.stopping = Stopping::Subgradient;
+        settings.tol = FistaSettings::default().tol;
+    }
+    let out = fista::solve_general(
+        &mut loss,
+        &mut h,
+        u,
+        &settings,
+        &mut ws,
+        time_offset + setup_s,
+        &mut |_| {},
+    );
+    let mut details = serde_json::Map::new();
+    details.insert(
+        "stopping".into(),
+        serde_json::to_value(settings.stopping).unwrap_or_default(),
+    );
+    details.insert("tol".into(), settings.tol.into());
+    details.insert("solver_objective".into(), out.objective.into());
+    details.insert("subgradient_sq".into(), out.subgradient_sq.into());
+    if let Some(g) = out.relative_gap {
+        details.insert("solver_relative_gap".into(), g.into());
+    }
+    details.insert("restarts".into(), out.restarts.into());
+    details.insert("final_step".into(), out.step.into());
+    details.insert("projections".into(), h.projections.into());
+    details.insert("projection_steps".into(), h.steps.into());
+    details.insert("projections_unconverged".into(), h.unconverged.into());
+    (
+        RunOutcome {
+            fista: out,
+            setup_s,
+        },
+        details,
+    )
+}

@@ -1,0 +1,186 @@
+//! The projection onto one pattern's cone `K = { v : X̃v ≥ 0 }`: against Clarabel
+//! on the projection QP, the Moreau conditions, warm starts, degenerate rows, the
+//! tangent-cone use (`+∞` rows) and the certified upper bound of an early stop.
+
+use clarabel::algebra::CscMatrix;
+use clarabel::solver::{DefaultSettings, DefaultSolver, IPSolver, NonnegativeConeT};
+use cvxrelu::solvers::native::cone_projection::{ConeProjector, Passive};
+use faer::Mat;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+fn norm(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+/// `Π_K(z)` by Clarabel: `min ½‖v‖² − zᵀv  s.t.  X̃v ≥ 0`.
+fn clarabel_projection(x: &Mat<f64>, mask: &[f64], z: &[f64]) -> Vec<f64> {
+    let (n, d) = (x.nrows(), x.ncols());
+    let p = CscMatrix::identity(d);
+    let q: Vec<f64> = z.iter().map(|v| -v).collect();
+    // A = −X̃ (Ax + s = 0, s ≥ 0), column-major dense → CSC.
+    let (mut colptr, mut rowval, mut nzval) = (vec![0], vec![], vec![]);
+    for j in 0..d {
+        for l in 0..n {
+            let a = -(2.0 * mask[l] - 1.0) * x[(l, j)];
+            if a != 0.0 {
+                rowval.push(l);
+                nzval.push(a);
+            }
+        }
+        colptr.push(rowval.len());
+    }
+    let a = CscMatrix::new(n, d, colptr, rowval, nzval);
+    let settings = DefaultSettings {
+        verbose: false,
+        tol_gap_abs: 1e-12,
+        tol_gap_rel: 1e-12,
+        tol_feas: 1e-12,
+        ..DefaultSettings::default()
+    };
+    let mut solver =
+        DefaultSolver::new(&p, &q, &a, &vec![0.0; n], &[NonnegativeConeT(n)], settings)
+            .expect("projection QP");
+    solver.solve();
+    solver.solution.x.clone()
+}
+
+fn random_instance(seed: u64, n: usize, d: usize) -> (Mat<f64>, Vec<f64>, Vec<f64>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let x = Mat::from_fn(n, d, |_, _| rng.random::<f64>() * 2.0 - 1.0);
+    let mask: Vec<f64> = (0..n)
+        .map(|_| if rng.random::<bool>() { 1.0 } else { 0.0 })
+        .collect();
+    let z: Vec<f64> = (0..d).map(|_| rng.random::<f64>() * 2.0 - 1.0).collect();
+    (x, mask, z)
+}
+
+fn project(x: &Mat<f64>, mask: &[f64], z: &[f64], passive: &mut Passive) -> Vec<f64> {
+    let mut proj = ConeProjector::new(x.as_ref());
+    let mut cz = vec![0.0; x.nrows()];
+    proj.cone_values(mask, z, &mut cz);
+    let mut v = z.to_vec();
+    let info = proj.project(mask, &mut v, &cz, passive);
+    assert!(info.converged);
+    v
+}
+
+/// Moreau: `v ∈ K`, `z − v = −X̃ᵀμ` with `μ ≥ 0` supported on rows active at `v`,
+/// and `⟨v, z − v⟩ = 0`. Checked through Clarabel's projection.
+#[test]
+fn agrees_with_clarabel_on_random_cones() {
+    for (seed, n, d) in [(1, 40, 3), (2, 200, 5), (3, 500, 10), (4, 60, 20), (5, 1000, 8)] {
+        let (x, mask, z) = random_instance(seed, n, d);
+        let mut passive = Passive::new(d);
+        let v = project(&x, &mask, &z, &mut passive);
+        let w = clarabel_projection(&x, &mask, &z);
+        let diff: Vec<f64> = v.iter().zip(&w).map(|(a, b)| a - b).collect();
+        assert!(
+            norm(&diff) <= 1e-6 * norm(&z).max(1.0),
+            "seed {seed}: ‖ours − clarabel‖ = {}",
+            norm(&diff)
+        );
+        // Feasible to rounding, orthogonal residual.
+        let mut cz = vec![0.0; n];
+        ConeProjector::new(x.as_ref()).cone_values(&mask, &v, &mut cz);
+        let worst = cz.iter().fold(0.0f64, |m, &c| m.max(-c));
+        assert!(worst <= 1e-12, "seed {seed}: violation {worst}");
+        let r: Vec<f64> = z.iter().zip(&v).map(|(a, b)| a - b).collect();
+        let inner: f64 = r.iter().zip(&v).map(|(a, b)| a * b).sum();
+        assert!(inner.abs() <= 1e-10 * norm(&z).powi(2), "seed {seed}: ⟨v, z − v⟩ = {inner}");
+        assert!(passive.len() <= d);
+    }
+}
+
+#[test]
+fn warm_start_gives_the_same_projection() {
+    let (x, mask, z) = random_instance(7, 300, 6);
+    let mut passive = Passive::new(6);
+    let cold = project(&x, &mask, &z, &mut passive);
+    assert!(!passive.is_empty(), "instance should have active rows");
+    // Nearby point, warm set from the first projection.
+    let z2: Vec<f64> = z.iter().map(|v| v * 1.01 + 1e-3).collect();
+    let warm = project(&x, &mask, &z2, &mut passive);
+    let cold2 = project(&x, &mask, &z2, &mut Passive::new(6));
+    let diff: Vec<f64> = warm.iter().zip(&cold2).map(|(a, b)| a - b).collect();
+    assert!(norm(&diff) <= 1e-12, "warm {warm:?} vs cold {cold2:?}");
+    // A stale warm set from a different point is harmless too.
+    let again = project(&x, &mask, &z, &mut passive);
+    let diff: Vec<f64> = again.iter().zip(&cold).map(|(a, b)| a - b).collect();
+    assert!(norm(&diff) <= 1e-12);
+}
+
+#[test]
+fn inside_points_are_fixed_and_zero_is_zero() {
+    let (x, mask, z) = random_instance(11, 100, 4);
+    let mut passive = Passive::new(4);
+    let v = project(&x, &mask, &z, &mut passive);
+    let again = project(&x, &mask, &v, &mut passive);
+    let diff: Vec<f64> = again.iter().zip(&v).map(|(a, b)| a - b).collect();
+    assert!(norm(&diff) <= 1e-13 * norm(&v).max(1.0));
+    assert_eq!(project(&x, &mask, &[0.0; 4], &mut passive), vec![0.0; 4]);
+}
+
+/// Duplicate rows, zero rows and a full-rank pattern whose cone is `{0}` on a
+/// subspace: the method must not stall on the dependent rows.
+#[test]
+fn degenerate_rows() {
+    let (x0, mask0, z) = random_instance(13, 50, 5);
+    let n = 3 * x0.nrows() + 4;
+    let x = Mat::from_fn(n, 5, |l, j| {
+        if l < 150 {
+            x0[(l % 50, j)]
+        } else {
+            0.0
+        }
+    });
+    let mask: Vec<f64> = (0..n).map(|l| if l < 150 { mask0[l % 50] } else { 1.0 }).collect();
+    let v = project(&x, &mask, &z, &mut Passive::new(5));
+    let w = clarabel_projection(&x, &mask, &z);
+    let diff: Vec<f64> = v.iter().zip(&w).map(|(a, b)| a - b).collect();
+    assert!(norm(&diff) <= 1e-6, "‖ours − clarabel‖ = {}", norm(&diff));
+    // A row and its negation: the cone is the hyperplane x_0ᵀv = 0.
+    let x2 = Mat::from_fn(2, 3, |l, j| [1.0, 2.0, -1.0][j] * if l == 0 { 1.0 } else { -1.0 });
+    let v = project(&x2, &[1.0, 1.0], &[1.0, 1.0, 1.0], &mut Passive::new(3));
+    let along: f64 = v[0] + 2.0 * v[1] - v[2];
+    assert!(along.abs() <= 1e-12, "{v:?}");
+    // v = z − (⟨a, z⟩/‖a‖²) a with a = (1, 2, −1), ⟨a, z⟩ = 2.
+    let expect = [1.0 - 2.0 / 6.0, 1.0 - 4.0 / 6.0, 1.0 + 2.0 / 6.0];
+    for (a, b) in v.iter().zip(expect) {
+        assert!((a - b).abs() <= 1e-12, "{v:?}");
+    }
+}
+
+/// Rows marked `+∞` are left out: projecting onto the cone of the other rows.
+#[test]
+fn infinite_rows_are_left_out() {
+    let (x, mask, z) = random_instance(17, 80, 4);
+    let keep = 30;
+    let sub = Mat::from_fn(keep, 4, |l, j| x[(l, j)]);
+    let expected = project(&sub, &mask[..keep], &z, &mut Passive::new(4));
+    let mut proj = ConeProjector::new(x.as_ref());
+    let mut cz = vec![0.0; 80];
+    proj.cone_values(&mask, &z, &mut cz);
+    cz[keep..].iter_mut().for_each(|c| *c = f64::INFINITY);
+    let mut v = z.clone();
+    proj.project(&mask, &mut v, &cz, &mut Passive::new(4));
+    let diff: Vec<f64> = v.iter().zip(&expected).map(|(a, b)| a - b).collect();
+    assert!(norm(&diff) <= 1e-12);
+}
+
+/// Stopped after one step, the returned `z + X̃ᵀμ` (μ ≥ 0) is still no shorter than
+/// the projection: the bound the duality gaps rely on.
+#[test]
+fn early_stop_bounds_the_projection_norm_from_above() {
+    for seed in 20..30 {
+        let (x, mask, z) = random_instance(seed, 400, 12);
+        let exact = project(&x, &mask, &z, &mut Passive::new(12));
+        let mut proj = ConeProjector::new(x.as_ref());
+        proj.max_steps = 1;
+        let mut cz = vec![0.0; 400];
+        proj.cone_values(&mask, &z, &mut cz);
+        let mut v = z.clone();
+        proj.project(&mask, &mut v, &cz, &mut Passive::new(12));
+        assert!(norm(&v) >= norm(&exact) - 1e-12, "seed {seed}");
+    }
+}

@@ -1,0 +1,244 @@
+//! C-ReLU by cone-projected R-FISTA (`--solver fista --model relu`): every reference
+//! problem, the independent C-ReLU duality-gap certificate, the prox formula
+//! against Clarabel, agreement with Clarabel on multi-output, warm starts.
+
+mod common;
+
+use ::clarabel::algebra::CscMatrix;
+use ::clarabel::solver::{
+    DefaultSettings, DefaultSolver, IPSolver, NonnegativeConeT, SecondOrderConeT,
+};
+use common::{reference_problem, references, rel, synth_problem};
+use cvxrelu::certify::certify;
+use cvxrelu::model::{Blocks, Model, Regularizer, Weights};
+use cvxrelu::solvers::clarabel;
+use cvxrelu::solvers::native::cone_projection::{ConeProjector, Passive};
+use cvxrelu::solvers::native::relu;
+use cvxrelu::solvers::{SolverError, Status};
+use faer::Mat;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Every relu reference problem at the defaults: within 1e-6 of the reference
+/// objective, feasible to 1e-8, and the *independent* certificate proves a relative
+/// gap ≤ 1e-6 (so the dual bound is below the reference optimum).
+#[test]
+fn all_reference_relu_problems_certified() {
+    let mut count = 0;
+    for r in references().iter().filter(|r| r.model == Model::Relu) {
+        let prob = reference_problem(r);
+        let out = relu::solve(&prob, &relu::default_settings(), None).unwrap();
+        let cert = certify(&prob, &out.weights);
+        let e = rel(cert.objective, r.objective);
+        let gap = cert.relative_duality_gap.unwrap();
+        eprintln!(
+            "{} λ={}: {} rel {e:.1e} viol {:.1e} gap {gap:.1e} iters {} {:.2}s",
+            r.data,
+            r.lambda,
+            out.status.name(),
+            cert.max_cone_violation,
+            out.iterations,
+            out.solve_s
+        );
+        assert_eq!(out.status, Status::Solved, "{} λ={}", r.data, r.lambda);
+        assert!(e <= 1e-6, "{} λ={}: relative error {e}", r.data, r.lambda);
+        assert!(cert.max_cone_violation <= 1e-8);
+        assert!((0.0..=1e-6).contains(&gap), "{} λ={}: gap {gap}", r.data, r.lambda);
+        let dual = cert.dual_objective.unwrap();
+        assert!(
+            dual <= r.objective * (1.0 + 1e-9),
+            "{} λ={}: dual bound {dual} above the optimum {}",
+            r.data,
+            r.lambda,
+            r.objective
+        );
+        count += 1;
+    }
+    assert_eq!(count, 12);
+}
+
+/// The dual bound is a lower bound at any point: zero, and feasible points far from
+/// the optimum (random weights projected onto the cones).
+#[test]
+fn dual_bound_is_below_the_optimum_everywhere() {
+    let refs = references();
+    for r in refs
+        .iter()
+        .filter(|r| r.model == Model::Relu && r.data != "digits38.csv")
+    {
+        let prob = reference_problem(r);
+        let (c, p, d) = (prob.c(), prob.p(), prob.d());
+        let zero = Weights::zeros(Model::Relu, c, p, d);
+        let cz = certify(&prob, &zero);
+        assert!(cz.dual_objective.unwrap() <= r.objective * (1.0 + 1e-12));
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mut random = || {
+            let mut b = Blocks::zeros(c, p, d);
+            b.data
+                .iter_mut()
+                .for_each(|v| *v = 0.05 * (rng.random::<f64>() - 0.5));
+            b
+        };
+        let (v, w) = (random(), random());
+        let mut point = Weights::Relu { v, w };
+        project_onto_cones(&prob, &mut point);
+        let cert = certify(&prob, &point);
+        assert!(cert.max_cone_violation <= 1e-10);
+        assert!(cert.duality_gap.unwrap() >= 0.0);
+        assert!(
+            cert.dual_objective.unwrap() <= r.objective * (1.0 + 1e-12),
+            "{} λ={}",
+            r.data,
+            r.lambda
+        );
+        assert!(cert.objective >= r.objective * (1.0 - 1e-9));
+    }
+}
+
+fn project_onto_cones(prob: &cvxrelu::model::Problem, point: &mut Weights) {
+    let Weights::Relu { v, w } = point else {
+        unreachable!()
+    };
+    let n = prob.n();
+    let mut proj = ConeProjector::new(prob.x.as_ref());
+    let mut cz = vec![0.0; n];
+    let mut mask = vec![0.0; n];
+    for b in [v, w] {
+        for i in 0..b.p {
+            mask.iter_mut().for_each(|m| *m = 0.0);
+            for row in prob.patterns.active_rows(i) {
+                mask[row] = 1.0;
+            }
+            for k in 0..b.c {
+                let blk = b.block_mut(k, i);
+                proj.cone_values(&mask, blk, &mut cz);
+                proj.project(&mask, blk, &cz, &mut Passive::new(blk.len()));
+            }
+        }
+    }
+}
+
+/// `prox_{τ(‖·‖ + ι_K)}(z) = shrink_τ(Π_K(z))`, against Clarabel on
+/// `min ½‖v − z‖² + τ t  s.t. (t, v) ∈ SOC, X̃v ≥ 0`.
+#[test]
+fn prox_of_norm_plus_cone_is_shrunk_projection() {
+    let (n, d) = (120, 6);
+    for seed in 0..6u64 {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let x = Mat::from_fn(n, d, |_, _| rng.random::<f64>() * 2.0 - 1.0);
+        let mask: Vec<f64> = (0..n).map(|_| f64::from(rng.random::<bool>())).collect();
+        let z: Vec<f64> = (0..d).map(|_| rng.random::<f64>() * 2.0 - 1.0).collect();
+        let tau = 0.05 * seed as f64;
+        // Ours.
+        let mut proj = ConeProjector::new(x.as_ref());
+        let mut cz = vec![0.0; n];
+        proj.cone_values(&mask, &z, &mut cz);
+        let mut v = z.clone();
+        proj.project(&mask, &mut v, &cz, &mut Passive::new(d));
+        let nv = v.iter().map(|a| a * a).sum::<f64>().sqrt();
+        let s = if nv > tau { 1.0 - tau / nv } else { 0.0 };
+        v.iter_mut().for_each(|a| *a *= s);
+        // Clarabel: variables (v, t).
+        let mut pcol = vec![0];
+        let mut prow = vec![];
+        for j in 0..d {
+            prow.push(j);
+            pcol.push(j + 1);
+        }
+        pcol.push(d);
+        let pm = CscMatrix::new(d + 1, d + 1, pcol, prow, vec![1.0; d]);
+        let mut q: Vec<f64> = z.iter().map(|a| -a).collect();
+        q.push(tau);
+        let (mut colptr, mut rowval, mut nzval) = (vec![0], vec![], vec![]);
+        for j in 0..d {
+            for l in 0..n {
+                rowval.push(l);
+                nzval.push(-(2.0 * mask[l] - 1.0) * x[(l, j)]);
+            }
+            rowval.push(n + 1 + j);
+            nzval.push(-1.0);
+            colptr.push(rowval.len());
+        }
+        rowval.push(n);
+        nzval.push(-1.0);
+        colptr.push(rowval.len());
+        let a = CscMatrix::new(n + 1 + d, d + 1, colptr, rowval, nzval);
+        let settings = DefaultSettings {
+            verbose: false,
+            tol_gap_abs: 1e-12,
+            tol_gap_rel: 1e-12,
+            tol_feas: 1e-12,
+            ..DefaultSettings::default()
+        };
+        let cones = [NonnegativeConeT(n), SecondOrderConeT(d + 1)];
+        let mut solver =
+            DefaultSolver::new(&pm, &q, &a, &vec![0.0; n + 1 + d], &cones, settings).unwrap();
+        solver.solve();
+        let err: f64 = v
+            .iter()
+            .zip(&solver.solution.x[..d])
+            .map(|(a, b)| (a - b).powi(2))
+            .sum::<f64>()
+            .sqrt();
+        assert!(err <= 1e-6, "seed {seed}: ‖ours − clarabel‖ = {err}");
+    }
+}
+
+/// Multi-output (c = 3) agrees with Clarabel on the compiled SOCP.
+#[test]
+fn multi_output_agrees_with_clarabel() {
+    let prob = synth_problem(Model::Relu, Regularizer::NeuronGl1, 1e-2, 150, 4, 3, 8, 5);
+    assert_eq!(prob.c(), 3);
+    let ours = relu::solve(&prob, &relu::default_settings(), None).unwrap();
+    assert_eq!(ours.status, Status::Solved);
+    let theirs = clarabel::solve(&prob, &Default::default()).unwrap();
+    let (a, b) = (
+        certify(&prob, &ours.weights),
+        certify(&prob, &theirs.weights),
+    );
+    assert!(a.max_cone_violation <= 1e-10);
+    assert!(
+        rel(a.objective, b.objective) <= 1e-6,
+        "fista {} vs clarabel {}",
+        a.objective,
+        b.objective
+    );
+    // The certified gap of our point bounds its distance to Clarabel's optimum.
+    assert!(a.objective - b.objective <= a.duality_gap.unwrap() + 1e-9 * b.objective);
+}
+
+/// A warm start need not be feasible: it is projected, and the solve ends at the
+/// same optimum with fewer iterations than from zero when started near it.
+#[test]
+fn warm_starts_are_projected_and_help() {
+    let r = references()
+        .into_iter()
+        .find(|r| r.model == Model::Relu && r.data == "diabetes.csv" && r.lambda == 0.01)
+        .unwrap();
+    let prob = reference_problem(&r);
+    let cold = relu::solve(&prob, &relu::default_settings(), None).unwrap();
+    // Perturb the solution off the cones.
+    let Weights::Relu { v, w } = &cold.weights else {
+        unreachable!()
+    };
+    let mut v2 = v.clone();
+    v2.data.iter_mut().enumerate().for_each(|(i, a)| *a += 1e-3 * ((i % 7) as f64 - 3.0));
+    let start = Weights::Relu { v: v2, w: w.clone() };
+    assert!(certify(&prob, &start).max_cone_violation > 1e-6);
+    let warm = relu::solve(&prob, &relu::default_settings(), Some(&start)).unwrap();
+    let cert = certify(&prob, &warm.weights);
+    assert_eq!(warm.status, Status::Solved);
+    assert!(cert.max_cone_violation <= 1e-10);
+    assert!(rel(cert.objective, r.objective) <= 1e-6);
+    assert!(warm.iterations < cold.iterations, "{} vs {}", warm.iterations, cold.iterations);
+}
+
+#[test]
+fn refuses_the_gated_model() {
+    let refs = references();
+    let g = refs.iter().find(|r| r.model == Model::GatedRelu).unwrap();
+    assert!(matches!(
+        relu::solve(&reference_problem(g), &relu::default_settings(), None),
+        Err(SolverError::Unsupported { .. })
+    ));
+}
