@@ -47,14 +47,15 @@ fn err(text: &str) -> String {
 fn expansion_pairs_solvers_with_models_in_order() {
     let s = Suite::parse(Path::new("dir/t.toml"), GOOD).unwrap();
     let runs = expand(&s);
-    // gated: clarabel, fista, sgd; relu: clarabel, al, sgd; × 2 seeds × 2 λ.
-    assert_eq!(runs.len(), 2 * 2 * 3 + 2 * 2 * 3);
+    // gated: clarabel, fista, sgd; relu: clarabel, fista, al, sgd; × 2 seeds × 2 λ.
+    assert_eq!(runs.len(), 2 * 2 * 3 + 2 * 2 * 4);
     assert_eq!(runs[0].info.id, "s-gated-relu-P4-s0-lam1e-3-clarabel");
     assert_eq!(runs[1].info.id, "s-gated-relu-P4-s0-lam1e-3-fista");
     assert_eq!(runs[2].info.id, "s-gated-relu-P4-s0-lam1e-3-sgd");
     assert_eq!(runs[3].info.id, "s-gated-relu-P4-s0-lam1e-2-clarabel");
     assert_eq!(runs[12].info.id, "s-relu-P3-s0-lam1e-3-clarabel");
-    assert_eq!(runs[13].info.id, "s-relu-P3-s0-lam1e-3-al");
+    assert_eq!(runs[13].info.id, "s-relu-P3-s0-lam1e-3-fista");
+    assert_eq!(runs[14].info.id, "s-relu-P3-s0-lam1e-3-al");
     assert!(runs.iter().enumerate().all(|(i, r)| r.index == i));
     // Fingerprints: equal for equal runs, different when a setting changes, and
     // independent of where the suite file is.
@@ -129,19 +130,19 @@ fn errors_name_file_and_line() {
         e.starts_with("dir/bad.toml") && e.contains("time-limit"),
         "{e}"
     );
-    // Only fista on a relu-only suite: it solves none of the models.
-    let only_relu = GOOD.replace("[[model]]\nkind = \"gated-relu\"\npatterns = 4\n", "");
-    let e = err(&only_relu);
-    assert!(e.contains("fista solves none"), "{e}");
+    // Only al on a gated-only suite: it solves none of the models.
+    let only_gated = GOOD.replace("[[model]]\nkind = \"relu\"\npatterns = 3\n", "");
+    let e = err(&only_gated);
+    assert!(e.contains("al solves none"), "{e}");
 }
 
 #[test]
 fn bundled_suites_are_valid() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("problems");
     for (name, runs) in [
-        ("tiny.toml", 32),
-        ("default.toml", 120),
-        ("paper.toml", 5 * 6 * 8),
+        ("tiny.toml", 36),
+        ("default.toml", 135),
+        ("paper.toml", 5 * 6 * 9),
     ] {
         let s = Suite::load(&root.join(name)).unwrap();
         assert_eq!(expand(&s).len(), runs, "{name}");

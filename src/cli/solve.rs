@@ -37,10 +37,10 @@ pub struct SolveArgs {
 pub struct SolverArgs {
     #[arg(long, value_enum, default_value = "clarabel")]
     pub solver: SolverKind,
-    /// Tolerance (clarabel: gap and feasibility, default 1e-8; fista: relative
-    /// duality gap, default 1e-7, or squared min-norm subgradient with
-    /// --stopping subgradient, default 1e-6; al: squared min-norm subgradient of the
-    /// inner problem, default 1e-12, with max cone violation min(1e-8, 1e4·T)).
+    /// Tolerance (clarabel: gap and feasibility, default 1e-8; fista, either model:
+    /// certified relative duality gap, default 1e-6, or squared min-norm subgradient
+    /// with --stopping subgradient, default 1e-6; al: the AL phase's squared
+    /// subgradient and squared violation and the polish's relative gap, default 1e-6).
     #[arg(long, value_name = "T")]
     pub tol: Option<f64>,
     /// fista's stopping rule [default: duality-gap]

@@ -443,7 +443,7 @@ pub fn run(
         u,
         &settings,
         &mut ws,
-        time_offset + setup_s,
+        time_offset,
         &mut |_| {},
     );
     let mut details = serde_json::Map::new();
