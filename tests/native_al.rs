@@ -53,7 +53,12 @@ fn check(select: impl Fn(&common::Reference) -> bool, expected: usize) {
         let out = al::solve(&prob, &AlSettings::default(), None).unwrap();
         let cert = certify(&prob, &out.weights);
         let gap = cert.relative_duality_gap.unwrap();
-        assert!((0.0..=1e-6).contains(&gap), "{} λ={}: gap {gap}", r.data, r.lambda);
+        assert!(
+            (0.0..=1e-6).contains(&gap),
+            "{} λ={}: gap {gap}",
+            r.data,
+            r.lambda
+        );
         assert!(out.details["polish"]["stopping"] == "duality-gap");
         let e = rel(cert.objective, r.objective);
         eprintln!(

@@ -69,7 +69,13 @@ fn project(x: &Mat<f64>, mask: &[f64], z: &[f64], passive: &mut Passive) -> Vec<
 /// and `⟨v, z − v⟩ = 0`. Checked through Clarabel's projection.
 #[test]
 fn agrees_with_clarabel_on_random_cones() {
-    for (seed, n, d) in [(1, 40, 3), (2, 200, 5), (3, 500, 10), (4, 60, 20), (5, 1000, 8)] {
+    for (seed, n, d) in [
+        (1, 40, 3),
+        (2, 200, 5),
+        (3, 500, 10),
+        (4, 60, 20),
+        (5, 1000, 8),
+    ] {
         let (x, mask, z) = random_instance(seed, n, d);
         let mut passive = Passive::new(d);
         let v = project(&x, &mask, &z, &mut passive);
@@ -87,7 +93,10 @@ fn agrees_with_clarabel_on_random_cones() {
         assert!(worst <= 1e-12, "seed {seed}: violation {worst}");
         let r: Vec<f64> = z.iter().zip(&v).map(|(a, b)| a - b).collect();
         let inner: f64 = r.iter().zip(&v).map(|(a, b)| a * b).sum();
-        assert!(inner.abs() <= 1e-10 * norm(&z).powi(2), "seed {seed}: ⟨v, z − v⟩ = {inner}");
+        assert!(
+            inner.abs() <= 1e-10 * norm(&z).powi(2),
+            "seed {seed}: ⟨v, z − v⟩ = {inner}"
+        );
         assert!(passive.len() <= d);
     }
 }
@@ -127,20 +136,18 @@ fn inside_points_are_fixed_and_zero_is_zero() {
 fn degenerate_rows() {
     let (x0, mask0, z) = random_instance(13, 50, 5);
     let n = 3 * x0.nrows() + 4;
-    let x = Mat::from_fn(n, 5, |l, j| {
-        if l < 150 {
-            x0[(l % 50, j)]
-        } else {
-            0.0
-        }
-    });
-    let mask: Vec<f64> = (0..n).map(|l| if l < 150 { mask0[l % 50] } else { 1.0 }).collect();
+    let x = Mat::from_fn(n, 5, |l, j| if l < 150 { x0[(l % 50, j)] } else { 0.0 });
+    let mask: Vec<f64> = (0..n)
+        .map(|l| if l < 150 { mask0[l % 50] } else { 1.0 })
+        .collect();
     let v = project(&x, &mask, &z, &mut Passive::new(5));
     let w = clarabel_projection(&x, &mask, &z);
     let diff: Vec<f64> = v.iter().zip(&w).map(|(a, b)| a - b).collect();
     assert!(norm(&diff) <= 1e-6, "‖ours − clarabel‖ = {}", norm(&diff));
     // A row and its negation: the cone is the hyperplane x_0ᵀv = 0.
-    let x2 = Mat::from_fn(2, 3, |l, j| [1.0, 2.0, -1.0][j] * if l == 0 { 1.0 } else { -1.0 });
+    let x2 = Mat::from_fn(2, 3, |l, j| {
+        [1.0, 2.0, -1.0][j] * if l == 0 { 1.0 } else { -1.0 }
+    });
     let v = project(&x2, &[1.0, 1.0], &[1.0, 1.0, 1.0], &mut Passive::new(3));
     let along: f64 = v[0] + 2.0 * v[1] - v[2];
     assert!(along.abs() <= 1e-12, "{v:?}");

@@ -43,7 +43,12 @@ fn all_reference_relu_problems_certified() {
         assert_eq!(out.status, Status::Solved, "{} λ={}", r.data, r.lambda);
         assert!(e <= 1e-6, "{} λ={}: relative error {e}", r.data, r.lambda);
         assert!(cert.max_cone_violation <= 1e-8);
-        assert!((0.0..=1e-6).contains(&gap), "{} λ={}: gap {gap}", r.data, r.lambda);
+        assert!(
+            (0.0..=1e-6).contains(&gap),
+            "{} λ={}: gap {gap}",
+            r.data,
+            r.lambda
+        );
         let dual = cert.dual_objective.unwrap();
         assert!(
             dual <= r.objective * (1.0 + 1e-9),
@@ -222,15 +227,26 @@ fn warm_starts_are_projected_and_help() {
         unreachable!()
     };
     let mut v2 = v.clone();
-    v2.data.iter_mut().enumerate().for_each(|(i, a)| *a += 1e-3 * ((i % 7) as f64 - 3.0));
-    let start = Weights::Relu { v: v2, w: w.clone() };
+    v2.data
+        .iter_mut()
+        .enumerate()
+        .for_each(|(i, a)| *a += 1e-3 * ((i % 7) as f64 - 3.0));
+    let start = Weights::Relu {
+        v: v2,
+        w: w.clone(),
+    };
     assert!(certify(&prob, &start).max_cone_violation > 1e-6);
     let warm = relu::solve(&prob, &relu::default_settings(), Some(&start)).unwrap();
     let cert = certify(&prob, &warm.weights);
     assert_eq!(warm.status, Status::Solved);
     assert!(cert.max_cone_violation <= 1e-10);
     assert!(rel(cert.objective, r.objective) <= 1e-6);
-    assert!(warm.iterations < cold.iterations, "{} vs {}", warm.iterations, cold.iterations);
+    assert!(
+        warm.iterations < cold.iterations,
+        "{} vs {}",
+        warm.iterations,
+        cold.iterations
+    );
 }
 
 #[test]
@@ -241,4 +257,30 @@ fn refuses_the_gated_model() {
         relu::solve(&reference_problem(g), &relu::default_settings(), None),
         Err(SolverError::Unsupported { .. })
     ));
+}
+
+/// The squared min-norm subgradient (tangent-cone projection for nonzero blocks,
+/// `(‖Π_K(−g)‖ − λ)_+²` for zero ones) vanishes at the optimum: stopping on it
+/// reaches the reference objective too, and it is large away from the optimum.
+#[test]
+fn subgradient_stopping_reaches_the_optimum() {
+    use cvxrelu::solvers::native::fista::Stopping;
+    for r in references()
+        .iter()
+        .filter(|r| r.model == Model::Relu && r.data == "synth.csv")
+    {
+        let prob = reference_problem(r);
+        let mut s = relu::default_settings();
+        s.stopping = Stopping::Subgradient;
+        s.tol = 1e-14;
+        let out = relu::solve(&prob, &s, None).unwrap();
+        assert_eq!(out.status, Status::Solved, "λ={}", r.lambda);
+        let cert = certify(&prob, &out.weights);
+        assert!(rel(cert.objective, r.objective) <= 1e-6, "λ={}", r.lambda);
+        assert!(out.details["subgradient_sq"].as_f64().unwrap() <= 1e-14);
+        // One iteration from zero is far from stationary.
+        s.max_iters = 1;
+        let early = relu::solve(&prob, &s, None).unwrap();
+        assert!(early.details["subgradient_sq"].as_f64().unwrap() > 1e-8);
+    }
 }

@@ -486,7 +486,11 @@ impl<'a> ConeProjector<'a> {
         let d = self.d;
         self.delta.iter_mut().for_each(|v| *v = 0.0);
         for (a, &m) in passive.mu[..passive.len()].iter().enumerate() {
-            for (dj, r) in self.delta.iter_mut().zip(&passive.gathered[a * d..(a + 1) * d]) {
+            for (dj, r) in self
+                .delta
+                .iter_mut()
+                .zip(&passive.gathered[a * d..(a + 1) * d])
+            {
                 *dj += m * r;
             }
         }

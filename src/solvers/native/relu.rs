@@ -146,8 +146,7 @@ impl Smooth for ReluLoss<'_> {
         for (j, gj) in grad.chunks(d).enumerate() {
             self.order[j] = (norm(gj), j);
         }
-        self.order
-            .sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+        self.order.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
         let mut dn: f64 = 0.0;
         for &(gnorm, j) in &self.order {
             if gnorm <= dn {
@@ -317,12 +316,8 @@ impl Proximal for ConeProx<'_> {
                 self.projector
                     .cone_values(mask, &self.block, &mut self.cone);
                 self.scratch_set.clear();
-                self.projector.project(
-                    mask,
-                    &mut self.block,
-                    &self.cone,
-                    &mut self.scratch_set,
-                );
+                self.projector
+                    .project(mask, &mut self.block, &self.cone, &mut self.scratch_set);
                 total += (norm(&self.block) - lambda).max(0.0).powi(2);
                 continue;
             }
@@ -342,12 +337,8 @@ impl Proximal for ConeProx<'_> {
                 };
             }
             self.scratch_set.clear();
-            self.projector.project(
-                mask,
-                &mut self.block,
-                &self.cone,
-                &mut self.scratch_set,
-            );
+            self.projector
+                .project(mask, &mut self.block, &self.cone, &mut self.scratch_set);
             total += norm(&self.block).powi(2);
         }
         total
