@@ -83,7 +83,8 @@ fn assert_close(a: &[f64], b: &[f64], what: &str) {
 fn blocked_forward_and_adjoint_match_dense_reference() {
     let mut rng = Rng8::seed_from_u64(11);
     // (n, d, P, c, zero columns, block rows; None = the default from the cache budget)
-    let cases: &[(usize, usize, usize, usize, &[usize], Option<usize>)] = &[
+    type Case = (usize, usize, usize, usize, &'static [usize], Option<usize>);
+    let cases: &[Case] = &[
         (1000, 7, 13, 3, &[0, 5, 12], Some(64)), // 15 full blocks + 40 rows
         (1000, 7, 13, 3, &[0, 5, 12], Some(192)), // 5 blocks + 40 rows
         (1000, 7, 13, 3, &[0, 5, 12], None),     // default: one block of all rows
@@ -186,5 +187,5 @@ fn forward_rejects_a_short_workspace() {
     let ops = Operators::new(&x, &pat).with_block_rows(64);
     let mut ws = vec![0.0; ops.block_workspace_len(5) - 1];
     let mut pred = vec![0.0; 200];
-    ops.forward(&vec![0.0; 15], &mut ws, &mut pred);
+    ops.forward(&[0.0; 15], &mut ws, &mut pred);
 }
