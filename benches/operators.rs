@@ -4,11 +4,18 @@
 //! the GEMM's throughput the operator reaches (target ≥ 60%).
 //!
 //! - `gemm`: `Z = X U` (`n × d` times `d × P`), faer, sequential;
-//! - `forward`: `Σ_i D_i X u_i` = GEMM + masked row sum with the dense 0/1 mask;
-//! - `forward_bits`: the same with the bit-packed pattern matrix (to justify the mask);
-//! - `adjoint`: `Xᵀ(M ⊙ r)` = mask expansion + GEMM.
+//! - `forward`: `Σ_i D_i X u_i`, the row-blocked fused kernel ([`Operators::forward`]:
+//!   GEMM of a row block into a cache-sized buffer, masked row sum of it at once);
+//! - `forward_unfused`: the full GEMM `Z = X U` then the masked row sum over `Z`
+//!   with the dense 0/1 mask ([`Operators::products`] + [`Operators::masked_row_sum`],
+//!   the kernel before the fused one);
+//! - `adjoint`: `Xᵀ(M ⊙ r)`, fused ([`Operators::adjoint`]: per row block, build
+//!   `M_blk ⊙ r_blk` and accumulate `X_blkᵀ` times it);
+//! - `adjoint_unfused`: expand `M ⊙ r` to `n × P`, then one GEMM.
 //!
-//! `cargo bench --bench operators` (add `-- forward` to filter).
+//! `cargo bench --bench operators` (add `-- forward` to filter). Set
+//! `CVXRELU_BLOCK_ROWS=R` to force `R` rows per block (a multiple of 64) instead of
+//! the default chosen from the cache budget.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use cvxrelu::model::Patterns;
@@ -28,23 +35,10 @@ fn random(rng: &mut rand_chacha::ChaCha8Rng, r: usize, c: usize) -> Mat<f64> {
     m
 }
 
-/// Masked row sum reading the bit-packed patterns.
-fn row_sum_bits(patterns: &Patterns, n: usize, z: &[f64], pred: &mut [f64]) {
-    pred.iter_mut().for_each(|v| *v = 0.0);
-    for i in 0..patterns.p() {
-        let zi = &z[i * n..(i + 1) * n];
-        for (wi, &w) in patterns.column_words(i).iter().enumerate() {
-            let base = wi * 64;
-            let end = (base + 64).min(n);
-            for r in base..end {
-                let bit = ((w >> (r - base)) & 1) as f64;
-                pred[r] += bit * zi[r];
-            }
-        }
-    }
-}
-
 fn bench(c: &mut Criterion) {
+    let block_rows: Option<usize> = std::env::var("CVXRELU_BLOCK_ROWS")
+        .ok()
+        .map(|v| v.parse().expect("CVXRELU_BLOCK_ROWS: a multiple of 64"));
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
     let mut group = c.benchmark_group("operators");
     group
@@ -58,7 +52,11 @@ fn bench(c: &mut Criterion) {
                 let g = random(&mut rng, d, p);
                 let patterns = Patterns::from_gates(&x, &g);
                 let p = patterns.p();
-                let ops = Operators::new(&x, &patterns);
+                let mut ops = Operators::new(&x, &patterns);
+                if let Some(rows) = block_rows {
+                    ops = ops.with_block_rows(rows);
+                }
+                let mut zb = vec![0.0; ops.block_workspace_len(p)];
                 let u: Vec<f64> = (0..d * p)
                     .map(|_| StandardNormal.sample(&mut rng))
                     .collect();
@@ -79,20 +77,27 @@ fn bench(c: &mut Criterion) {
                 });
                 group.bench_function(BenchmarkId::new("forward", &id), |b| {
                     b.iter(|| {
-                        ops.forward(black_box(&u), &mut z, &mut pred);
+                        ops.forward(black_box(&u), &mut zb, &mut pred);
                         black_box(&pred);
                     })
                 });
-                group.bench_function(BenchmarkId::new("forward_bits", &id), |b| {
+                group.bench_function(BenchmarkId::new("forward_unfused", &id), |b| {
                     b.iter(|| {
                         ops.products(black_box(&u), &mut z);
-                        row_sum_bits(&patterns, n, &z, &mut pred);
+                        ops.masked_row_sum(&z, &mut pred);
                         black_box(&pred);
                     })
                 });
                 group.bench_function(BenchmarkId::new("adjoint", &id), |b| {
                     b.iter(|| {
-                        ops.adjoint(black_box(&r), 1.0, &mut z, &mut grad);
+                        ops.adjoint(black_box(&r), 1.0, &mut zb, &mut grad);
+                        black_box(&grad);
+                    })
+                });
+                group.bench_function(BenchmarkId::new("adjoint_unfused", &id), |b| {
+                    b.iter(|| {
+                        ops.expand_masked(black_box(&r), 1.0, &mut z);
+                        ops.transpose_products(&z, &mut grad);
                         black_box(&grad);
                     })
                 });

@@ -13,10 +13,30 @@
 //! ```
 //!
 //! Every output shares the one wide GEMM (`X` times `[U_0 … U_{c−1}]`), so `X` is
-//! streamed once per product whatever `c` is. The mask is kept dense (`0.0/1.0` in
-//! `f64`): the masked sums are then plain vectorisable multiply-adds, measured faster
-//! than testing bits (see `benches/operators.rs`). Nothing here allocates: callers
-//! pass workspaces sized once with [`Operators::workspace_len`].
+//! streamed once per product whatever `c` is.
+//!
+//! [`Operators::forward`] and [`Operators::adjoint`] are *fused by row blocks*: the
+//! rows of `X` are cut into blocks `B` of [`Operators::block_rows`] rows (a multiple
+//! of 64, sized so a `|B| × m` buffer stays in the L2 cache), and
+//!
+//! ```text
+//!   forward    Z_B = X_B U  (GEMM into the buffer),  pred_{B,k} = Σ_i M_{B,i} ⊙ Z_{B,kP+i}
+//!   adjoint    W_B = M_B ⊙ r_B  (into the buffer),   G += X_Bᵀ W_B  (GEMM, accumulate)
+//! ```
+//!
+//! so neither the `n × m` products nor the `n × m` right-hand side ever go through
+//! main memory: when `d` is small the GEMM does only `2d` flops per entry of `Z`, and
+//! streaming `Z` and a mask through memory made the unfused kernels memory-bound
+//! (`results/native/README.md`). The fused kernels read the mask bit-packed, in a
+//! word-major copy whose words for a row block are contiguous (`nP/8` bytes in all,
+//! cache-resident), selecting with `x & (−bit)`; those loops are compiled for AVX2 /
+//! AVX-512 when the CPU has them (detected at run time) so they vectorise.
+//!
+//! The full products ([`Operators::products`], [`Operators::transpose_products`]) and
+//! the masked passes over them use a dense mask (`0.0/1.0` in `f64`, [`Operators::mask_col`]):
+//! the augmented Lagrangian needs `Z` whole. Nothing here allocates: callers pass
+//! workspaces sized once with [`Operators::workspace_len`] (full products) or
+//! [`Operators::block_workspace_len`] (fused kernels).
 //!
 //! All GEMMs run with [`PARALLELISM`], the one place that decides it.
 
@@ -28,13 +48,27 @@ use crate::model::Patterns;
 /// project runs on, two threads were measured slower than one.
 pub const PARALLELISM: Par = Par::Seq;
 
-/// `X` and the dense pattern mask, ready for the structured products.
+/// Bytes of the `rows × m` block buffer of the fused [`Operators::forward`] and
+/// [`Operators::adjoint`]: the block of `Z` (or of `M ⊙ r`) must stay in the
+/// per-core L2 cache between the GEMM that writes it and the pass that reads it.
+const BLOCK_BYTES: usize = 256 * 1024;
+/// Bounds on the rows of a block (a multiple of 64, so blocks start on a word of
+/// the bit-packed mask).
+const MIN_BLOCK_ROWS: usize = 64;
+const MAX_BLOCK_ROWS: usize = 4096;
+
+/// `X` and the pattern mask, ready for the structured products.
 #[derive(Clone, Debug)]
 pub struct Operators {
     /// `X`, `n × d`, stored with column stride exactly `n`.
     x: Vec<f64>,
     /// `M` as `0.0 / 1.0`, `n × P`, column-major with stride `n`.
     mask: Vec<f64>,
+    /// `M` bit-packed word-major: bit `r % 64` of `bits[(r / 64)·P + i]` is
+    /// `M[r, i]`, so the words of a row block are contiguous.
+    bits: Vec<u64>,
+    /// Rows per block of the fused kernels; `None` chooses from [`BLOCK_BYTES`].
+    block_rows: Option<usize>,
     n: usize,
     d: usize,
     p: usize,
@@ -55,13 +89,34 @@ impl Operators {
                 col[r] = 1.0;
             }
         }
+        let words = n.div_ceil(64);
+        let mut bits = vec![0u64; words * p];
+        for i in 0..p {
+            for (w, &word) in patterns.column_words(i).iter().enumerate() {
+                bits[w * p + i] = word;
+            }
+        }
         Operators {
             x: xs,
             mask,
+            bits,
+            block_rows: None,
             n,
             d,
             p,
         }
+    }
+
+    /// The same operators with the fused kernels blocked by `rows` rows (a positive
+    /// multiple of 64) instead of the default chosen from the cache budget; for
+    /// benchmarks and tests.
+    pub fn with_block_rows(mut self, rows: usize) -> Operators {
+        assert!(
+            rows > 0 && rows.is_multiple_of(64),
+            "block rows must be a positive multiple of 64"
+        );
+        self.block_rows = Some(rows);
+        self
     }
 
     pub fn n(&self) -> usize {
@@ -85,9 +140,26 @@ impl Operators {
         &self.mask[i * self.n..(i + 1) * self.n]
     }
 
-    /// Length of an `n × m` workspace.
+    /// Length of an `n × m` workspace (the full products of [`Operators::products`],
+    /// [`Operators::transpose_products`]); also enough for the fused kernels.
     pub fn workspace_len(&self, m: usize) -> usize {
         self.n * m
+    }
+
+    /// Rows per block of the fused kernels for `m` block columns: the most rows whose
+    /// `rows × m` buffer fits [`BLOCK_BYTES`], rounded down to a multiple of 64 and
+    /// clamped to `[64, 4096]`, and at most `n`.
+    pub fn block_rows(&self, m: usize) -> usize {
+        let rows = self.block_rows.unwrap_or_else(|| {
+            (BLOCK_BYTES / (8 * m.max(1)) / 64 * 64).clamp(MIN_BLOCK_ROWS, MAX_BLOCK_ROWS)
+        });
+        rows.min(self.n)
+    }
+
+    /// Length of the workspace of [`Operators::forward`] and [`Operators::adjoint`]
+    /// with `m` block columns: one `rows × m` block, [`Operators::block_rows`] rows.
+    pub fn block_workspace_len(&self, m: usize) -> usize {
+        self.block_rows(m) * m
     }
 
     /// `Z = X U` with `U` the `d × m` column-major matrix `u`; `z` has `n·m` entries.
@@ -170,18 +242,96 @@ impl Operators {
         }
     }
 
-    /// Forward map `pred = Σ_i D_i X u_i` per output (`u` is `d × cP`), using `z`
-    /// (`n × cP`) as workspace.
+    /// Forward map `pred = Σ_i D_i X u_i` per output (`u` is `d × cP`, `pred` is
+    /// `n × c`), fused by row blocks: for each block of [`Operators::block_rows`]
+    /// rows, `Z_blk = X_blk U` (one GEMM over all `c` outputs) into the workspace `z`
+    /// (at least [`Operators::block_workspace_len`]`(cP)` entries), then the masked
+    /// row sum of those rows while `Z_blk` is still in cache.
     pub fn forward(&self, u: &[f64], z: &mut [f64], pred: &mut [f64]) {
-        self.products(u, z);
-        self.masked_row_sum(z, pred);
+        let (n, d, p) = (self.n, self.d, self.p);
+        let c = pred.len() / n.max(1);
+        let m = c * p;
+        debug_assert_eq!(pred.len(), n * c);
+        debug_assert_eq!(u.len(), d * m);
+        let nb = self.block_rows(m);
+        assert!(
+            z.len() >= nb * m,
+            "forward: workspace shorter than block_workspace_len"
+        );
+        let um = MatRef::from_column_major_slice(u, d, m);
+        let mut r0 = 0;
+        while r0 < n {
+            let rows = nb.min(n - r0);
+            let zb = &mut z[..rows * m];
+            matmul(
+                MatMut::from_column_major_slice_mut(zb, rows, m),
+                Accum::Replace,
+                self.x().subrows(r0, rows),
+                um,
+                1.0,
+                PARALLELISM,
+            );
+            for k in 0..c {
+                let out = &mut pred[k * n + r0..k * n + r0 + rows];
+                let zk = &zb[k * p * rows..(k + 1) * p * rows];
+                self.block_row_sum(r0, zk, out);
+            }
+            r0 += rows;
+        }
     }
 
     /// Adjoint map `g = α Xᵀ (M ⊙ r)` per output (`r` is `n × c`, `g` is `d × cP`),
-    /// using `w` (`n × cP`) as workspace.
+    /// fused by row blocks: `G = Σ_blk X_blkᵀ (α M_blk ⊙ r_blk)`, each block's
+    /// right-hand side built in the workspace `w` (at least
+    /// [`Operators::block_workspace_len`]`(cP)` entries) and consumed at once by a
+    /// GEMM accumulating into `g`.
     pub fn adjoint(&self, r: &[f64], alpha: f64, w: &mut [f64], g: &mut [f64]) {
-        self.expand_masked(r, alpha, w);
-        self.transpose_products(w, g);
+        let (n, d, p) = (self.n, self.d, self.p);
+        let c = r.len() / n.max(1);
+        let m = c * p;
+        debug_assert_eq!(r.len(), n * c);
+        debug_assert_eq!(g.len(), d * m);
+        if n == 0 {
+            g.iter_mut().for_each(|v| *v = 0.0);
+            return;
+        }
+        let nb = self.block_rows(m);
+        assert!(
+            w.len() >= nb * m,
+            "adjoint: workspace shorter than block_workspace_len"
+        );
+        let mut r0 = 0;
+        while r0 < n {
+            let rows = nb.min(n - r0);
+            let wb = &mut w[..rows * m];
+            for k in 0..c {
+                let rk = &r[k * n + r0..k * n + r0 + rows];
+                let wk = &mut wb[k * p * rows..(k + 1) * p * rows];
+                self.block_expand(r0, alpha, rk, wk);
+            }
+            let accum = if r0 == 0 { Accum::Replace } else { Accum::Add };
+            matmul(
+                MatMut::from_column_major_slice_mut(&mut *g, d, m),
+                accum,
+                self.x().subrows(r0, rows).transpose(),
+                MatRef::from_column_major_slice(wb, rows, m),
+                1.0,
+                PARALLELISM,
+            );
+            r0 += rows;
+        }
+    }
+
+    /// `out = Σ_i M[r0.., i] ⊙ zb_{:,i}` for the `rows = out.len()` rows from `r0`
+    /// (`zb` is `rows × P`; `r0` is a multiple of 64).
+    fn block_row_sum(&self, r0: usize, zb: &[f64], out: &mut [f64]) {
+        simd::row_sum(&self.bits[(r0 / 64) * self.p..], self.p, zb, out)
+    }
+
+    /// `wb_{:,i} = α M[r0.., i] ⊙ r` for the `rows = r.len()` rows from `r0`
+    /// (`wb` is `rows × P`; `r0` is a multiple of 64).
+    fn block_expand(&self, r0: usize, alpha: f64, r: &[f64], wb: &mut [f64]) {
+        simd::expand(&self.bits[(r0 / 64) * self.p..], self.p, alpha, r, wb)
     }
 
     /// Pattern index of block column `j` (blocks are laid out `k·P + i`, possibly
@@ -215,5 +365,141 @@ impl Operators {
             }
         }
         worst
+    }
+}
+
+/// All ones if bit `j` of `word` is set, else zero: `x & keep(word, j)` is `x` or `+0`.
+#[inline(always)]
+fn keep(word: u64, j: usize) -> u64 {
+    ((word >> j) & 1).wrapping_neg()
+}
+
+/// `out_r = Σ_i M[r, i] zb[r, i]` over a row block (`zb` is `rows × p`, `bits` the
+/// word-major mask from the block's first word on).
+#[inline(always)]
+fn bits_row_sum(bits: &[u64], p: usize, zb: &[f64], out: &mut [f64]) {
+    let rows = out.len();
+    for (ch, o) in out.chunks_mut(64).enumerate() {
+        o.iter_mut().for_each(|v| *v = 0.0);
+        let words = &bits[ch * p..(ch + 1) * p];
+        for (i, &word) in words.iter().enumerate() {
+            let zc = &zb[i * rows + ch * 64..i * rows + ch * 64 + o.len()];
+            for (j, (o, &zz)) in o.iter_mut().zip(zc).enumerate() {
+                *o += f64::from_bits(zz.to_bits() & keep(word, j));
+            }
+        }
+    }
+}
+
+/// `wb[r, i] = α M[r, i] r_r` over a row block (`wb` is `rows × p`).
+#[inline(always)]
+fn bits_expand(bits: &[u64], p: usize, alpha: f64, r: &[f64], wb: &mut [f64]) {
+    let rows = r.len();
+    for (ch, rc) in r.chunks(64).enumerate() {
+        let words = &bits[ch * p..(ch + 1) * p];
+        for (i, &word) in words.iter().enumerate() {
+            let wc = &mut wb[i * rows + ch * 64..i * rows + ch * 64 + rc.len()];
+            for (j, (o, &rr)) in wc.iter_mut().zip(rc).enumerate() {
+                *o = f64::from_bits((alpha * rr).to_bits() & keep(word, j));
+            }
+        }
+    }
+}
+
+/// The bit-mask kernels compiled for the widest vector extension the CPU has
+/// (detected at run time; the crate itself is built for baseline x86-64), so the
+/// select-by-bit loops vectorise with variable shifts. Results are bitwise the same
+/// at every level: the loops vectorise across rows, each row's sum keeps its order,
+/// and Rust never contracts `a + b·c` into an FMA.
+mod simd {
+    use super::{bits_expand, bits_row_sum};
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn row_sum_avx512(bits: &[u64], p: usize, zb: &[f64], out: &mut [f64]) {
+        bits_row_sum(bits, p, zb, out)
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn row_sum_avx2(bits: &[u64], p: usize, zb: &[f64], out: &mut [f64]) {
+        bits_row_sum(bits, p, zb, out)
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn expand_avx512(bits: &[u64], p: usize, alpha: f64, r: &[f64], wb: &mut [f64]) {
+        bits_expand(bits, p, alpha, r, wb)
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn expand_avx2(bits: &[u64], p: usize, alpha: f64, r: &[f64], wb: &mut [f64]) {
+        bits_expand(bits, p, alpha, r, wb)
+    }
+
+    pub(super) fn row_sum(bits: &[u64], p: usize, zb: &[f64], out: &mut [f64]) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU supports AVX-512F (checked just above).
+                return unsafe { row_sum_avx512(bits, p, zb, out) };
+            }
+            if std::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2 (checked just above).
+                return unsafe { row_sum_avx2(bits, p, zb, out) };
+            }
+        }
+        bits_row_sum(bits, p, zb, out)
+    }
+
+    pub(super) fn expand(bits: &[u64], p: usize, alpha: f64, r: &[f64], wb: &mut [f64]) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU supports AVX-512F (checked just above).
+                return unsafe { expand_avx512(bits, p, alpha, r, wb) };
+            }
+            if std::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2 (checked just above).
+                return unsafe { expand_avx2(bits, p, alpha, r, wb) };
+            }
+        }
+        bits_expand(bits, p, alpha, r, wb)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{bits_expand, bits_row_sum, simd};
+
+    /// The run-time-dispatched kernels equal the plain ones bit for bit, on a block
+    /// whose last 64-row chunk is partial.
+    #[test]
+    fn dispatched_kernels_equal_plain_ones_bitwise() {
+        let (rows, p): (usize, usize) = (64 * 3 + 17, 11);
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let bits: Vec<u64> = (0..rows.div_ceil(64) * p).map(|_| next()).collect();
+        let unit = |v: u64| (v >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+        let zb: Vec<f64> = (0..rows * p).map(|_| unit(next())).collect();
+        let r: Vec<f64> = (0..rows).map(|_| unit(next())).collect();
+
+        let (mut a, mut b) = (vec![f64::NAN; rows], vec![f64::NAN; rows]);
+        bits_row_sum(&bits, p, &zb, &mut a);
+        simd::row_sum(&bits, p, &zb, &mut b);
+        assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
+        assert!(a.iter().all(|v| v.is_finite()));
+
+        let (mut a, mut b) = (vec![f64::NAN; rows * p], vec![f64::NAN; rows * p]);
+        bits_expand(&bits, p, 0.3, &r, &mut a);
+        simd::expand(&bits, p, 0.3, &r, &mut b);
+        assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
+        // Spot-check the selection itself: row 70 of column 2.
+        let set = (bits[p + 2] >> 6) & 1 == 1;
+        let expect = if set { 0.3 * r[70] } else { 0.0 };
+        assert_eq!(a[2 * rows + 70], expect);
     }
 }
