@@ -72,7 +72,7 @@ impl<'a> GatedLoss<'a> {
             c,
             reg,
             lambda,
-            z: vec![0.0; ops.workspace_len(c * p)],
+            z: vec![0.0; ops.block_workspace_len(c * p)],
             r: vec![0.0; n * c],
             g: Blocks::zeros(c, p, d),
         }

@@ -77,7 +77,7 @@ impl<'a> ReluLoss<'a> {
             c,
             lambda,
             diff: vec![0.0; d * c * p],
-            z: vec![0.0; ops.workspace_len(c * p)],
+            z: vec![0.0; ops.block_workspace_len(c * p)],
             r: vec![0.0; n * c],
             projector: ConeProjector::new(ops.x()),
             block: vec![0.0; d],
