@@ -286,3 +286,39 @@ fn multi_output_equals_sum_of_single_output_solves() {
     assert!(rel(f_multi, sum) < 1e-6, "multi {f_multi} vs sum {sum}");
     assert!(max_block_diff < 1e-2, "weights differ by {max_block_diff}");
 }
+
+/// At λ = 0 no dual bound certifies anything; the default rule becomes "gradient
+/// norm reduced by the factor `tol` from zero". Both models then end within
+/// 1e-5·f(0) of Clarabel's optimal loss (a fixed 1e-6 on the squared subgradient
+/// stopped with several times the optimal loss).
+#[test]
+fn lambda_zero_reaches_the_optimal_loss() {
+    use cvxrelu::solvers::native::relu;
+    for (data, gates) in [
+        ("diabetes.csv", "diabetes_gates.csv"),
+        ("synth.csv", "synth_gates.csv"),
+    ] {
+        for model in [Model::GatedRelu, Model::Relu] {
+            let prob = problem(data, gates, model, 0.0, Regularizer::NeuronGl1);
+            let zero = Weights::zeros(model, prob.c(), prob.p(), prob.d());
+            let f0 = certify(&prob, &zero).objective;
+            let out = match model {
+                Model::GatedRelu => gated::solve(&prob, &gated::default_settings(), None),
+                Model::Relu => relu::solve(&prob, &relu::default_settings(), None),
+            }
+            .unwrap();
+            assert_eq!(out.status, Status::Solved, "{data} {}", model.name());
+            let ours = certify(&prob, &out.weights).objective;
+            let best = certify(
+                &prob,
+                &clarabel::solve(&prob, &Default::default()).unwrap().weights,
+            )
+            .objective;
+            assert!(
+                ours - best <= 1e-5 * f0,
+                "{data} {}: fista {ours} clarabel {best} f(0) {f0}",
+                model.name()
+            );
+        }
+    }
+}

@@ -161,6 +161,28 @@ pub trait Proximal {
     fn subgradient_sq(&mut self, u: &[f64], grad: &[f64]) -> f64;
 }
 
+/// The stopping rule at λ = 0, where no dual bound certifies anything (the
+/// scaled-residual dual point is feasible only at θ = 0): a `DualityGap` rule with
+/// relative tolerance `τ` becomes the squared min-norm subgradient at most
+/// `τ² ‖∇f(0)‖²` — the gradient norm reduced by the factor `τ` from its value at
+/// zero. (A fixed 1e-6 stopped R-FISTA with 1.2–6.6× the optimal loss: with the
+/// `1/(2nc)` scaling the gradient is small long before the loss is.) Other rules
+/// are kept as given.
+pub fn zero_lambda_settings<S: Smooth>(smooth: &mut S, settings: &FistaSettings) -> FistaSettings {
+    let mut s = settings.clone();
+    if s.stopping == Stopping::DualityGap {
+        let zero = vec![0.0; smooth.dim()];
+        let mut state = vec![0.0; smooth.state_len()];
+        let mut grad = vec![0.0; smooth.dim()];
+        smooth.forward(&zero, &mut state);
+        smooth.gradient(&state, &mut grad);
+        let g0: f64 = grad.iter().map(|g| g * g).sum();
+        s.stopping = Stopping::Subgradient;
+        s.tol = (settings.tol * settings.tol * g0).max(f64::MIN_POSITIVE);
+    }
+    s
+}
+
 /// [`Composite`] with the scratch space its feature-group prox needs.
 #[derive(Clone, Debug)]
 pub struct RegularizerProx {

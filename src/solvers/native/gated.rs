@@ -158,11 +158,11 @@ pub fn solve(
     };
     // At λ = 0 the scaled-residual dual point is feasible only at θ = 0 (a useless
     // bound), so the gap cannot certify anything: fall back to the subgradient rule.
-    let mut settings = settings.clone();
-    if problem.lambda == 0.0 && settings.stopping == Stopping::DualityGap {
-        settings.stopping = Stopping::Subgradient;
-        settings.tol = FistaSettings::default().tol;
-    }
+    let settings = if problem.lambda == 0.0 {
+        fista::zero_lambda_settings(&mut loss, settings)
+    } else {
+        settings.clone()
+    };
     let settings = &settings;
     let out = fista::solve(&mut loss, comp, &mut u.data, settings, &mut ws);
     let solve_s = t.elapsed().as_secs_f64();

@@ -30,7 +30,7 @@
 use std::time::Instant;
 
 use super::cone_projection::{ConeProjector, Passive};
-use super::fista::{self, FistaSettings, FistaWorkspace, Proximal, Smooth, Stopping};
+use super::fista::{self, FistaSettings, FistaWorkspace, Proximal, Smooth};
 use super::operators::Operators;
 use crate::certify;
 use crate::model::{Blocks, Model, Problem, Weights};
@@ -423,11 +423,11 @@ pub fn run(
     h.prox(0.0, u);
     let mut ws = FistaWorkspace::new(loss.dim(), loss.state_len());
     let setup_s = t.elapsed().as_secs_f64();
-    let mut settings = settings.clone();
-    if problem.lambda == 0.0 && settings.stopping == Stopping::DualityGap {
-        settings.stopping = Stopping::Subgradient;
-        settings.tol = FistaSettings::default().tol;
-    }
+    let settings = if problem.lambda == 0.0 {
+        fista::zero_lambda_settings(&mut loss, settings)
+    } else {
+        settings.clone()
+    };
     let out = fista::solve_general(
         &mut loss,
         &mut h,
