@@ -24,6 +24,16 @@ struct Series {
     points: Vec<(f64, f64, f64)>,
 }
 
+/// `λ` as written when short (`1e-3`), else with four significant digits.
+fn short(lambda: f64) -> String {
+    let exact = format!("{lambda:e}");
+    if exact.len() <= 8 {
+        exact
+    } else {
+        format!("{lambda:.3e}")
+    }
+}
+
 /// File name of the figure of `dataset` at requested `p`.
 pub fn file_name(dataset: &str, p: usize) -> String {
     format!("path-{dataset}-P{p}.svg")
@@ -108,7 +118,7 @@ counts as two). Table cells: test metric / active neurons, and the statuses when
         }
         let _ = writeln!(md, "{head}\n{rule}");
         for (j, &lambda) in lambdas.iter().enumerate() {
-            let _ = writeln!(md, "| {lambda:e} | {} |", cells[j].join(" | "));
+            let _ = writeln!(md, "| {} | {} |", short(lambda), cells[j].join(" | "));
         }
         md.push('\n');
         let svg = draw(&series, ds, p, &metric).map_err(|message| HarnessError::Corrupt {
@@ -184,6 +194,8 @@ fn draw(series: &[Series], name: &str, p: usize, metric: &str) -> Result<String,
                 .map_err(|x| e(&x))?;
             chart
                 .configure_mesh()
+                .light_line_style(RGBColor(238, 238, 238))
+                .bold_line_style(RGBColor(200, 200, 200))
                 .x_desc("λ")
                 .y_desc(ydesc)
                 .draw()
@@ -209,7 +221,11 @@ fn draw(series: &[Series], name: &str, p: usize, metric: &str) -> Result<String,
             }
             chart
                 .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
+                .position(if panel == 0 {
+                    SeriesLabelPosition::LowerLeft
+                } else {
+                    SeriesLabelPosition::UpperRight
+                })
                 .background_style(WHITE.mix(0.8))
                 .border_style(BLACK)
                 .draw()
