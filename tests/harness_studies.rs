@@ -395,3 +395,73 @@ fn decomposition_runs_end_to_end_with_report() {
             .all(|c| c[infl].parse::<f64>().unwrap() >= 1.0)
     );
 }
+
+#[test]
+fn memory_skips_of_decomposition_entries_are_recorded_and_reported() {
+    // A memory limit no SOCP fits in: the Clarabel C-GReLU solve of the
+    // decomposition entry is skipped (recorded with the estimate, not run), and the
+    // Table-1 section says so under its table.
+    let text = r#"name = "skips"
+time-limit = 10.0
+lambdas = [1e-2]
+seeds = [0]
+patterns = [3]
+max-memory = "1K"
+
+[[dataset]]
+name = "s"
+data = "synth:n=40,d=3,seed=1"
+
+[[model]]
+kind = "gated-relu"
+
+[[model]]
+kind = "relu"
+
+[[solver]]
+kind = "clarabel"
+decompose = "exact"
+
+[[solver]]
+kind = "fista"
+decompose = "lp"
+
+[report]
+studies = ["table1"]
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("skips.toml");
+    std::fs::write(&path, text).unwrap();
+    let suite = Suite::load(&path).unwrap();
+    let out = dir.path().join("res");
+    let opts = BenchOptions {
+        progress: false,
+        log: false,
+        ..Default::default()
+    };
+    let summary = bench(&suite, &out, &opts).unwrap();
+    assert_eq!((summary.ran, summary.skipped), (2, 1));
+    let records = read_all(&out).unwrap();
+    let ids = by_id(&records);
+    let skipped = ids["s-relu-P3-s0-lam1e-2-clarabel-exact"];
+    assert_eq!(skipped.status, Status::Skipped);
+    assert!(
+        skipped.details["skipped"]
+            .as_str()
+            .unwrap()
+            .contains("max-memory")
+    );
+    assert!(skipped.details["memory_estimate"].is_object());
+    // FISTA needs no SOCP; the LP decomposition is not under the guard.
+    let lp = ids["s-relu-P3-s0-lam1e-2-fista-lp"];
+    assert_eq!(lp.status, Status::Solved);
+    assert!(lp.max_cone_violation <= 1e-8);
+    let w = report(&out, None).unwrap();
+    let md = std::fs::read_to_string(&w.markdown).unwrap();
+    assert!(md.contains("Runs without a point"), "{md}");
+    assert!(
+        md.contains("- `clarabel-exact` seed 0: skipped — the compiled SOCP needs"),
+        "{md}"
+    );
+    assert!(md.contains("| 0/1 | skipped 1 |"), "{md}");
+}
