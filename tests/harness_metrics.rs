@@ -88,6 +88,8 @@ fn record(
             spec,
             solver: SolverDef {
                 kind,
+                decompose: None,
+                model: None,
                 name: kind.name().into(),
                 tol: None,
                 max_iters: None,

@@ -18,11 +18,12 @@ pub struct ReportArgs {
 pub fn run(args: &ReportArgs) -> Result<i32, CliError> {
     let w = crate::harness::report::report(&args.dir, args.out.as_deref())?;
     eprintln!(
-        "{} records: wrote {}, {} and {} profiles",
+        "{} records: wrote {}, {}, {} profiles and {} study files",
         w.records,
         w.markdown.display(),
         w.csv.display(),
-        w.profiles.len()
+        w.profiles.len(),
+        w.study_files.len()
     );
     Ok(0)
 }

@@ -171,6 +171,18 @@ pub fn relu_problem(gated: &Problem) -> Problem {
     p
 }
 
+/// The C-GReLU problem (neuron-gl1, same λ) of the same data and patterns as the
+/// C-ReLU problem `relu`: the problem whose solution a decomposition turns into a
+/// point of `relu` (the inverse of [`relu_problem`]).
+pub fn gated_problem(relu: &Problem) -> Problem {
+    let mut p = relu.clone();
+    p.model = Model::GatedRelu;
+    p.spec.model = Model::GatedRelu;
+    p.reg = Regularizer::NeuronGl1;
+    p.spec.reg = Regularizer::NeuronGl1;
+    p
+}
+
 /// The worse of two statuses (for combining sub-solves): `Solved` only if both are.
 pub fn worse(a: Status, b: Status) -> Status {
     fn rank(s: Status) -> u8 {

@@ -13,6 +13,8 @@
 //! - A solver error (the solver refused to start) is recorded as a
 //!   `numerical_error` run with the message in `details.error`, and the suite
 //!   goes on.
+//! - Decomposition entries (`decompose = METHOD`) run through
+//!   [`super::decomposed`]: the memory guard applies to their C-GReLU Clarabel solve.
 //!
 //! - Traces longer than [`MAX_TRACE`] points are thinned before the record is
 //!   written ([`thin_trace`]): time is cut into `MAX_TRACE` equal buckets, and each
@@ -156,7 +158,7 @@ fn preflight(suite: &Suite) -> Result<(), HarnessError> {
 }
 
 /// A record for a run that did not produce a point.
-fn empty_record(
+pub(crate) fn empty_record(
     problem: &Problem,
     run: &Run,
     status: Status,
@@ -205,49 +207,64 @@ pub fn solver_args(run: &Run) -> SolverArgs {
     }
 }
 
-/// Run one run on its built problem and return its record.
-pub fn run_one(problem: &Problem, run: &Run) -> Record {
-    let kind = run.info.solver.kind;
-    let needs_socp = match kind {
+/// The `skipped` record of a Clarabel run whose compiled SOCP of `solved` (the
+/// problem Clarabel would solve) needs more than the run's `max-memory`; `None`
+/// when it fits or the solver is not Clarabel. The record is of `problem`.
+pub(crate) fn memory_skip(problem: &Problem, solved: &Problem, run: &Run) -> Option<Record> {
+    let needs_socp = match run.info.solver.kind {
         SolverKind::Clarabel => true,
         SolverKind::Fista | SolverKind::Al | SolverKind::Sgd | SolverKind::Adam => false,
     };
-    if needs_socp {
-        let est = compile::estimate(problem, Lowering::Quadratic);
-        if est.bytes > run.max_memory {
-            let mut details = serde_json::Map::new();
-            details.insert(
-                "skipped".into(),
-                format!(
-                    "the compiled SOCP needs an estimated {:.1} GiB, above max-memory {:.1} GiB",
-                    est.gib(),
-                    run.max_memory as f64 / (1u64 << 30) as f64
-                )
-                .into(),
-            );
-            details.insert(
-                "memory_estimate".into(),
-                serde_json::to_value(est).unwrap_or_default(),
-            );
-            return empty_record(problem, run, Status::Skipped, details);
-        }
+    if !needs_socp {
+        return None;
     }
-    match solver_args(run).execute(problem, &run.info.solver.name) {
-        Ok(exec) => {
-            let mut rec = exec.record;
-            let n = rec.trace.len();
-            if thin_trace(&mut rec.trace, MAX_TRACE) {
-                rec.details.insert("trace_points".into(), n.into());
-            }
-            rec.run = Some(run.info.clone());
-            rec
-        }
-        Err(e) => {
-            let mut details = serde_json::Map::new();
-            details.insert("error".into(), e.to_string().into());
-            empty_record(problem, run, Status::NumericalError, details)
-        }
+    let est = compile::estimate(solved, Lowering::Quadratic);
+    if est.bytes <= run.max_memory {
+        return None;
     }
+    let mut details = serde_json::Map::new();
+    details.insert(
+        "skipped".into(),
+        format!(
+            "the compiled SOCP needs an estimated {:.1} GiB, above max-memory {:.1} GiB",
+            est.gib(),
+            run.max_memory as f64 / (1u64 << 30) as f64
+        )
+        .into(),
+    );
+    details.insert(
+        "memory_estimate".into(),
+        serde_json::to_value(est).unwrap_or_default(),
+    );
+    Some(empty_record(problem, run, Status::Skipped, details))
+}
+
+/// The `numerical_error` record of a run whose solver refused to start.
+pub(crate) fn error_record(problem: &Problem, run: &Run, error: impl ToString) -> Record {
+    let mut details = serde_json::Map::new();
+    details.insert("error".into(), error.to_string().into());
+    empty_record(problem, run, Status::NumericalError, details)
+}
+
+/// Run one run on its built problem and return its record: a decomposition entry
+/// through [`super::decomposed::run`], any other through the solver dispatch.
+pub fn run_one(problem: &Problem, run: &Run) -> Record {
+    let mut rec = match run.info.solver.decompose {
+        Some(method) => super::decomposed::run(problem, run, method),
+        None => match memory_skip(problem, problem, run) {
+            Some(skipped) => skipped,
+            None => match solver_args(run).execute(problem, &run.info.solver.name) {
+                Ok(exec) => exec.record,
+                Err(e) => error_record(problem, run, e),
+            },
+        },
+    };
+    let n = rec.trace.len();
+    if thin_trace(&mut rec.trace, MAX_TRACE) {
+        rec.details.insert("trace_points".into(), n.into());
+    }
+    rec.run = Some(run.info.clone());
+    rec
 }
 
 /// Run the selected runs of `suite` into `out`.

@@ -1,13 +1,14 @@
 //! A suite as an ordered list of runs, and shards of it.
 //!
 //! Order: dataset, model, gate seed, λ (as listed in the suite), then solver (as
-//! listed), keeping only the solvers that solve the model
-//! ([`SolverKind::solves`](crate::solvers::SolverKind::solves)). Ids are built from
-//! the names and values, not from positions, so they survive edits of the suite:
+//! listed), keeping only the entries that solve the model
+//! ([`SolverDef::solves`]: decomposition entries run on the relu model). Ids are
+//! built from the names and values, not from positions, so they survive edits of the
+//! suite:
 //!
 //! ```text
 //!   problem id  DATASET-MODEL[-REG]-P{patterns}-s{seed}-lam{λ}      (REG only if not neuron-gl1)
-//!   run id      PROBLEM_ID-SOLVER_NAME
+//!   run id      PROBLEM_ID-SOLVER_NAME      (e.g. iris-relu-P16-s0-lam1e-3-fista-exact)
 //! ```
 //!
 //! with `λ` in Rust's shortest exponent form (`1e-3`, `6.309573444801929e-5`).
@@ -87,7 +88,7 @@ pub fn expand(suite: &Suite) -> Vec<Run> {
                     let mut written = spec.clone();
                     written.data = ds.written.0.clone();
                     written.test = ds.written.1.clone();
-                    for solver in suite.solvers.iter().filter(|s| s.kind.solves(model.kind)) {
+                    for solver in suite.solvers.iter().filter(|s| s.solves(model.kind)) {
                         let fp = serde_json::to_vec(&Fingerprinted {
                             spec: &written,
                             solver,

@@ -22,6 +22,8 @@
 //!     costs of interior-point iterates and AL's the objectives of iterates that
 //!     violate the cones: neither is a certified point, so only the final point
 //!     counts.
+//!   - Decomposition runs (`decompose = ...`): the run's total time (C-GReLU solve
+//!     plus decomposition; only the final point is a C-ReLU point).
 //!   - FISTA, SGD, Adam: `setup + t` for the first trace point whose objective has
 //!     gap ≤ τ (their iterates are feasible points of their own problems), and
 //!     the total time when the trace has no such point but the final point does.
@@ -47,6 +49,11 @@ fn kind(r: &Record) -> SolverKind {
 
 fn problem_id(r: &Record) -> &str {
     r.run.as_ref().map(|x| x.problem_id.as_str()).unwrap_or("")
+}
+
+/// Whether the record is of a decomposition entry (C-GReLU solve + decomposition).
+pub fn is_decomposition(r: &Record) -> bool {
+    r.run.as_ref().is_some_and(|x| x.solver.decompose.is_some())
 }
 
 /// Time limit of the record's run (∞ when unknown).
@@ -110,14 +117,19 @@ pub fn time_to(r: &Record, f_star: Option<f64>, tau: f64) -> Option<f64> {
         return None;
     }
     let total = r.time.setup_s + r.time.solve_s;
-    let t = match kind(r) {
-        SolverKind::Clarabel | SolverKind::Al => total,
-        SolverKind::Fista | SolverKind::Sgd | SolverKind::Adam => r
-            .trace
+    let from_trace = !is_decomposition(r)
+        && match kind(r) {
+            SolverKind::Clarabel | SolverKind::Al => false,
+            SolverKind::Fista | SolverKind::Sgd | SolverKind::Adam => true,
+        };
+    let t = if from_trace {
+        r.trace
             .iter()
             .find(|p| within(gap(p.objective, fs, r.problem.lambda), tau))
             .map(|p| (r.time.setup_s + p.time_s).min(total))
-            .unwrap_or(total),
+            .unwrap_or(total)
+    } else {
+        total
     };
     (t <= time_limit(r)).then_some(t)
 }
@@ -149,6 +161,22 @@ pub fn median(values: &[f64]) -> f64 {
     } else {
         (v[m - 1] + v[m]) / 2.0
     }
+}
+
+/// Median, first and third quartiles of the finite values (linear interpolation
+/// between order statistics); `None` when there are none.
+pub fn quartiles(values: &[f64]) -> Option<(f64, f64, f64)> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let q = |f: f64| {
+        let pos = f * (v.len() - 1) as f64;
+        let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+        v[lo] + (v[hi] - v[lo]) * (pos - lo as f64)
+    };
+    Some((q(0.5), q(0.25), q(0.75)))
 }
 
 /// Per-solver numbers at each τ (over the records of that solver and model).

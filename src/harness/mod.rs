@@ -8,10 +8,13 @@
 //!   atomically (temporary file in the same directory, then rename), and
 //!   `manifest.json`;
 //! - [`bench`]: running the pending runs of a shard, with a progress bar;
+//!   [`decomposed`]: the runs of decomposition entries (C-GReLU solve, then a cone
+//!   decomposition, recorded on the C-ReLU problem);
 //! - [`metrics`]: reference optima `f*`, gaps, "solved at τ", time to τ, shifted
 //!   geometric means;
 //! - [`report`]: the Markdown report and the CSV of all records; [`profile`]: the
-//!   SVG performance profiles.
+//!   SVG performance profiles; [`study`]: the study sections a suite asks for
+//!   (gated ↔ relu equivalence, Table-1 analog, regularization path).
 //!
 //! **Interruptions.** A record file appears only once complete (atomic rename), so
 //! Ctrl-C or `kill -9` at any moment leaves either the old state or the new record,
@@ -20,11 +23,13 @@
 //! it is ignored by `--resume` and `report`, and may be deleted.
 
 pub mod bench;
+pub mod decomposed;
 pub mod expand;
 pub mod metrics;
 pub mod profile;
 pub mod report;
 pub mod store;
+pub mod study;
 pub mod suite;
 
 use serde::{Deserialize, Serialize};

@@ -4,7 +4,9 @@
 //!   shifted geometric mean time, median gap, worst cone violation, statuses — the
 //!   profiles, then a per-problem table;
 //! - `profile-tau-{τ}.svg` for τ ∈ {1e-1, 1e-3, 1e-6} ([`super::profile`]);
-//! - `records.csv`: one row per record.
+//! - `records.csv`: one row per record;
+//! - the study sections the suite asks for (`[report] studies`, [`super::study`]),
+//!   placed after the rules, and their files (`path-*.svg`).
 //!
 //! The numbers follow [`super::metrics`]. A record file that cannot be read is an
 //! error naming it.
@@ -29,6 +31,8 @@ pub struct Written {
     pub markdown: PathBuf,
     pub csv: PathBuf,
     pub profiles: Vec<PathBuf>,
+    /// Files of the study sections (path figures).
+    pub study_files: Vec<PathBuf>,
     pub records: usize,
 }
 
@@ -59,8 +63,13 @@ pub fn profile_file(tau: f64) -> String {
     format!("profile-tau-{}.svg", tau_name(tau))
 }
 
-/// The Markdown report.
-pub fn markdown(records: &[Record], manifest: Option<&Manifest>, taus: &[f64]) -> String {
+/// The Markdown report, with the study `sections` after the rules.
+pub fn markdown(
+    records: &[Record],
+    manifest: Option<&Manifest>,
+    taus: &[f64],
+    sections: &[String],
+) -> String {
     let optima = metrics::reference_optima(records);
     let summaries = metrics::summarize(records, taus);
     let mut s = String::new();
@@ -125,6 +134,10 @@ times read from them are late by at most 0.1% of the run, never early.\n\
         metrics::VIOLATION_TOL,
         metrics::SGM_SHIFT
     );
+
+    for sec in sections {
+        s.push_str(sec);
+    }
 
     let _ = writeln!(s, "## Summary per solver\n");
     let mut head = "| model | solver | runs |".to_string();
@@ -293,6 +306,11 @@ pub fn csv(records: &[Record], taus: &[f64]) -> Result<Vec<u8>, csv::Error> {
     for &t in taus {
         header.push(format!("time_to_tau_{}", tau_name(t)));
     }
+    header.extend(
+        ["decompose", "inflation", "prediction_change"]
+            .iter()
+            .map(|s| s.to_string()),
+    );
     w.write_record(&header)?;
     for r in records {
         let run = r.run.as_ref();
@@ -336,6 +354,18 @@ pub fn csv(records: &[Record], taus: &[f64]) -> Result<Vec<u8>, csv::Error> {
         for &t in taus {
             row.push(metrics::time_to(r, fs, t).map(num).unwrap_or_default());
         }
+        row.push(
+            run.and_then(|x| x.solver.decompose)
+                .map(|m| m.name().to_string())
+                .unwrap_or_default(),
+        );
+        for key in ["inflation", "prediction_change"] {
+            row.push(
+                super::decomposed::detail(r, key)
+                    .map(num)
+                    .unwrap_or_default(),
+            );
+        }
         w.write_record(&row)?;
     }
     w.into_inner().map_err(|e| e.into_error().into())
@@ -343,8 +373,30 @@ pub fn csv(records: &[Record], taus: &[f64]) -> Result<Vec<u8>, csv::Error> {
 
 /// Read `dir` and write the report files into `out` (default `dir`).
 pub fn report(dir: &Path, out: Option<&Path>) -> Result<Written, HarnessError> {
-    let records = store::read_all(dir)?;
+    let mut records = store::read_all(dir)?;
     let manifest = store::read_manifest(dir)?;
+    if let Some(m) = &manifest {
+        // Suite order (dataset, model, seed, λ, solver): the studies list entries in
+        // the order the suite gives them.
+        let pos: BTreeMap<&str, usize> = m
+            .runs
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), i))
+            .collect();
+        records.sort_by_key(|r| {
+            r.run
+                .as_ref()
+                .and_then(|x| pos.get(x.id.as_str()).copied())
+                .unwrap_or(usize::MAX)
+        });
+    }
+    let studies = manifest
+        .as_ref()
+        .map(|m| m.studies.clone())
+        .unwrap_or_default();
+    let mut sections = Vec::new();
+    let mut study_files = Vec::new();
     let taus: Vec<f64> = manifest
         .as_ref()
         .map(|m| m.taus.clone())
@@ -354,8 +406,20 @@ pub fn report(dir: &Path, out: Option<&Path>) -> Result<Written, HarnessError> {
         path: out.to_path_buf(),
         source,
     })?;
+    for study in studies {
+        let sec = super::study::render(study, &records)?;
+        sections.push(sec.markdown);
+        for (name, text) in sec.files {
+            let p = out.join(name);
+            write_atomic(&p, text.as_bytes())?;
+            study_files.push(p);
+        }
+    }
     let md = out.join("report.md");
-    write_atomic(&md, markdown(&records, manifest.as_ref(), &taus).as_bytes())?;
+    write_atomic(
+        &md,
+        markdown(&records, manifest.as_ref(), &taus, &sections).as_bytes(),
+    )?;
     let csv_path = out.join("records.csv");
     let bytes = csv(&records, &taus).map_err(|e| {
         HarnessError::Write(crate::fsio::WriteError {
@@ -375,6 +439,7 @@ pub fn report(dir: &Path, out: Option<&Path>) -> Result<Written, HarnessError> {
         markdown: md,
         csv: csv_path,
         profiles,
+        study_files,
         records: records.len(),
     })
 }

@@ -1,7 +1,7 @@
 //! The output directory of `bench`:
 //!
 //! ```text
-//!   DIR/manifest.json        the suite's name, τ list and run ids (in order)
+//!   DIR/manifest.json        the suite's name, τ list, run ids (in order), studies
 //!   DIR/records/ID.json      one record per finished run (crate::record::Record
 //!                            with its `run` field set)
 //! ```
@@ -27,6 +27,9 @@ pub struct Manifest {
     pub taus: Vec<f64>,
     /// Every run id of the suite, in suite order.
     pub runs: Vec<String>,
+    /// Study sections of the report (`[report] studies` of the suite).
+    #[serde(default)]
+    pub studies: Vec<super::study::Study>,
 }
 
 impl Manifest {
@@ -36,6 +39,7 @@ impl Manifest {
             suite_file: suite.path.display().to_string(),
             taus: suite.taus.clone(),
             runs: runs.iter().map(|r| r.info.id.clone()).collect(),
+            studies: suite.studies.clone(),
         }
     }
 }

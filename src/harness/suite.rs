@@ -9,6 +9,7 @@
 //! taus = [1e-1, 1e-3, 1e-6]         # accuracy levels of the report (default these)
 //! lambdas = [1e-4, 1e-3, 1e-2]
 //! seeds = [0]                       # gate seeds (default [0])
+//! patterns = [16]                   # P of every [[model]] that gives none
 //! max-memory = "8G"                 # skip Clarabel runs whose SOCP would not fit
 //!
 //! [[dataset]]
@@ -20,7 +21,7 @@
 //!
 //! [[model]]
 //! kind = "gated-relu"
-//! patterns = 50
+//! patterns = 50                     # default: one model per value of the top-level list
 //! reg = "neuron-gl1"                # default; relu supports only this one
 //!
 //! [[solver]]
@@ -31,7 +32,25 @@
 //! batch-size = 64                   # sgd/adam only
 //! step-sizes = [1.0, 0.1]           # sgd/adam only
 //! time-limit = 30.0                 # optional override of the suite's
+//! model = "relu"                    # optional: run only on this model's problems
+//!
+//! [[solver]]
+//! kind = "fista"                    # fista | clarabel: a solver of the gated-relu model
+//! decompose = "exact"               # exact | approx | lp: see below
+//! name = "fista-exact"              # default: KIND-METHOD
+//!
+//! [report]
+//! studies = ["table1"]              # equivalence | table1 | path: extra report sections
 //! ```
+//!
+//! **Decomposition entries.** A solver entry with `decompose = METHOD` runs on the
+//! suite's *relu* problems: it solves the C-GReLU problem of the same data, λ, gates
+//! and seed with its solver (`tol`, `max-iters`, `time-limit` apply to that solve),
+//! turns the solution into a feasible C-ReLU point by the cone decomposition
+//! [`crate::decompose`] (default settings of the method), and is recorded as a run of
+//! the relu problem: objective, penalty and cone violation are the C-ReLU ones of the
+//! decomposed point, time is the gated solve plus the decomposition (see
+//! [`super::decomposed`]).
 //!
 //! Top-level keys must come before the first `[[...]]` table (TOML scoping).
 //! Expansion into runs is in [`super::expand`].
@@ -41,6 +60,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::study::Study;
+use crate::decompose::Method;
 use crate::model::{Model, Regularizer, Scaling};
 use crate::solvers::SolverKind;
 
@@ -75,6 +96,7 @@ struct SuiteFile {
     taus: Option<Spanned<Vec<f64>>>,
     lambdas: Spanned<Vec<f64>>,
     seeds: Option<Spanned<Vec<u64>>>,
+    patterns: Option<Spanned<Vec<usize>>>,
     max_memory: Option<Spanned<String>>,
     #[serde(default)]
     dataset: Vec<Spanned<DatasetEntry>>,
@@ -82,6 +104,13 @@ struct SuiteFile {
     model: Vec<Spanned<ModelEntry>>,
     #[serde(default)]
     solver: Vec<Spanned<SolverEntry>>,
+    report: Option<ReportEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct ReportEntry {
+    studies: Spanned<Vec<Study>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -100,7 +129,7 @@ struct DatasetEntry {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct ModelEntry {
     kind: Model,
-    patterns: Spanned<usize>,
+    patterns: Option<Spanned<usize>>,
     reg: Option<Spanned<Regularizer>>,
 }
 
@@ -108,6 +137,8 @@ struct ModelEntry {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct SolverEntry {
     kind: Spanned<SolverKind>,
+    decompose: Option<Spanned<Method>>,
+    model: Option<Spanned<Model>>,
     name: Option<Spanned<String>>,
     tol: Option<Spanned<f64>>,
     max_iters: Option<Spanned<u32>>,
@@ -143,12 +174,32 @@ pub struct ModelDef {
 #[serde(rename_all = "kebab-case")]
 pub struct SolverDef {
     pub kind: SolverKind,
+    /// Solve the C-GReLU problem with `kind`, then decompose the solution into a
+    /// C-ReLU point by this method (a run of the relu problem). Absent from the
+    /// serialised form when `None`, so fingerprints of plain entries are unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decompose: Option<Method>,
+    /// Run only on the problems of this model (`None`: every model it solves).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<Model>,
     pub name: String,
     pub tol: Option<f64>,
     pub max_iters: Option<u32>,
     pub batch_size: Option<usize>,
     pub step_sizes: Option<Vec<f64>>,
     pub time_limit: f64,
+}
+
+impl SolverDef {
+    /// Whether this entry has runs on problems of `model`: a decomposition entry
+    /// runs on the relu problems, any other entry where its solver applies.
+    pub fn solves(&self, model: Model) -> bool {
+        let applies = match self.decompose {
+            Some(_) => model == Model::Relu,
+            None => self.kind.solves(model),
+        };
+        applies && self.model.is_none_or(|m| m == model)
+    }
 }
 
 /// A validated suite.
@@ -164,6 +215,8 @@ pub struct Suite {
     pub datasets: Vec<DatasetDef>,
     pub models: Vec<ModelDef>,
     pub solvers: Vec<SolverDef>,
+    /// Study sections of the report (`[report] studies`).
+    pub studies: Vec<Study>,
 }
 
 /// `[A-Za-z0-9_.-]+`: names become parts of file names.
@@ -360,28 +413,55 @@ impl Suite {
         if file.model.is_empty() {
             return Err(cx.file("no [[model]] tables: a suite needs at least one model"));
         }
+        let default_patterns = match &file.patterns {
+            None => None,
+            Some(p) => {
+                let v = p.get_ref().clone();
+                if v.is_empty() || v.contains(&0) {
+                    return Err(cx.at(p, "patterns: give one or more values >= 1"));
+                }
+                for (j, x) in v.iter().enumerate() {
+                    if v[..j].contains(x) {
+                        return Err(cx.at(p, format!("patterns: {x} is listed twice")));
+                    }
+                }
+                Some(v)
+            }
+        };
         let mut models: Vec<ModelDef> = Vec::new();
         for entry in &file.model {
             let e = entry.get_ref();
-            if *e.patterns.get_ref() == 0 {
-                return Err(cx.at(&e.patterns, "patterns must be >= 1"));
-            }
+            let ps = match (&e.patterns, &default_patterns) {
+                (Some(p), _) if *p.get_ref() == 0 => {
+                    return Err(cx.at(p, "patterns must be >= 1"));
+                }
+                (Some(p), _) => vec![*p.get_ref()],
+                (None, Some(v)) => v.clone(),
+                (None, None) => {
+                    return Err(cx.at(
+                        entry,
+                        "patterns: give it here or as a top-level list (patterns = [16])",
+                    ));
+                }
+            };
             let reg = e.reg.as_ref().map(|r| *r.get_ref()).unwrap_or_default();
             if e.kind == Model::Relu && reg != Regularizer::NeuronGl1 {
                 let r = e.reg.as_ref().expect("non-default reg was given");
                 return Err(cx.at(r, "reg: the relu model supports only neuron-gl1"));
             }
-            if models
-                .iter()
-                .any(|m| m.kind == e.kind && m.patterns == *e.patterns.get_ref() && m.reg == reg)
-            {
-                return Err(cx.at(entry, "this model is listed twice"));
+            for patterns in ps {
+                if models
+                    .iter()
+                    .any(|m| m.kind == e.kind && m.patterns == patterns && m.reg == reg)
+                {
+                    return Err(cx.at(entry, "this model is listed twice"));
+                }
+                models.push(ModelDef {
+                    kind: e.kind,
+                    patterns,
+                    reg,
+                });
             }
-            models.push(ModelDef {
-                kind: e.kind,
-                patterns: *e.patterns.get_ref(),
-                reg,
-            });
         }
 
         if file.solver.is_empty() {
@@ -391,12 +471,38 @@ impl Suite {
         for entry in &file.solver {
             let e = entry.get_ref();
             let kind = *e.kind.get_ref();
-            let name = match &e.name {
-                Some(n) if !is_safe_name(n.get_ref()) => {
+            let decompose = match &e.decompose {
+                None => None,
+                Some(m) => {
+                    let ok = match kind {
+                        SolverKind::Fista | SolverKind::Clarabel => true,
+                        SolverKind::Al | SolverKind::Sgd | SolverKind::Adam => false,
+                    };
+                    if !ok {
+                        return Err(cx.at(
+                            m,
+                            format!(
+                                "decompose: needs a convex solver of the gated-relu model (fista or clarabel), not {}",
+                                kind.name()
+                            ),
+                        ));
+                    }
+                    if !models.iter().any(|md| md.kind == Model::Relu) {
+                        return Err(cx.at(
+                            m,
+                            "decompose: its runs are on the relu problems, and the suite has no relu [[model]]",
+                        ));
+                    }
+                    Some(*m.get_ref())
+                }
+            };
+            let name = match (&e.name, decompose) {
+                (Some(n), _) if !is_safe_name(n.get_ref()) => {
                     return Err(cx.at(n, "solver name: use letters, digits, '_', '-', '.' only"));
                 }
-                Some(n) => n.get_ref().clone(),
-                None => kind.name().to_string(),
+                (Some(n), _) => n.get_ref().clone(),
+                (None, None) => kind.name().to_string(),
+                (None, Some(m)) => format!("{}-{}", kind.name(), m.name()),
             };
             if solvers.iter().any(|s| s.name == name) {
                 return Err(cx.at(
@@ -404,12 +510,43 @@ impl Suite {
                     format!("solver name '{name}' is used twice (give each a distinct name)"),
                 ));
             }
-            if !models.iter().any(|m| kind.solves(m.kind)) {
+            if decompose.is_none() && !models.iter().any(|m| kind.solves(m.kind)) {
                 return Err(cx.at(
                     &e.kind,
                     format!("{} solves none of the suite's models", kind.name()),
                 ));
             }
+            let model = match &e.model {
+                None => None,
+                Some(m) => {
+                    let want = *m.get_ref();
+                    let applies = match decompose {
+                        Some(_) => want == Model::Relu,
+                        None => kind.solves(want),
+                    };
+                    if !applies {
+                        return Err(cx.at(
+                            m,
+                            format!(
+                                "model: this entry does not run on {} problems{}",
+                                want.name(),
+                                if decompose.is_some() {
+                                    " (a decomposition entry runs on relu problems)"
+                                } else {
+                                    ""
+                                }
+                            ),
+                        ));
+                    }
+                    if !models.iter().any(|md| md.kind == want) {
+                        return Err(cx.at(
+                            m,
+                            format!("model: the suite has no {} [[model]]", want.name()),
+                        ));
+                    }
+                    Some(want)
+                }
+            };
             let tol = match &e.tol {
                 None => None,
                 Some(t) => {
@@ -453,6 +590,8 @@ impl Suite {
             };
             solvers.push(SolverDef {
                 kind,
+                decompose,
+                model,
                 name,
                 tol,
                 max_iters,
@@ -461,6 +600,24 @@ impl Suite {
                 time_limit,
             });
         }
+
+        let studies = match &file.report {
+            None => Vec::new(),
+            Some(r) => {
+                let v = r.studies.get_ref().clone();
+                for (j, st) in v.iter().enumerate() {
+                    if v[..j].contains(st) {
+                        return Err(cx.at(
+                            &r.studies,
+                            format!("studies: {} is listed twice", st.name()),
+                        ));
+                    }
+                    st.check(&models, &lambdas)
+                        .map_err(|m| cx.at(&r.studies, format!("studies: {}: {m}", st.name())))?;
+                }
+                v
+            }
+        };
 
         Ok(Suite {
             path: path.to_path_buf(),
@@ -473,6 +630,7 @@ impl Suite {
             datasets,
             models,
             solvers,
+            studies,
         })
     }
 }
