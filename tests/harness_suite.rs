@@ -143,12 +143,14 @@ fn bundled_suites_are_valid() {
         ("tiny.toml", 36),
         ("default.toml", 135),
         ("paper.toml", 5 * 6 * 9),
-        // 5 datasets × 2 P × 3 λ × (gated: clarabel, fista; relu: clarabel, clarabel-exact)
-        ("equivalence.toml", 5 * 2 * 3 * 4),
-        // 5 datasets × 5 seeds × (gated: fista; relu: fista-exact, fista-approx, al, clarabel)
-        ("table1.toml", 5 * 5 * 5),
-        // 4 datasets × 9 λ × (gated: fista; relu: al, clarabel)
-        ("path.toml", 4 * 9 * 3),
+        // 5 datasets × 2 P × 3 λ × (gated: clarabel, fista;
+        // relu: clarabel, fista, clarabel-exact)
+        ("equivalence.toml", 5 * 2 * 3 * 5),
+        // 5 datasets × 5 seeds × (gated: fista;
+        // relu: fista, fista-exact, fista-approx, al, clarabel)
+        ("table1.toml", 5 * 5 * 6),
+        // 4 datasets × 9 λ × (gated: fista; relu: fista, al, clarabel)
+        ("path.toml", 4 * 9 * 4),
     ] {
         let s = Suite::load(&root.join(name)).unwrap();
         assert_eq!(expand(&s).len(), runs, "{name}");
