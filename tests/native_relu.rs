@@ -284,3 +284,36 @@ fn subgradient_stopping_reaches_the_optimum() {
         assert!(early.details["subgradient_sq"].as_f64().unwrap() > 1e-8);
     }
 }
+
+/// `[v; w]` stacking of the native solvers round-trips, and a warm start of the
+/// wrong model or shape falls back to zeros.
+#[test]
+fn stacked_relu_weights_round_trip() {
+    let (c, p, d) = (2, 3, 4);
+    let mut v = Blocks::zeros(c, p, d);
+    let mut w = Blocks::zeros(c, p, d);
+    v.data
+        .iter_mut()
+        .enumerate()
+        .for_each(|(i, x)| *x = i as f64);
+    w.data
+        .iter_mut()
+        .enumerate()
+        .for_each(|(i, x)| *x = -(i as f64) - 0.5);
+    let point = Weights::Relu { v, w };
+    let u = Weights::relu_stacked(Some(&point), c, p, d);
+    assert_eq!(u.len(), 2 * c * p * d);
+    assert_eq!(u[c * p * d], -0.5);
+    assert_eq!(Weights::relu_from_stacked(&u, c, p, d), point);
+    let gated = Weights::zeros(Model::GatedRelu, c, p, d);
+    assert!(
+        Weights::relu_stacked(Some(&gated), c, p, d)
+            .iter()
+            .all(|&x| x == 0.0)
+    );
+    assert!(
+        Weights::relu_stacked(Some(&point), c, p + 1, d)
+            .iter()
+            .all(|&x| x == 0.0)
+    );
+}

@@ -114,6 +114,32 @@ impl Weights {
         }
     }
 
+    /// C-ReLU weights as one vector `[v; w]` (the native solvers' variable): `warm`
+    /// if it is a C-ReLU point of shape `(c, P, d)`, zeros otherwise.
+    pub fn relu_stacked(warm: Option<&Weights>, c: usize, p: usize, d: usize) -> Vec<f64> {
+        match warm {
+            Some(Weights::Relu { v, w }) if (v.c, v.p, v.d) == (c, p, d) => {
+                v.data.iter().chain(&w.data).copied().collect()
+            }
+            _ => vec![0.0; 2 * c * p * d],
+        }
+    }
+
+    /// The inverse of [`Weights::relu_stacked`].
+    pub fn relu_from_stacked(u: &[f64], c: usize, p: usize, d: usize) -> Weights {
+        let (v, w) = u.split_at(c * p * d);
+        let blocks = |data: &[f64]| Blocks {
+            c,
+            p,
+            d,
+            data: data.to_vec(),
+        };
+        Weights::Relu {
+            v: blocks(v),
+            w: blocks(w),
+        }
+    }
+
     /// The blocks that multiply `D_i X` in the prediction: `u`, or `v − w`.
     pub fn effective(&self) -> std::borrow::Cow<'_, Blocks> {
         match self {

@@ -3,7 +3,7 @@
 //! certifies it.
 //!
 //! The variable is `(v, w)`, `2cP` blocks (`v` first, then `w`, each in the
-//! [`Blocks`] layout), and the state of the inner smooth part is the products
+//! [`Blocks`](crate::model::Blocks) layout), and the state of the inner smooth part is the products
 //! `Z = X [V W]` (`n × 2cP`, one GEMM). With `S = 2M − 1`, `σ_j = +1` on `v` blocks
 //! and `−1` on `w` blocks, block `j` using pattern `i` and feeding output `k`:
 //!
@@ -36,7 +36,7 @@ use std::time::Instant;
 
 use super::fista::{self, Composite, FistaSettings, FistaWorkspace, Smooth, Stopping};
 use super::operators::Operators;
-use crate::model::{Blocks, Model, Problem, Regularizer, Weights};
+use crate::model::{Model, Problem, Regularizer, Weights};
 use crate::solvers::{SolveOutput, SolverError, Status, TracePoint};
 
 /// Augmented-Lagrangian settings.
@@ -285,14 +285,7 @@ pub fn solve(
     }
     let t0 = Instant::now();
     let (n, c, p, d) = (problem.n(), problem.c(), problem.p(), problem.d());
-    let half = c * p * d;
-    let mut u = vec![0.0; 2 * half];
-    if let Some(Weights::Relu { v, w }) = warm
-        && (v.c, v.p, v.d) == (c, p, d)
-    {
-        u[..half].copy_from_slice(&v.data);
-        u[half..].copy_from_slice(&w.data);
-    }
+    let mut u = Weights::relu_stacked(warm, c, p, d);
     let ops = Operators::new(&problem.x, &problem.patterns);
     let mut al = AugmentedLoss::new(&ops, &problem.y, settings.delta_scale / n as f64);
     let mut ws = FistaWorkspace::new(al.dim(), al.state_len());
@@ -430,20 +423,8 @@ pub fn solve(
     details.insert("tol".into(), settings.tol.into());
     details.insert("subgradient_sq".into(), subgrad.into());
     details.insert("inner_status".into(), inner_status.name().into());
-    let v = Blocks {
-        c,
-        p,
-        d,
-        data: u[..half].to_vec(),
-    };
-    let w = Blocks {
-        c,
-        p,
-        d,
-        data: u[half..].to_vec(),
-    };
     Ok(SolveOutput {
-        weights: Weights::Relu { v, w },
+        weights: Weights::relu_from_stacked(&u, c, p, d),
         status,
         iterations: total_iters,
         setup_s,

@@ -78,8 +78,20 @@ impl<'a> GatedLoss<'a> {
         }
     }
 
-    fn nc(&self) -> f64 {
+    /// `N = nc`.
+    pub fn nc(&self) -> f64 {
         (self.ops.n() * self.c) as f64
+    }
+
+    /// `(‖r‖², ⟨r, Y⟩)` of the residual `r = state − Y` (the dual bound's inputs).
+    pub fn residual_products(&self, state: &[f64]) -> (f64, f64) {
+        let (mut rr, mut ry) = (0.0, 0.0);
+        for (p, y) in state.iter().zip(&self.y) {
+            let r = p - y;
+            rr += r * r;
+            ry += r * y;
+        }
+        (rr, ry)
     }
 }
 
@@ -112,12 +124,7 @@ impl Smooth for GatedLoss<'_> {
         s / (2.0 * nc)
     }
     fn dual_bound(&mut self, state: &[f64], grad: &[f64]) -> Option<f64> {
-        let (mut rr, mut ry) = (0.0, 0.0);
-        for (p, y) in state.iter().zip(&self.y) {
-            let r = p - y;
-            rr += r * r;
-            ry += r * y;
-        }
+        let (rr, ry) = self.residual_products(state);
         let nc = self.nc();
         for (g, v) in self.g.data.iter_mut().zip(grad) {
             *g = v * nc;

@@ -1,7 +1,7 @@
 //! C-ReLU by R-FISTA with exact cone projections (`--solver fista --model relu`).
 //!
 //! The cone constraints go into the non-smooth part instead of a penalty: with
-//! `u = (v, w)` (`2cP` blocks, `v` first, each in the [`Blocks`] layout) and block `j`
+//! `u = (v, w)` (`2cP` blocks, `v` first, each in the [`Blocks`](crate::model::Blocks) layout) and block `j`
 //! on pattern `i`,
 //!
 //! ```text
@@ -31,9 +31,10 @@ use std::time::Instant;
 
 use super::cone_projection::{ConeProjector, Passive};
 use super::fista::{self, FistaSettings, FistaWorkspace, Proximal, Smooth};
+use super::gated::GatedLoss;
 use super::operators::Operators;
 use crate::certify;
-use crate::model::{Blocks, Model, Problem, Weights};
+use crate::model::{Model, Problem, Regularizer, Weights};
 use crate::solvers::{SolveOutput, SolverError};
 
 /// Settings of `solve --solver fista --model relu`: the C-GReLU defaults
@@ -43,19 +44,15 @@ pub fn default_settings() -> FistaSettings {
     super::gated::default_settings()
 }
 
-/// The C-ReLU data term, state = predictions (`n × c`).
+/// The C-ReLU data term, state = predictions (`n × c`): the C-GReLU data term
+/// ([`GatedLoss`]) on `u = v − w`, with gradient `(∇, −∇)`.
 pub struct ReluLoss<'a> {
+    gated: GatedLoss<'a>,
     ops: &'a Operators,
-    y: Vec<f64>,
-    c: usize,
     lambda: f64,
     /// `V − W`, `d × cP`.
     diff: Vec<f64>,
-    /// `n × cP` workspace (products, adjoint right-hand side).
-    z: Vec<f64>,
-    /// Residual, `n × c`.
-    r: Vec<f64>,
-    /// Dual bound: a block, its cone values, and warm sets per block and sign.
+    /// Dual bound: a block, its cone values, and warm sets per block.
     projector: ConeProjector<'a>,
     block: Vec<f64>,
     cone: Vec<f64>,
@@ -67,18 +64,12 @@ pub struct ReluLoss<'a> {
 impl<'a> ReluLoss<'a> {
     pub fn new(ops: &'a Operators, y: &faer::Mat<f64>, lambda: f64) -> ReluLoss<'a> {
         let (n, c, p, d) = (ops.n(), y.ncols(), ops.p(), ops.d());
-        let mut ys = Vec::with_capacity(n * c);
-        for k in 0..c {
-            ys.extend(y.col(k).iter().copied());
-        }
         ReluLoss {
+            // The regularizer only enters GatedLoss's own dual bound, unused here.
+            gated: GatedLoss::new(ops, y, Regularizer::NeuronGl1, lambda),
             ops,
-            y: ys,
-            c,
             lambda,
             diff: vec![0.0; d * c * p],
-            z: vec![0.0; ops.block_workspace_len(c * p)],
-            r: vec![0.0; n * c],
             projector: ConeProjector::new(ops.x()),
             block: vec![0.0; d],
             cone: vec![0.0; n],
@@ -88,11 +79,7 @@ impl<'a> ReluLoss<'a> {
     }
 
     fn half(&self) -> usize {
-        self.c * self.ops.p() * self.ops.d()
-    }
-
-    fn nc(&self) -> f64 {
-        (self.ops.n() * self.c) as f64
+        self.diff.len()
     }
 }
 
@@ -101,45 +88,28 @@ impl Smooth for ReluLoss<'_> {
         2 * self.half()
     }
     fn state_len(&self) -> usize {
-        self.ops.n() * self.c
+        self.gated.state_len()
     }
     fn forward(&mut self, u: &[f64], state: &mut [f64]) {
         let h = self.half();
         for ((o, a), b) in self.diff.iter_mut().zip(&u[..h]).zip(&u[h..]) {
             *o = a - b;
         }
-        self.ops.forward(&self.diff, &mut self.z, state);
+        self.gated.forward(&self.diff, state);
     }
     fn value(&mut self, state: &[f64]) -> f64 {
-        let s: f64 = state
-            .iter()
-            .zip(&self.y)
-            .map(|(p, y)| (p - y) * (p - y))
-            .sum();
-        s / (2.0 * self.nc())
+        self.gated.value(state)
     }
     fn gradient(&mut self, state: &[f64], grad: &mut [f64]) -> f64 {
-        let mut s = 0.0;
-        for ((r, p), y) in self.r.iter_mut().zip(state).zip(&self.y) {
-            *r = p - y;
-            s += *r * *r;
-        }
-        let nc = self.nc();
-        let h = self.half();
-        let (gv, gw) = grad.split_at_mut(h);
-        self.ops.adjoint(&self.r, 1.0 / nc, &mut self.z, gv);
+        let (gv, gw) = grad.split_at_mut(self.half());
+        let f = self.gated.gradient(state, gv);
         for (w, v) in gw.iter_mut().zip(gv.iter()) {
             *w = -v;
         }
-        s / (2.0 * nc)
+        f
     }
     fn dual_bound(&mut self, state: &[f64], grad: &[f64]) -> Option<f64> {
-        let (mut rr, mut ry) = (0.0, 0.0);
-        for (p, y) in state.iter().zip(&self.y) {
-            let r = p - y;
-            rr += r * r;
-            ry += r * y;
-        }
+        let (rr, ry) = self.gated.residual_products(state);
         // max_j ‖Π_{K_j}(−∇_j f)‖ over blocks by decreasing ‖∇_j f‖, stopping at the
         // first one too short to raise it (a projection is never longer).
         let (d, p) = (self.ops.d(), self.ops.p());
@@ -161,7 +131,7 @@ impl Smooth for ReluLoss<'_> {
                 .project(mask, &mut self.block, &self.cone, &mut self.warm[j]);
             dn = dn.max(norm(&self.block));
         }
-        let nc = self.nc();
+        let nc = self.gated.nc();
         Some(certify::scaled_residual_bound(
             self.lambda,
             nc,
@@ -361,34 +331,15 @@ pub fn solve(
     }
     let t = Instant::now();
     let (c, p, d) = (problem.c(), problem.p(), problem.d());
-    let half = c * p * d;
-    let mut u = vec![0.0; 2 * half];
-    if let Some(Weights::Relu { v, w }) = warm
-        && (v.c, v.p, v.d) == (c, p, d)
-    {
-        u[..half].copy_from_slice(&v.data);
-        u[half..].copy_from_slice(&w.data);
-    }
+    let mut u = Weights::relu_stacked(warm, c, p, d);
     let t_run = Instant::now();
     let (out, details) = run(problem, &mut u, settings, 0.0);
     // The operators are built inside `run`: count them as setup.
     let setup_s = t_run.duration_since(t).as_secs_f64() + out.setup_s;
     let solve_s = t_run.elapsed().as_secs_f64() - out.setup_s;
     let out = out.fista;
-    let v = Blocks {
-        c,
-        p,
-        d,
-        data: u[..half].to_vec(),
-    };
-    let w = Blocks {
-        c,
-        p,
-        d,
-        data: u[half..].to_vec(),
-    };
     Ok(SolveOutput {
-        weights: Weights::Relu { v, w },
+        weights: Weights::relu_from_stacked(&u, c, p, d),
         status: out.status,
         iterations: out.iterations,
         setup_s,
