@@ -11,7 +11,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use cvxrelu::model::{Model, Problem, ProblemSpec, Regularizer, Scaling, Weights};
-use cvxrelu::solvers::native::cone_projection::{ConeProjector, Passive};
+use cvxrelu::cone::polyhedral::{ConeProjector, Passive};
 use cvxrelu::solvers::native::fista::Proximal;
 use cvxrelu::solvers::native::operators::Operators;
 use cvxrelu::solvers::native::relu::{self, ConeProx};
@@ -46,13 +46,13 @@ fn bench_prox(c: &mut Criterion) {
     for (i, x) in point.iter_mut().enumerate() {
         *x += 1e-3 * (((i * 7919) % 13) as f64 - 6.0) / 6.0;
     }
-    let ops = Operators::new(&prob.x, &prob.patterns);
+    let ops = Operators::new(prob.x(), prob.patterns());
     let (n, d, p) = (prob.n(), prob.d(), prob.p());
     let step = 0.1;
     let mut g = c.benchmark_group("cone_prox");
     g.sample_size(20);
 
-    let mut h = ConeProx::new(&ops, prob.c(), prob.lambda);
+    let mut h = ConeProx::new(&ops, prob.c(), prob.lambda());
     let mut buf = point.clone();
     h.prox(step, &mut buf); // establish the warm sets
     g.bench_function("batched warm prox (solver)", |b| {

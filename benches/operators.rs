@@ -15,11 +15,12 @@
 //!
 //! `cargo bench --bench operators` (add `-- forward` to filter). Set
 //! `CVXRELU_BLOCK_ROWS=R` to force `R` rows per block (a multiple of 64) instead of
-//! the default chosen from the cache budget.
+//! the default chosen from the cache budget, and `CVXRELU_THREADS=N` to run the
+//! operators and the reference GEMM on `N` threads (default 1).
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use cvxrelu::model::Patterns;
-use cvxrelu::solvers::native::operators::{Operators, PARALLELISM};
+use cvxrelu::solvers::native::operators::Operators;
 use faer::{Accum, Mat, MatMut, MatRef, linalg::matmul::matmul};
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
@@ -39,6 +40,11 @@ fn bench(c: &mut Criterion) {
     let block_rows: Option<usize> = std::env::var("CVXRELU_BLOCK_ROWS")
         .ok()
         .map(|v| v.parse().expect("CVXRELU_BLOCK_ROWS: a multiple of 64"));
+    let threads: usize = std::env::var("CVXRELU_THREADS")
+        .ok()
+        .map(|v| v.parse().expect("CVXRELU_THREADS: a thread count"))
+        .unwrap_or(1);
+    let par = cvxrelu::model::parallelism(threads);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
     let mut group = c.benchmark_group("operators");
     group
@@ -52,7 +58,7 @@ fn bench(c: &mut Criterion) {
                 let g = random(&mut rng, d, p);
                 let patterns = Patterns::from_gates(&x, &g);
                 let p = patterns.p();
-                let mut ops = Operators::new(&x, &patterns);
+                let mut ops = Operators::new(&x, &patterns).with_threads(threads);
                 if let Some(rows) = block_rows {
                     ops = ops.with_block_rows(rows);
                 }
@@ -71,7 +77,7 @@ fn bench(c: &mut Criterion) {
                     b.iter(|| {
                         let um = MatRef::from_column_major_slice(&u, d, p);
                         let zm = MatMut::from_column_major_slice_mut(&mut z, n, p);
-                        matmul(zm, Accum::Replace, x.as_ref(), um, 1.0, PARALLELISM);
+                        matmul(zm, Accum::Replace, x.as_ref(), um, 1.0, par);
                         black_box(&z);
                     })
                 });

@@ -48,7 +48,7 @@ fn total(o: &SolveOutput) -> f64 {
 fn run(label: &str, problem: &Problem) {
     let ipm = clarabel::solve(problem, &ClarabelSettings::default()).expect("clarabel");
     let f_star = certify(problem, &ipm.weights).objective;
-    let natives: Vec<(&str, SolveOutput)> = match problem.model {
+    let natives: Vec<(&str, SolveOutput)> = match problem.model() {
         Model::GatedRelu => {
             let mut s = gated::default_settings();
             s.trace_every = 1;
@@ -75,10 +75,8 @@ fn run(label: &str, problem: &Problem) {
         // points until the polish starts (after trace iteration `al_iterations`, which
         // is the AL phase's last point); from there on its iterates are projected,
         // so only that part is read.
-        let feasible = |it: usize| match name {
-            "al" => native.details["al_iterations"]
-                .as_u64()
-                .is_some_and(|al| it as u64 > al),
+        let feasible = |it: usize| match &native.details {
+            cvxrelu::solvers::SolverDetails::Al(al) => it > al.al_iterations,
             _ => true,
         };
         let to_1e6 = native
@@ -95,7 +93,7 @@ fn run(label: &str, problem: &Problem) {
             problem.n(),
             problem.d(),
             problem.p(),
-            problem.lambda,
+            problem.lambda(),
             total(&ipm),
             ipm.iterations,
             total(&native),

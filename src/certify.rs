@@ -17,13 +17,20 @@
 //!   `θ` dual feasible: `α ∈ [0, λN / R°(Aᵀr)]`, maximising the concave quadratic
 //!   `−α²‖r‖²/(2N) − α⟨r, Y⟩/N` in closed form. Any such `θ` gives a lower bound on
 //!   the optimum, so `objective − dual` bounds the suboptimality of the point.
+//!
+//! The bound is chosen by (model, regularizer): every C-GReLU regularizer has one
+//! (l2 needs λ > 0); C-ReLU has one for neuron-gl1, the only regularizer its
+//! problems can be built with. Any other pair — or weights of the other model —
+//! gets [`NoBound`] instead of a number that would not be a bound.
+//!
+//! Depends on the model and the cone math ([`crate::cone::polyhedral`]) only.
 
 use faer::{Accum, Mat, MatRef, Par, linalg::matmul::matmul};
 use serde::{Deserialize, Serialize};
 
 use crate::model::objective::{cone_violation, loss, penalty, predictions};
-use crate::model::{Blocks, Patterns, Problem, Regularizer, Weights};
-use crate::solvers::native::cone_projection::{ConeProjector, Passive};
+use crate::cone::polyhedral::{ConeProjector, Passive};
+use crate::model::{Blocks, Model, Patterns, Problem, Regularizer, Weights};
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Certificate {
@@ -37,6 +44,25 @@ pub struct Certificate {
     pub duality_gap: Option<f64>,
     /// `duality_gap / objective`.
     pub relative_duality_gap: Option<f64>,
+    /// Why there is no dual bound (`None` when there is one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_bound: Option<NoBound>,
+}
+
+/// Why a point has no certified dual bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoBound {
+    /// C-GReLU with the l2 penalty at λ = 0: the dual is unbounded below.
+    #[error("no dual bound for the l2 penalty at lambda = 0")]
+    L2AtZeroLambda,
+    /// A C-ReLU problem with a regularizer other than neuron-gl1 (cannot be built;
+    /// kept so that the match is exhaustive and says so if it ever is).
+    #[error("no C-ReLU dual bound for this regularizer (only neuron-gl1)")]
+    ReluRegularizer,
+    /// The weights are of the other model than the problem.
+    #[error("the weights are of the other model than the problem")]
+    ModelMismatch,
 }
 
 /// `G_k = Xᵀ (M ⊙ (r_k 1ᵀ))` for every output, as blocks (`G_{k,i} = (D_i X)ᵀ r_k`).
@@ -114,72 +140,126 @@ pub fn scaled_residual_bound(lambda: f64, nc: f64, rr: f64, ry: f64, dn: f64) ->
     -alpha * alpha * rr / (2.0 * nc) - alpha * ry / nc
 }
 
-/// The C-ReLU dual norm of `G = Aᵀr` (blocks `G_{k,i} = (D_i X)ᵀ r_k`): the `v` block
-/// sees `−G_{k,i}` and the `w` block `+G_{k,i}`, and the conjugate of
-/// `λ‖·‖ + ι_{K_i}` is finite iff `‖Π_{K_i}(·)‖ ≤ λ`, so
-/// `dn = max_{k,i} max(‖Π_{K_i}(−G_{k,i})‖, ‖Π_{K_i}(G_{k,i})‖)`. Each norm comes from
-/// the projector's `μ ≥ 0`, an upper bound on the exact one, so the bound built on it
-/// is valid even if a projection stops early.
-pub fn relu_dual_norm(x: &Mat<f64>, patterns: &Patterns, g: &Blocks) -> f64 {
-    let (n, d) = (x.nrows(), x.ncols());
-    let mut projector = ConeProjector::new(x.as_ref());
-    let (mut mask, mut s, mut cone) = (vec![0.0; n], vec![0.0; d], vec![0.0; n]);
-    let mut active = Passive::new(d);
-    let mut dn: f64 = 0.0;
-    for i in 0..g.p {
-        mask.iter_mut().for_each(|m| *m = 0.0);
-        for row in patterns.active_rows(i) {
-            mask[row] = 1.0;
-        }
-        for k in 0..g.c {
-            for sign in [-1.0, 1.0] {
-                s.iter_mut()
-                    .zip(g.block(k, i))
-                    .for_each(|(a, b)| *a = sign * b);
-                if s.iter().map(|v| v * v).sum::<f64>().sqrt() <= dn {
-                    continue; // a projection cannot be longer than its input
-                }
-                projector.cone_values(&mask, &s, &mut cone);
-                active.clear();
-                projector.project(&mask, &mut s, &cone, &mut active);
-                dn = dn.max(s.iter().map(|v| v * v).sum::<f64>().sqrt());
-            }
+/// The C-ReLU dual norm, written once for the certificate and the solvers.
+///
+/// For stacked gradient blocks `g_j` (`j < 2cP`: the `v` blocks, then the `w`
+/// blocks; block `j` lives in the cone of pattern `j mod P`), the conjugate of
+/// `λ‖·‖ + ι_{K_i}` is finite iff `‖Π_{K_i}(·)‖ ≤ λ`, so the dual norm is
+/// `dn = max_j ‖Π_{K_{j mod P}}(−g_j)‖`. Blocks are visited by decreasing `‖g_j‖`
+/// and the scan stops at the first one too short to raise `dn` (a projection is
+/// never longer than its input). Each norm comes from the projector's `μ ≥ 0`, an
+/// upper bound on the exact one, so a bound built on it is valid even if a
+/// projection stops early. Warm sets per block are kept between calls.
+pub struct ReluDualNorm<'a> {
+    projector: ConeProjector<'a>,
+    patterns: &'a Patterns,
+    mask: Vec<f64>,
+    block: Vec<f64>,
+    cone: Vec<f64>,
+    warm: Vec<Passive>,
+    order: Vec<(f64, usize)>,
+}
+
+impl<'a> ReluDualNorm<'a> {
+    /// Workspace for `blocks` stacked blocks of `X`'s `d` columns.
+    pub fn new(x: MatRef<'a, f64>, patterns: &'a Patterns, blocks: usize) -> ReluDualNorm<'a> {
+        let (n, d) = (x.nrows(), x.ncols());
+        ReluDualNorm {
+            projector: ConeProjector::new(x),
+            patterns,
+            mask: vec![0.0; n],
+            block: vec![0.0; d],
+            cone: vec![0.0; n],
+            warm: (0..blocks).map(|_| Passive::new(d)).collect(),
+            order: vec![(0.0, 0); blocks],
         }
     }
-    dn
+
+    /// `max_j ‖Π_{K_{j mod P}}(−g_j)‖` of the stacked blocks `grad` (`blocks × d`).
+    pub fn compute(&mut self, grad: &[f64]) -> f64 {
+        let (d, p) = (self.block.len(), self.patterns.p());
+        for (j, gj) in grad.chunks(d).enumerate() {
+            self.order[j] = (norm(gj), j);
+        }
+        self.order.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+        let mut dn: f64 = 0.0;
+        for &(gnorm, j) in &self.order {
+            if gnorm <= dn {
+                break;
+            }
+            let gj = &grad[j * d..(j + 1) * d];
+            self.block.iter_mut().zip(gj).for_each(|(b, g)| *b = -g);
+            self.mask.iter_mut().for_each(|m| *m = 0.0);
+            for row in self.patterns.active_rows(j % p) {
+                self.mask[row] = 1.0;
+            }
+            self.projector
+                .cone_values(&self.mask, &self.block, &mut self.cone);
+            self.projector
+                .project(&self.mask, &mut self.block, &self.cone, &mut self.warm[j]);
+            dn = dn.max(norm(&self.block));
+        }
+        dn
+    }
+}
+
+fn norm(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+/// The C-ReLU dual norm of `G = Aᵀr` (blocks `G_{k,i} = (D_i X)ᵀ r_k`): the `v`
+/// block's gradient is `G`, the `w` block's `−G` ([`ReluDualNorm`]).
+pub fn relu_dual_norm(x: &Mat<f64>, patterns: &Patterns, g: &Blocks) -> f64 {
+    let mut stacked = Vec::with_capacity(2 * g.data.len());
+    stacked.extend_from_slice(&g.data);
+    stacked.extend(g.data.iter().map(|v| -v));
+    ReluDualNorm::new(x.as_ref(), patterns, 2 * g.c * g.p).compute(&stacked)
 }
 
 /// Certify a point of `problem`.
 pub fn certify(problem: &Problem, weights: &Weights) -> Certificate {
+    let (x, y, patterns) = (problem.x(), problem.y(), problem.patterns());
+    let (reg, lambda) = (problem.reg(), problem.lambda());
     let eff = weights.effective();
-    let pred = predictions(&problem.x, &problem.patterns, &eff);
-    let loss = loss(&pred, &problem.y);
-    let penalty = penalty(problem.reg, problem.lambda, weights);
+    let pred = predictions(x, patterns, &eff);
+    let loss = loss(&pred, y);
+    let penalty = penalty(reg, lambda, weights);
     let objective = loss + penalty;
-    let max_cone_violation = cone_violation(&problem.x, &problem.patterns, weights);
+    let max_cone_violation = cone_violation(x, patterns, weights);
     let (n, c) = (problem.n(), problem.c());
-    let r = Mat::from_fn(n, c, |i, k| pred[(i, k)] - problem.y[(i, k)]);
+    let r = Mat::from_fn(n, c, |i, k| pred[(i, k)] - y[(i, k)]);
     let mut rr = 0.0;
     let mut ry = 0.0;
     for k in 0..c {
         for i in 0..n {
             rr += r[(i, k)] * r[(i, k)];
-            ry += r[(i, k)] * problem.y[(i, k)];
+            ry += r[(i, k)] * y[(i, k)];
         }
     }
-    let g = adjoint(&problem.x, &problem.patterns, &r);
+    let g = adjoint(x, patterns, &r);
     let nc = (n * c) as f64;
-    let dual = match weights {
-        Weights::Relu { .. } => Some(scaled_residual_bound(
-            problem.lambda,
+    let dual = match (problem.model(), reg, weights) {
+        (Model::Relu, Regularizer::NeuronGl1, Weights::Relu { .. }) => Ok(scaled_residual_bound(
+            lambda,
             nc,
             rr,
             ry,
-            relu_dual_norm(&problem.x, &problem.patterns, &g),
+            relu_dual_norm(x, patterns, &g),
         )),
-        Weights::GatedRelu { .. } => dual_objective(problem.reg, problem.lambda, nc, rr, ry, &g),
+        (
+            Model::Relu,
+            Regularizer::FeatureGl1 | Regularizer::L1 | Regularizer::L2,
+            Weights::Relu { .. },
+        ) => Err(NoBound::ReluRegularizer),
+        (Model::GatedRelu, _, Weights::GatedRelu { .. }) => {
+            dual_objective(reg, lambda, nc, rr, ry, &g).ok_or(NoBound::L2AtZeroLambda)
+        }
+        (Model::Relu, _, Weights::GatedRelu { .. }) | (Model::GatedRelu, _, Weights::Relu { .. }) => {
+            Err(NoBound::ModelMismatch)
+        }
     };
-    let (dual_objective, duality_gap, relative_duality_gap) = match dual {
+    let no_bound = dual.err();
+    let (dual_objective, duality_gap, relative_duality_gap) = match dual.ok() {
         Some(dual) => {
             let gap = objective - dual;
             let rel = if objective > 0.0 {
@@ -199,6 +279,7 @@ pub fn certify(problem: &Problem, weights: &Weights) -> Certificate {
         dual_objective,
         duality_gap,
         relative_duality_gap,
+        no_bound,
     }
 }
 

@@ -101,7 +101,7 @@ impl Metric {
 impl Network {
     /// Recover the network from convex weights.
     pub fn recover(problem: &Problem, weights: &Weights) -> Network {
-        let pre = &problem.preprocess;
+        let pre = &problem.preprocess();
         let mut neurons = Vec::new();
         let (c, p, _) = weights.shape();
         let push =
@@ -114,7 +114,7 @@ impl Network {
                 let first: Vec<f64> = b.iter().map(|v| v / s).collect();
                 let (raw_first, raw_bias) = pre.to_raw(&first);
                 let gate =
-                    gated.then(|| problem.gates.col(i).iter().copied().collect::<Vec<f64>>());
+                    gated.then(|| problem.gates().col(i).iter().copied().collect::<Vec<f64>>());
                 let raw_gate = gate.as_ref().map(|g| pre.to_raw(g));
                 neurons.push(Neuron {
                     output: k,
@@ -202,25 +202,25 @@ impl Network {
     /// The non-convex training objective of the network on the model features:
     /// `1/(2nc)‖Σ_j act_j W2_j − Y‖² + λ/2 Σ_j (‖W1_j‖² + W2_j²)`.
     pub fn objective(&self, problem: &Problem) -> f64 {
-        let pred = self.predict_model(&problem.x);
-        let loss = crate::model::objective::loss(&pred, &problem.y);
+        let pred = self.predict_model(&problem.x());
+        let loss = crate::model::objective::loss(&pred, &problem.y());
         let decay: f64 = self
             .neurons
             .iter()
             .map(|nu| nu.first.iter().map(|v| v * v).sum::<f64>() + nu.second * nu.second)
             .sum();
-        loss + problem.lambda / 2.0 * decay
+        loss + problem.lambda() / 2.0 * decay
     }
 
     /// Train and test metric on the raw data of `problem`.
     pub fn metrics(&self, problem: &Problem) -> (Metric, f64, Option<f64>) {
-        let metric = Metric::for_targets(&problem.raw_train.y);
+        let metric = Metric::for_targets(&problem.raw_train().y);
         let train = metric.score(
-            &self.predict_raw(&problem.raw_train.x),
-            &problem.raw_train.y,
+            &self.predict_raw(&problem.raw_train().x),
+            &problem.raw_train().y,
         );
         let test = problem
-            .raw_test
+            .raw_test()
             .as_ref()
             .map(|t| metric.score(&self.predict_raw(&t.x), &t.y));
         (metric, train, test)

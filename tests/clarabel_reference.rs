@@ -22,7 +22,7 @@ fn check_dataset(data: &str) {
         assert_eq!(problem.n(), r.n);
         assert_eq!(problem.d(), r.d);
         assert_eq!(problem.c(), r.c);
-        assert_eq!(problem.patterns.requested, r.patterns_requested);
+        assert_eq!(problem.patterns().requested, r.patterns_requested);
         assert_eq!(problem.p(), r.patterns, "{} effective patterns", r.data);
         let out = clarabel::solve(&problem, &Default::default()).expect("clarabel runs");
         assert_eq!(

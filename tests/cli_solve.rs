@@ -103,7 +103,7 @@ fn solve_writes_record_and_weights() {
         serde_json::from_str(&std::fs::read_to_string(&weights).unwrap()).unwrap();
     assert_eq!(w["format"], "cvxrelu-weights");
     // the weights file rebuilds the same problem
-    let sol = cvxrelu::solution::SolutionFile::read(&weights).unwrap();
+    let sol = cvxrelu::results::solution::SolutionFile::read(&weights).unwrap();
     let problem = sol.problem(&weights).unwrap();
     let cert = cvxrelu::certify::certify(&problem, &sol.weights);
     assert!(common::rel_diff(cert.objective, obj) < 1e-12);

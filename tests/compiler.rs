@@ -35,14 +35,14 @@ fn dense(a: &sprs::CsMat<f64>) -> Mat<f64> {
 fn brute_force(problem: &Problem, lowering: Lowering) -> (Mat<f64>, Vec<f64>, Vec<f64>, Mat<f64>) {
     let l = compile::layout(problem, lowering);
     let (n, d, p, c) = (problem.n(), problem.d(), problem.p(), problem.c());
-    let x = &problem.x;
+    let x = &problem.x();
     let mut a = Mat::<f64>::zeros(l.rows, l.cols);
     let mut b = vec![0.0; l.rows];
     let mut q = vec![0.0; l.cols];
     let mut pm = Mat::<f64>::zeros(l.cols, l.cols);
     let di = |i: usize| {
         Mat::from_fn(n, d, |r, j| {
-            if problem.patterns.get(r, i) {
+            if problem.patterns().get(r, i) {
                 x[(r, j)]
             } else {
                 0.0
@@ -51,20 +51,20 @@ fn brute_force(problem: &Problem, lowering: Lowering) -> (Mat<f64>, Vec<f64>, Ve
     };
     let xt = |i: usize| {
         Mat::from_fn(n, d, |r, j| {
-            if problem.patterns.get(r, i) {
+            if problem.patterns().get(r, i) {
                 x[(r, j)]
             } else {
                 -x[(r, j)]
             }
         })
     };
-    let fams = if problem.model == Model::Relu { 2 } else { 1 };
+    let fams = if problem.model() == Model::Relu { 2 } else { 1 };
     let h = std::f64::consts::FRAC_1_SQRT_2;
     // Zero rows: r_k − Σ D_i X (v − w) = −y_k  ->  A = [−D_iX, +D_iX, .., I], b = −y.
     for k in 0..c {
         for r in 0..n {
             let row = k * n + r;
-            b[row] = -problem.y[(r, k)];
+            b[row] = -problem.y()[(r, k)];
             a[(row, l.col_r + k * n + r)] = 1.0;
             for f in 0..fams {
                 let s = if f == 0 { -1.0 } else { 1.0 };
@@ -78,7 +78,7 @@ fn brute_force(problem: &Problem, lowering: Lowering) -> (Mat<f64>, Vec<f64>, Ve
         }
     }
     let mut row = n * c;
-    if problem.model == Model::Relu {
+    if problem.model() == Model::Relu {
         for f in 0..2 {
             for k in 0..c {
                 for i in 0..p {
@@ -93,8 +93,8 @@ fn brute_force(problem: &Problem, lowering: Lowering) -> (Mat<f64>, Vec<f64>, Ve
             }
         }
     }
-    let lam = problem.lambda;
-    match problem.reg {
+    let lam = problem.lambda();
+    match problem.reg() {
         Regularizer::L1 => {
             for t in 0..c * p * d {
                 // t − u ≥ 0, t + u ≥ 0
@@ -158,7 +158,7 @@ fn brute_force(problem: &Problem, lowering: Lowering) -> (Mat<f64>, Vec<f64>, Ve
                 a[(row + 2 + t, l.col_r + t)] = -1.0;
             }
             row += n * c + 2;
-            if problem.reg == Regularizer::L2 {
+            if problem.reg() == Regularizer::L2 {
                 a[(row, l.col_aux)] = -h;
                 a[(row + 1, l.col_aux)] = -h;
                 b[row] = h;
@@ -185,7 +185,7 @@ fn sparse_assembly_equals_dense_brute_force() {
             let layout = compile::layout(&problem, lowering);
             // the up-front nonzero count (memory estimate, buffer sizes) is exact
             assert_eq!(
-                compile::assemble::count_nnz(&layout, &problem.x, &problem.patterns),
+                compile::assemble::count_nnz(&layout, &problem.x(), &problem.patterns()),
                 prog.a.nnz(),
                 "{model:?} {reg:?} {lowering:?}: nnz count"
             );
@@ -221,7 +221,7 @@ fn lift_then_invert_round_trips_and_objectives_agree() {
                     fill(w, 2.3)
                 }
             }
-            let x = inv.lift(&w, &problem.x, &problem.y, &problem.patterns);
+            let x = inv.lift(&w, &problem.x(), &problem.y(), &problem.patterns());
             assert_eq!(inv.invert(&x).unwrap(), w);
             let obj = evaluate(&problem, &w).objective;
             let prog_obj = prog.objective(&x);
@@ -292,8 +292,8 @@ fn recovered_network_objective_equals_convex_objective() {
             cert.objective
         );
         // predictions on raw inputs equal predictions on model features
-        let raw = net.predict_raw(&problem.raw_train.x);
-        let modelp = net.predict_model(&problem.x);
+        let raw = net.predict_raw(&problem.raw_train().x);
+        let modelp = net.predict_model(&problem.x());
         for r in 0..problem.n() {
             assert!((raw[(r, 0)] - modelp[(r, 0)]).abs() < 1e-9 * (1.0 + modelp[(r, 0)].abs()));
         }
@@ -311,9 +311,9 @@ fn network_objective_equals_convex_objective_at_exactly_feasible_point() {
     for k in 0..c {
         for i in 0..p {
             for j in 0..d {
-                v.block_mut(k, i)[j] = (0.3 + 0.1 * (k + i) as f64) * problem.gates[(j, i)];
+                v.block_mut(k, i)[j] = (0.3 + 0.1 * (k + i) as f64) * problem.gates()[(j, i)];
                 w.block_mut(k, i)[j] = if i % 2 == 0 {
-                    0.2 * problem.gates[(j, i)]
+                    0.2 * problem.gates()[(j, i)]
                 } else {
                     0.0
                 };

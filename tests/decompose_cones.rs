@@ -35,7 +35,7 @@ fn points_inside_their_cones_decompose_with_inflation_one() {
                 _ => -1.5 - k as f64,
             };
             for (j, x) in u.block_mut(k, i).iter_mut().enumerate() {
-                *x = alpha * problem.gates[(j, i)];
+                *x = alpha * problem.gates()[(j, i)];
             }
         }
     }
@@ -56,7 +56,7 @@ fn points_inside_their_cones_decompose_with_inflation_one() {
                 let (ub, vb, wb) = (u.block(k, i), dec.v.block(k, i), dec.w.block(k, i));
                 let inside = ub
                     .iter()
-                    .zip(&problem.gates.col(i).iter().copied().collect::<Vec<_>>())
+                    .zip(&problem.gates().col(i).iter().copied().collect::<Vec<_>>())
                     .any(|(a, g)| a * g > 0.0);
                 if inside {
                     assert_eq!(vb, ub);

@@ -39,18 +39,18 @@ fn gradient_matches_finite_differences() {
         let p = problem(model, 2);
         let shape = Shape::of(&p);
         let th = theta(&shape);
-        let mut ws = Workspace::new(&shape, shape.n);
+        let mut ws = Workspace::new(&shape, shape.n, 1);
         let rows: Vec<usize> = (0..shape.n).collect();
         let mut g = vec![0.0; th.len()];
-        net::gradient(&p, &shape, p.lambda, &th, &rows, &mut ws, &mut g);
+        net::gradient(&p, &shape, p.lambda(), &th, &rows, &mut ws, &mut g);
         let mut buf = Vec::new();
         let h = 1e-6;
         for j in (0..th.len()).step_by(3) {
             let mut a = th.clone();
             a[j] += h;
-            let fp = net::objective(&p, &shape, p.lambda, &a, &mut ws, &mut buf).1;
+            let fp = net::objective(&p, &shape, p.lambda(), &a, &mut ws, &mut buf).1;
             a[j] -= 2.0 * h;
-            let fm = net::objective(&p, &shape, p.lambda, &a, &mut ws, &mut buf).1;
+            let fm = net::objective(&p, &shape, p.lambda(), &a, &mut ws, &mut buf).1;
             let fd = (fp - fm) / (2.0 * h);
             assert!(
                 (fd - g[j]).abs() <= 1e-6 * (1.0 + fd.abs()),
@@ -93,7 +93,7 @@ fn objective_is_the_networks_and_bounds_the_convex_one() {
                     let cert = certify(&p, &w);
                     assert!((cert.loss - out.loss).abs() <= 1e-10 * out.loss.max(1e-300));
                     assert!(cert.objective <= out.objective * (1.0 + 1e-12));
-                    let rec = out.record(&p, method.name());
+                    let rec = cvxrelu::results::Record::from_baseline(&p, method.name().into(), &out);
                     assert!(rec.dual_objective.unwrap() <= cert.objective);
                     assert!(rec.duality_gap.unwrap() >= 0.0);
                 }

@@ -7,7 +7,7 @@ use cvxrelu::harness::metrics::{
 use cvxrelu::harness::{RunInfo, SolverDef};
 use cvxrelu::model::{Model, ProblemInfo, ProblemSpec, Regularizer, Scaling};
 use cvxrelu::network::Metric;
-use cvxrelu::record::{Record, Times};
+use cvxrelu::results::record::{Record, Times};
 use cvxrelu::solvers::{SolverKind, Status, TracePoint};
 
 #[allow(clippy::too_many_arguments)]
@@ -38,6 +38,7 @@ fn record(
         scale: Scaling::None,
     };
     Record {
+        schema_version: cvxrelu::results::SCHEMA_VERSION,
         problem: ProblemInfo {
             data: "x.csv".into(),
             model,
@@ -96,6 +97,7 @@ fn record(
                 batch_size: None,
                 step_sizes: None,
                 time_limit: 10.0,
+                threads: None,
             },
         }),
     }

@@ -216,10 +216,10 @@ fn memory_skips_and_solver_filter() {
     for r in read_all(&out).unwrap() {
         assert_eq!(r.solver, "clarabel");
         assert_eq!(r.status, cvxrelu::solvers::Status::Skipped);
-        let est = &r.details["memory_estimate"];
+        let est = &serde_json::to_value(&r.details).unwrap()["memory_estimate"];
         assert!(est["bytes"].as_u64().unwrap() > 1024);
         assert!(
-            r.details["skipped"]
+            serde_json::to_value(&r.details).unwrap()["skipped"]
                 .as_str()
                 .unwrap()
                 .contains("max-memory")

@@ -10,14 +10,18 @@ use std::path::{Path, PathBuf};
 
 use cvxrelu::decompose::Method;
 use cvxrelu::harness::bench::{BenchOptions, bench};
-use cvxrelu::harness::decomposed::detail;
 use cvxrelu::harness::report::report;
 use cvxrelu::harness::store::read_all;
 use cvxrelu::harness::study::Study;
 use cvxrelu::harness::{Suite, expand};
 use cvxrelu::model::Model;
-use cvxrelu::record::Record;
+use cvxrelu::results::record::Record;
 use cvxrelu::solvers::{SolverKind, Status};
+
+/// `details.decomposition.KEY` of a record as written to JSON, as a number.
+fn detail(r: &Record, key: &str) -> Option<f64> {
+    serde_json::to_value(&r.details).unwrap()["decomposition"][key].as_f64()
+}
 
 mod common;
 
@@ -264,7 +268,7 @@ fn decomposition_runs_end_to_end_with_report() {
         ] {
             assert!(detail(r, key).is_some_and(f64::is_finite), "{id}: {key}");
         }
-        let dec = &r.details["decomposition"];
+        let dec = &serde_json::to_value(&r.details).unwrap()["decomposition"];
         assert_eq!(dec["method"], method.name(), "{id}");
         assert!(
             dec["gated_status"].is_string() && dec["blocks"].is_object(),
@@ -446,12 +450,12 @@ studies = ["table1"]
     let skipped = ids["s-relu-P3-s0-lam1e-2-clarabel-exact"];
     assert_eq!(skipped.status, Status::Skipped);
     assert!(
-        skipped.details["skipped"]
+        serde_json::to_value(&skipped.details).unwrap()["skipped"]
             .as_str()
             .unwrap()
             .contains("max-memory")
     );
-    assert!(skipped.details["memory_estimate"].is_object());
+    assert!(serde_json::to_value(&skipped.details).unwrap()["memory_estimate"].is_object());
     // FISTA needs no SOCP; the LP decomposition is not under the guard.
     let lp = ids["s-relu-P3-s0-lam1e-2-fista-lp"];
     assert_eq!(lp.status, Status::Solved);

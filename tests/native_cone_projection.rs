@@ -4,7 +4,7 @@
 
 use clarabel::algebra::CscMatrix;
 use clarabel::solver::{DefaultSettings, DefaultSolver, IPSolver, NonnegativeConeT};
-use cvxrelu::solvers::native::cone_projection::{ConeProjector, Passive};
+use cvxrelu::cone::polyhedral::{ConeProjector, Passive};
 use faer::Mat;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

@@ -15,16 +15,17 @@ use crate::decompose::{
 };
 use crate::fsio::check_writable;
 use crate::model::Weights;
-use crate::record::Record;
-use crate::solution::SolutionFile;
-use crate::solvers::SolveOutput;
+use crate::results::record::Record;
+use crate::results::solution::SolutionFile;
+use crate::results::SolverName;
+use crate::results::decomposition::Source;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct DecomposeArgs {
     /// A weights file from `solve --weights`, or a result record naming one.
     #[arg(long, value_name = "RESULT.json")]
     pub from: PathBuf,
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = super::values::parser::<Method>())]
     pub method: Method,
     /// Write the JSON record of the decomposed C-ReLU point here ('-' for stdout).
     #[arg(long, value_name = "RESULT.json")]
@@ -33,7 +34,7 @@ pub struct DecomposeArgs {
     #[arg(long, value_name = "FILE.json")]
     pub weights: Option<PathBuf>,
     /// exact: one SOCP per block or one for all blocks.
-    #[arg(long, value_enum, default_value = "per-block")]
+    #[arg(long, value_parser = super::values::parser::<ExactForm>(), default_value = "per-block")]
     pub exact_form: ExactForm,
     /// Tolerance (exact: Clarabel's, default 1e-8; approx: squared min-norm
     /// subgradient relative to its value at w = 0, default 1e-16).
@@ -158,31 +159,14 @@ pub fn run(args: &DecomposeArgs) -> Result<i32, CliError> {
         .map_err(|e| CliError::usage(e.to_string()))?;
     let quality = assess(&gated, &u, &dec);
     let relu = relu_problem(&gated);
-    let mut details = dec.details.clone();
-    details.insert("method".into(), args.method.name().into());
-    details.insert("from".into(), wpath.display().to_string().into());
-    details.insert("source_solver".into(), file.solver.clone().into());
-    details.insert("gated_objective".into(), quality.gated_objective.into());
-    details.insert("inflation".into(), quality.inflation.into());
-    details.insert("prediction_change".into(), quality.prediction_change.into());
-    details.insert("reported_violation".into(), dec.reported_violation.into());
-    details.insert(
-        "blocks".into(),
-        serde_json::to_value(dec.blocks).unwrap_or_default(),
-    );
-    let out = SolveOutput {
-        weights: dec.weights(),
-        status: dec.status,
-        iterations: dec.iterations,
-        setup_s: 0.0,
-        solve_s: dec.time_s,
-        trace: vec![],
-        details,
+    let solver = SolverName::from(format!("{}+decompose-{}", file.solver, args.method.name()).as_str());
+    let source = Source::File {
+        path: wpath.display().to_string(),
+        solver: file.solver.clone(),
     };
-    let solver = format!("{}+decompose-{}", file.solver, args.method.name());
-    let mut rec = Record::new(&relu, &solver, &out, &quality.relu);
+    let mut rec = Record::from_decomposition(&relu, solver.clone(), &dec, &quality, source);
     if let Some(wp) = &args.weights {
-        emit_json(wp, &SolutionFile::new(&relu, &solver, &out.weights))?;
+        emit_json(wp, &SolutionFile::new(&relu, &solver.to_string(), &dec.weights()))?;
         rec.weights_file = Some(wp.display().to_string());
     }
     eprintln!("{}\n{}", summary(&rec), describe(args.method, &quality));

@@ -17,7 +17,7 @@ pub struct ExportArgs {
     #[command(flatten)]
     pub problem: ProblemArgs,
     /// Output format.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = super::values::parser::<Format>())]
     pub format: Format,
     /// The file to write (one problem).
     #[arg(long, value_name = "FILE", required_unless_present = "suite")]

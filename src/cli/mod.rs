@@ -11,6 +11,7 @@ pub mod problem_args;
 pub mod report;
 pub mod solve;
 pub mod solve_cbf;
+pub mod values;
 
 use clap::{Parser, Subcommand};
 

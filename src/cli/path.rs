@@ -13,7 +13,8 @@ use super::solve::{SolverArgs, emit_json, summary};
 use crate::certify::certify;
 use crate::fsio::write_atomic;
 use crate::model::{Problem, Weights};
-use crate::record::Record;
+use crate::results::record::Record;
+use crate::solvers;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct PathArgs {
@@ -71,16 +72,16 @@ pub fn run(args: &PathArgs) -> Result<i32, CliError> {
     let mut csv = String::from(
         "lambda,objective,active_neurons,train_metric,test_metric,seconds,status,relative_duality_gap,max_cone_violation\n",
     );
+    let config = args.solver.config()?;
     let mut warm: Option<Weights> = None;
     let mut all_solved = true;
     for (idx, &lambda) in args.lambdas.iter().enumerate() {
         let problem = base.with_lambda(lambda);
-        let out = args.solver.run_warm(&problem, warm.as_ref())?;
+        let out = solvers::solve_convex(&problem, &config, warm.as_ref())?;
         let cert = certify(&problem, &out.weights);
-        let mut rec = Record::new(&problem, args.solver.solver.name(), &out, &cert);
-        rec.details.insert("path_index".into(), idx.into());
-        rec.details
-            .insert("warm_started".into(), warm.is_some().into());
+        let mut rec = Record::new(&problem, config.kind().into(), &out, &cert);
+        rec.details.path_index = Some(idx);
+        rec.details.warm_started = Some(warm.is_some());
         eprintln!("{}", summary(&rec));
         emit_json(&args.out.join(format!("lambda_{idx:03}.json")), &rec)?;
         csv += &format!(

@@ -28,13 +28,13 @@ pub struct ProblemArgs {
     /// Seed of the train/test split shuffle.
     #[arg(long, value_name = "S")]
     pub split_seed: Option<u64>,
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = super::values::parser::<Model>())]
     pub model: Option<Model>,
     /// Regularization strength λ >= 0 (the data term is scaled by 1/(2nc)).
     #[arg(long, value_name = "L", allow_negative_numbers = true)]
     pub lambda: Option<f64>,
     /// Regularizer (relu supports neuron-gl1 only) [default: neuron-gl1]
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = super::values::parser::<Regularizer>())]
     pub reg: Option<Regularizer>,
     /// Number of gates to draw [default: 100]
     #[arg(long, value_name = "P", conflicts_with = "gates")]
@@ -49,7 +49,7 @@ pub struct ProblemArgs {
     #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     pub bias: Option<bool>,
     /// Column scaling, fitted on the training split [default: standardize]
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = super::values::parser::<Scaling>())]
     pub scale: Option<Scaling>,
 }
 

@@ -5,15 +5,12 @@ use std::path::PathBuf;
 
 use super::error::CliError;
 use super::problem_args::ProblemArgs;
-use crate::certify::certify;
 use crate::fsio::{check_writable, write_atomic};
-use crate::model::Weights;
-use crate::model::{Model, Problem};
-use crate::record::Record;
-use crate::solution::SolutionFile;
-use crate::solvers::baselines::{self, BaselineSettings, Method};
-use crate::solvers::native::{al::AlSettings, fista::FistaSettings, fista::Stopping};
-use crate::solvers::{self, SolveOutput, SolverError, SolverKind, clarabel::ClarabelSettings};
+use crate::model::Problem;
+use crate::results::record::Record;
+use crate::results::solution::SolutionFile;
+use crate::solvers::native::fista::Stopping;
+use crate::solvers::{self, SolverConfig, SolverDetails, SolverError, SolverKind, SolverOptions};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct SolveArgs {
@@ -35,7 +32,7 @@ pub struct SolveArgs {
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct SolverArgs {
-    #[arg(long, value_enum, default_value = "clarabel")]
+    #[arg(long, value_parser = super::values::parser::<SolverKind>(), default_value = "clarabel")]
     pub solver: SolverKind,
     /// Tolerance (clarabel: gap and feasibility, default 1e-8; fista, either model:
     /// certified relative duality gap, default 1e-6, or squared min-norm subgradient
@@ -44,7 +41,7 @@ pub struct SolverArgs {
     #[arg(long, value_name = "T")]
     pub tol: Option<f64>,
     /// fista's stopping rule [default: duality-gap]
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = super::values::parser::<Stopping>())]
     pub stopping: Option<Stopping>,
     #[arg(long, value_name = "N")]
     pub max_iters: Option<u32>,
@@ -64,14 +61,9 @@ pub struct SolverArgs {
     /// sgd/adam: step sizes to try, best in hindsight [default: a 7-point grid]
     #[arg(long, value_name = "ETA,...", value_delimiter = ',')]
     pub step_sizes: Option<Vec<f64>>,
-}
-
-/// A finished run: its record and, when the solver produced a convex point, the
-/// weights.
-#[derive(Clone, Debug)]
-pub struct Execution {
-    pub record: Record,
-    pub weights: Option<Weights>,
+    /// Threads for the dense kernels and Clarabel [default: 1]
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
 }
 
 /// Parse `123`, `512M`, `8G`, `1.5T`.
@@ -94,125 +86,24 @@ pub fn parse_bytes(s: &str) -> Result<u64, String> {
 }
 
 impl SolverArgs {
-    pub fn clarabel(&self) -> ClarabelSettings {
-        let mut s = ClarabelSettings::default();
-        if let Some(t) = self.tol {
-            s.tol = t;
-        }
-        if let Some(m) = self.max_iters {
-            s.max_iters = m;
-        }
-        if let Some(t) = self.time_limit {
-            s.time_limit = t;
-        }
-        if let Some(m) = self.max_memory {
-            s.max_memory = m;
-        }
-        s.verbose = self.verbose;
-        s
+    /// The flags as the solver API's options.
+    pub fn options(&self) -> SolverOptions {
+        let mut o = SolverOptions::new();
+        o.tol = self.tol;
+        o.stopping = self.stopping;
+        o.max_iters = self.max_iters;
+        o.time_limit = self.time_limit;
+        o.verbose = self.verbose;
+        o.max_memory = self.max_memory;
+        o.batch_size = self.batch_size;
+        o.step_sizes = self.step_sizes.clone();
+        o.threads = self.threads;
+        o
     }
 
-    /// R-FISTA settings for C-GReLU: duality-gap stopping unless told otherwise.
-    pub fn fista(&self) -> FistaSettings {
-        let mut s = solvers::native::gated::default_settings();
-        if let Some(stop) = self.stopping {
-            s.stopping = stop;
-            if stop == Stopping::Subgradient {
-                s.tol = FistaSettings::default().tol;
-            }
-        }
-        if let Some(t) = self.tol {
-            s.tol = t;
-        }
-        if let Some(m) = self.max_iters {
-            s.max_iters = m as usize;
-        }
-        if let Some(t) = self.time_limit {
-            s.time_limit = t;
-        }
-        s
-    }
-
-    /// Augmented-Lagrangian settings for C-ReLU.
-    pub fn al(&self) -> AlSettings {
-        let mut s = AlSettings::default();
-        if let Some(t) = self.tol {
-            s = s.with_tol(t);
-        }
-        if let Some(m) = self.max_iters {
-            s.max_iters = m as usize;
-        }
-        if let Some(t) = self.time_limit {
-            s.time_limit = t;
-        }
-        s.verbose = self.verbose;
-        s
-    }
-
-    /// Settings of the sgd/adam baselines (`--max-iters` = epochs per step size,
-    /// `--time-limit` per step size).
-    pub fn baseline(&self, method: Method) -> BaselineSettings {
-        let mut s = BaselineSettings::new(method);
-        if let Some(m) = self.max_iters {
-            s.epochs = m;
-        }
-        if let Some(b) = self.batch_size {
-            s.batch_size = b;
-        }
-        if let Some(t) = self.time_limit {
-            s.time_limit = t;
-        }
-        s.step_sizes = self.step_sizes.clone();
-        s
-    }
-
-    /// The one dispatch every solver goes through (`solve` and `bench`): run the
-    /// solver and produce its certified record, named `name`.
-    pub fn execute(&self, problem: &Problem, name: &str) -> Result<Execution, SolverError> {
-        let method = match self.solver {
-            SolverKind::Clarabel | SolverKind::Fista | SolverKind::Al => {
-                let out = self.run(problem)?;
-                let cert = certify(problem, &out.weights);
-                let record = Record::new(problem, name, &out, &cert);
-                return Ok(Execution {
-                    record,
-                    weights: Some(out.weights),
-                });
-            }
-            SolverKind::Sgd => Method::Sgd,
-            SolverKind::Adam => Method::Adam,
-        };
-        let out = baselines::train(problem, &self.baseline(method))?;
-        Ok(Execution {
-            record: out.record(problem, name),
-            weights: out.convex_weights(),
-        })
-    }
-
-    /// Run the chosen convex solver on `problem`.
-    pub fn run(&self, problem: &Problem) -> Result<SolveOutput, SolverError> {
-        self.run_warm(problem, None)
-    }
-
-    /// Run the chosen solver, warm-started from `warm` where the solver can use it.
-    pub fn run_warm(
-        &self,
-        problem: &Problem,
-        warm: Option<&Weights>,
-    ) -> Result<SolveOutput, SolverError> {
-        match self.solver {
-            SolverKind::Clarabel => solvers::clarabel::solve(problem, &self.clarabel()),
-            SolverKind::Fista => match problem.model {
-                Model::GatedRelu => solvers::native::gated::solve(problem, &self.fista(), warm),
-                Model::Relu => solvers::native::relu::solve(problem, &self.fista(), warm),
-            },
-            SolverKind::Al => solvers::native::al::solve(problem, &self.al(), warm),
-            SolverKind::Sgd | SolverKind::Adam => Err(SolverError::Unsupported {
-                solver: self.solver.name(),
-                model: problem.model.name(),
-                hint: "SolverArgs::execute (sgd/adam train the non-convex network, not a convex point)",
-            }),
-        }
+    /// The configured solver.
+    pub fn config(&self) -> Result<SolverConfig, SolverError> {
+        Ok(SolverConfig::new(self.solver, &self.options())?)
     }
 }
 
@@ -241,10 +132,10 @@ pub fn summary(rec: &Record) -> String {
     if let (Some(g), Some(r)) = (rec.duality_gap, rec.relative_duality_gap) {
         s += &format!("; duality gap {g:.2e} ({r:.2e} relative)");
     }
-    if let Some(socp) = rec.details.get("socp") {
+    if let Some(SolverDetails::Clarabel(c)) = &rec.details.solver {
         s += &format!(
             "\n  SOCP: {} rows, {} columns, {} nonzeros in A, {} cones",
-            socp["rows"], socp["cols"], socp["nnz_a"], socp["cones"]
+            c.socp.rows, c.socp.cols, c.socp.nnz_a, c.socp.cones
         );
     }
     s += &format!(
@@ -290,15 +181,16 @@ pub fn run(args: &SolveArgs) -> Result<i32, CliError> {
     let problem = Problem::build(&spec)?;
     if args.weights.is_some()
         && args.solver.solver.is_baseline()
-        && problem.model == crate::model::Model::Relu
+        && problem.model() == crate::model::Model::Relu
     {
         return Err(CliError::usage(
             "--weights: sgd/adam on the relu model train a network with patterns outside the convex model's; no convex weights to save",
         ));
     }
-    let exec = args.solver.execute(&problem, args.solver.solver.name())?;
-    let mut rec = exec.record;
-    if let (Some(wpath), Some(weights)) = (&args.weights, &exec.weights) {
+    let config = args.solver.config()?;
+    let solution = solvers::solve(&problem, &config, None)?;
+    let mut rec = Record::from_solution(&problem, config.kind().into(), &solution);
+    if let (Some(wpath), Some(weights)) = (&args.weights, &solution.convex_weights()) {
         let file = SolutionFile::new(&problem, args.solver.solver.name(), weights);
         emit_json(wpath, &file)?;
         rec.weights_file = Some(wpath.display().to_string());

@@ -2,7 +2,7 @@
 //! F, L=, L+, L-, Q, QR by Clarabel and print a [`CbfRecord`].
 //!
 //! A raw CBF file has no data, model, weights or network, so its record is its own
-//! small object rather than a [`crate::record::Record`] with invented fields: the
+//! small object rather than a [`crate::results::record::Record`] with invented fields: the
 //! file's dimensions, the solver's status, the objective in the file's sense
 //! (recomputed from `x`), the largest cone violation of `x` (recomputed), Clarabel's
 //! primal and dual costs, iterations and times.
@@ -17,7 +17,7 @@ use super::solve::{SolveArgs, emit_json};
 use crate::export::ConeSummary;
 use crate::export::cbf::{self, Sense};
 use crate::fsio::check_writable;
-use crate::solvers::{SolverKind, Status, clarabel::solve_program};
+use crate::solvers::{SolverConfig, SolverError, SolverKind, Status, clarabel::solve_program};
 
 /// Dimensions of the file and of the program it became.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -95,7 +95,11 @@ pub fn run(args: &SolveArgs, path: &Path) -> Result<i32, CliError> {
         cones: ConeSummary::of(&problem.program.cones),
         comments: problem.comments.clone(),
     };
-    let sol = solve_program(problem.program.clone(), &args.solver.clarabel())?;
+    let settings = match SolverConfig::new(SolverKind::Clarabel, &args.solver.options()).map_err(SolverError::from)? {
+        SolverConfig::Clarabel(s) => s,
+        _ => unreachable!("a Clarabel configuration"),
+    };
+    let sol = solve_program(problem.program.clone(), &settings)?;
     let sign = match problem.sense {
         Sense::Min => 1.0,
         Sense::Max => -1.0,

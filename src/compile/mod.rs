@@ -30,8 +30,8 @@ pub enum CompileError {
 /// The layout of `problem` under `lowering`.
 pub fn layout(problem: &Problem, lowering: Lowering) -> Layout {
     Layout::new(
-        problem.model,
-        problem.reg,
+        problem.model(),
+        problem.reg(),
         lowering,
         problem.n(),
         problem.d(),
@@ -43,7 +43,7 @@ pub fn layout(problem: &Problem, lowering: Lowering) -> Layout {
 /// Estimate memory for compiling and solving `problem` (cheap: counts nonzeros only).
 pub fn estimate(problem: &Problem, lowering: Lowering) -> MemoryEstimate {
     let l = layout(problem, lowering);
-    let nnz = assemble::count_nnz(&l, &problem.x, &problem.patterns);
+    let nnz = assemble::count_nnz(&l, &problem.x(), &problem.patterns());
     MemoryEstimate::new(&l, nnz)
 }
 
@@ -69,10 +69,10 @@ pub fn apply(problem: &Problem, lowering: Lowering) -> (ConeProgram, Inverse) {
     let l = layout(problem, lowering);
     let program = assemble::assemble(
         &l,
-        &problem.x,
-        &problem.y,
-        &problem.patterns,
-        problem.lambda,
+        &problem.x(),
+        &problem.y(),
+        &problem.patterns(),
+        problem.lambda(),
     );
     (program, Inverse { layout: l })
 }

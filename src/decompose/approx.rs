@@ -24,6 +24,7 @@
 use faer::{Accum, MatMut, MatRef, Par, linalg::matmul::matmul};
 
 use super::{Solved, Split};
+use super::{ApproxFista, MethodDetails};
 use crate::model::{Problem, Regularizer};
 use crate::solvers::native::fista::{
     self, Composite, FistaSettings, FistaWorkspace, Smooth, Stopping,
@@ -99,7 +100,7 @@ impl<'a> OneSided<'a> {
             t.extend_from_slice(&b.t);
         }
         OneSided {
-            x: problem.x.as_ref(),
+            x: problem.x().as_ref(),
             n,
             d,
             m,
@@ -160,15 +161,16 @@ impl Smooth for OneSided<'_> {
 /// Solve the approximate decomposition of the general blocks of `split`.
 pub fn solve(problem: &Problem, split: &Split, settings: &ApproxSettings) -> Solved {
     let (d, m) = (problem.d(), split.general.len());
-    let mut details = serde_json::Map::new();
-    details.insert("rho".into(), settings.rho.into());
     if m == 0 {
         return Solved {
             w: vec![],
             status: crate::solvers::Status::Solved,
             iterations: 0,
             reported_violation: 0.0,
-            details,
+            details: MethodDetails::Approx {
+                rho: settings.rho,
+                fista: None,
+            },
         };
     }
     let mut smooth = OneSided::new(problem, split);
@@ -201,11 +203,16 @@ pub fn solve(problem: &Problem, split: &Split, settings: &ApproxSettings) -> Sol
     let out = fista::solve(&mut smooth, comp, &mut w, &fista_settings, &mut ws);
     smooth.forward(&w, &mut state);
     let reported = smooth.max_residual(&state);
-    details.insert("fista_status".into(), out.status.name().into());
-    details.insert("fista_objective".into(), out.objective.into());
-    details.insert("fista_subgradient_sq".into(), out.subgradient_sq.into());
-    details.insert("fista_initial_subgradient_sq".into(), g0.into());
-    details.insert("fista_restarts".into(), out.restarts.into());
+    let details = MethodDetails::Approx {
+        rho: settings.rho,
+        fista: Some(ApproxFista {
+            fista_status: out.status,
+            fista_objective: out.objective,
+            fista_subgradient_sq: out.subgradient_sq,
+            fista_initial_subgradient_sq: g0,
+            fista_restarts: out.restarts,
+        }),
+    };
     Solved {
         w: w.chunks(d).map(<[f64]>::to_vec).collect(),
         status: out.status,

@@ -31,7 +31,7 @@ use crate::solvers::clarabel::{ClarabelSettings, solve_program};
 use crate::solvers::{SolverError, Status};
 
 /// One SOCP for all blocks, or one per block.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum ExactForm {
     #[default]
@@ -74,7 +74,7 @@ pub fn apply(problem: &Problem, blocks: &[&GeneralBlock]) -> (ConeProgram, Exact
     let cols = m * d + 2 * m;
     let row_soc = m * n;
     let rows = row_soc + 2 * m * (d + 1);
-    let x = &problem.x;
+    let x = &problem.x();
     let nnz_x: usize = (0..d)
         .map(|l| x.col(l).iter().filter(|v| **v != 0.0).count())
         .sum();
@@ -156,13 +156,11 @@ pub fn solve(
         clarabel_s += sol.setup_s + sol.solve_s;
         w.extend(inverse.invert(&sol.x));
     }
-    let mut details = serde_json::Map::new();
-    details.insert(
-        "exact_form".into(),
-        serde_json::to_value(settings.form).unwrap_or_default(),
-    );
-    details.insert("socp_programs".into(), programs.into());
-    details.insert("clarabel_s".into(), clarabel_s.into());
+    let details = super::MethodDetails::Exact {
+        exact_form: settings.form,
+        socp_programs: programs,
+        clarabel_s,
+    };
     Ok(Solved {
         w,
         status,
@@ -171,3 +169,13 @@ pub fn solve(
         details,
     })
 }
+
+impl ExactForm {
+    pub const fn name(&self) -> &'static str {
+        match self {
+            ExactForm::PerBlock => "per-block",
+            ExactForm::Joint => "joint",
+        }
+    }
+}
+crate::named::named!(ExactForm, [PerBlock, Joint]);

@@ -52,7 +52,7 @@ impl LpSettings {
 /// Solve one block's LP; returns `w = v − u` and the status.
 fn solve_block(problem: &Problem, blk: &GeneralBlock, settings: &LpSettings) -> (Vec<f64>, Status) {
     let (n, d) = (problem.n(), problem.d());
-    let x = &problem.x;
+    let x = &problem.x();
     let mut vars = ProblemVariables::new();
     let pos = vars.add_vector(variable().min(0.0), d);
     let neg = vars.add_vector(variable().min(0.0), d);
@@ -119,11 +119,12 @@ pub fn solve(
         status = worse(status, s);
         w.push(wj);
     }
-    let mut details = serde_json::Map::new();
-    details.insert("lp_backend".into(), "good_lp/microlp".into());
-    details.insert("lp_programs".into(), split.general.len().into());
-    details.insert("lp_not_optimal".into(), failed.into());
-    details.insert("lp_s".into(), start.elapsed().as_secs_f64().into());
+    let details = super::MethodDetails::Lp {
+        lp_backend: "good_lp/microlp".into(),
+        lp_programs: split.general.len(),
+        lp_not_optimal: failed,
+        lp_s: start.elapsed().as_secs_f64(),
+    };
     Ok(Solved {
         w,
         status,

@@ -47,6 +47,7 @@
 //! `α ≥ 0` is applied and reported. The approximate method is not polished.
 
 pub mod approx;
+pub mod details;
 pub mod exact;
 pub mod lp;
 pub mod quality;
@@ -56,15 +57,16 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Blocks, Model, Problem, Regularizer, Weights};
+use crate::model::{Blocks, Model, Problem, Weights};
 use crate::solvers::clarabel::ClarabelSettings;
 use crate::solvers::{SolverError, Status};
 
+pub use details::{ApproxFista, DecompositionDetails, MethodDetails};
 pub use quality::Quality;
 pub use split::{BlockKind, GeneralBlock, Split};
 
 /// Which decomposition.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Method {
     /// Minimum-norm decomposition: an SOCP solved by Clarabel.
@@ -76,7 +78,7 @@ pub enum Method {
 }
 
 impl Method {
-    pub fn name(&self) -> &'static str {
+    pub const fn name(&self) -> &'static str {
         match self {
             Method::Exact => "exact",
             Method::Approx => "approx",
@@ -148,10 +150,30 @@ pub struct Decomposition {
     /// Seconds for the whole decomposition (classification, solves, polish).
     pub time_s: f64,
     /// Method-specific numbers for the record.
-    pub details: serde_json::Map<String, serde_json::Value>,
+    pub details: MethodDetails,
 }
 
 impl Decomposition {
+    /// What the record says of this decomposition, with its `quality`.
+    pub fn record_details(&self, quality: &Quality) -> DecompositionDetails {
+        DecompositionDetails {
+            method: self.method,
+            inflation: quality.inflation,
+            prediction_change: quality.prediction_change,
+            gated_objective: quality.gated_objective,
+            reported_violation: self.reported_violation,
+            blocks: self.blocks,
+            decomposition_status: self.status,
+            decomposition_s: self.time_s,
+            decomposition_iterations: self.iterations,
+            polish_max_shift: match self.method {
+                Method::Exact | Method::Lp => Some(self.max_polish_shift),
+                Method::Approx => None,
+            },
+            method_details: self.details.clone(),
+        }
+    }
+
     /// The C-ReLU weights `(v, w)`.
     pub fn weights(&self) -> Weights {
         Weights::Relu {
@@ -163,24 +185,14 @@ impl Decomposition {
 
 /// The C-ReLU problem of the same data and patterns as `gated` (neuron-gl1, same λ).
 pub fn relu_problem(gated: &Problem) -> Problem {
-    let mut p = gated.clone();
-    p.model = Model::Relu;
-    p.spec.model = Model::Relu;
-    p.reg = Regularizer::NeuronGl1;
-    p.spec.reg = Regularizer::NeuronGl1;
-    p
+    gated.twin(Model::Relu)
 }
 
 /// The C-GReLU problem (neuron-gl1, same λ) of the same data and patterns as the
 /// C-ReLU problem `relu`: the problem whose solution a decomposition turns into a
 /// point of `relu` (the inverse of [`relu_problem`]).
 pub fn gated_problem(relu: &Problem) -> Problem {
-    let mut p = relu.clone();
-    p.model = Model::GatedRelu;
-    p.spec.model = Model::GatedRelu;
-    p.reg = Regularizer::NeuronGl1;
-    p.spec.reg = Regularizer::NeuronGl1;
-    p
+    relu.twin(Model::GatedRelu)
 }
 
 /// The worse of two statuses (for combining sub-solves): `Solved` only if both are.
@@ -250,8 +262,7 @@ pub fn decompose(
     if method == Method::Approx {
         reported = solved.reported_violation;
     }
-    let mut details = solved.details;
-    details.insert("polish_max_shift".into(), max_shift.into());
+    let details = solved.details;
     Ok(Decomposition {
         method,
         v,
@@ -274,5 +285,7 @@ pub struct Solved {
     pub iterations: usize,
     /// The method's own view of the residual `max (t − X̃w)_+` (approx only).
     pub reported_violation: f64,
-    pub details: serde_json::Map<String, serde_json::Value>,
+    pub details: MethodDetails,
 }
+
+crate::named::named!(Method, [Exact, Approx, Lp]);

@@ -59,7 +59,7 @@ pub struct Split {
 pub fn signs(problem: &Problem, i: usize) -> Vec<f64> {
     (0..problem.n())
         .map(|r| {
-            if problem.patterns.get(r, i) {
+            if problem.patterns().get(r, i) {
                 1.0
             } else {
                 -1.0
@@ -76,7 +76,7 @@ pub fn cone_map(problem: &Problem, sign: &[f64], z: &[f64]) -> Vec<f64> {
     matmul(
         out.as_mut(),
         Accum::Replace,
-        problem.x.as_ref(),
+        problem.x().as_ref(),
         zm,
         1.0,
         Par::Seq,
@@ -95,7 +95,7 @@ impl Split {
             matmul(
                 z.as_mut(),
                 Accum::Replace,
-                problem.x.as_ref(),
+                problem.x().as_ref(),
                 uk,
                 1.0,
                 Par::Seq,
@@ -179,7 +179,7 @@ pub fn polish(problem: &Problem, blk: &GeneralBlock, w: &mut [f64]) -> f64 {
     if xw.iter().zip(&blk.t).all(|(a, t)| a >= t) {
         return 0.0;
     }
-    let g: Vec<f64> = problem.gates.col(blk.i).iter().copied().collect();
+    let g: Vec<f64> = problem.gates().col(blk.i).iter().copied().collect();
     let xg = cone_map(problem, &blk.sign, &g);
     let mut alpha: f64 = 0.0;
     for ((a, t), gg) in xw.iter().zip(&blk.t).zip(&xg) {

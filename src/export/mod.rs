@@ -35,7 +35,7 @@ use crate::model::{Problem, ProblemInfo};
 pub use names::Names;
 
 /// An output format of `cvxrelu export`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// Conic Benchmark Format, version 3 (purely conic lowering).
@@ -49,7 +49,7 @@ pub enum Format {
 }
 
 impl Format {
-    pub fn name(&self) -> &'static str {
+    pub const fn name(&self) -> &'static str {
         match self {
             Format::Cbf => "cbf",
             Format::Mof => "mof",
@@ -144,17 +144,17 @@ pub struct Provenance {
 
 impl Provenance {
     pub fn new(problem: &Problem, lowering: Lowering) -> Provenance {
-        let s = &problem.spec;
+        let s = &problem.spec();
         Provenance {
             generator: format!("cvxrelu {}", env!("CARGO_PKG_VERSION")),
             data: s.data.clone(),
-            model: problem.model.name().to_string(),
-            reg: problem.reg.name().to_string(),
-            lambda: problem.lambda,
+            model: problem.model().name().to_string(),
+            reg: problem.reg().name().to_string(),
+            lambda: problem.lambda(),
             n: problem.n(),
             d: problem.d(),
             c: problem.c(),
-            patterns_requested: problem.patterns.requested,
+            patterns_requested: problem.patterns().requested,
             patterns: problem.p(),
             seed: if s.gates.is_some() {
                 None
@@ -356,3 +356,5 @@ mod tests {
         assert_eq!(conic_row(g, h), (2.5, -1.0));
     }
 }
+
+crate::named::named!(Format, [Cbf, Mof, ClarabelJson, Mps]);

@@ -1,5 +1,5 @@
 //! Running a suite: the pending runs of one shard, in suite order, each through the
-//! one solver dispatch ([`SolverArgs::execute`]), each record written atomically
+//! one solver API ([`crate::solvers::solve`]), each record written atomically
 //! as soon as the run ends.
 //!
 //! - Without `resume`, an output directory that already holds a record of one of
@@ -33,13 +33,13 @@ use super::HarnessError;
 use super::expand::{Run, Shard, expand};
 use super::store::{self, Manifest, RunState};
 use super::suite::Suite;
-use crate::cli::solve::SolverArgs;
 use crate::compile::{self, Lowering};
 use crate::model::Problem;
 use crate::model::problem::load_dataset;
-use crate::network::Metric;
-use crate::record::{Record, Times};
-use crate::solvers::{SolverKind, Status, TracePoint};
+use crate::results::{Details, Record, SolverName};
+use crate::solvers::{
+    self, SettingsError, SolverConfig, SolverError, SolverKind, SolverOptions, Status, TracePoint,
+};
 
 /// Longest trace a record keeps.
 pub const MAX_TRACE: usize = 1000;
@@ -157,54 +157,33 @@ fn preflight(suite: &Suite) -> Result<(), HarnessError> {
     Ok(())
 }
 
-/// A record for a run that did not produce a point.
-pub(crate) fn empty_record(
-    problem: &Problem,
-    run: &Run,
-    status: Status,
-    details: serde_json::Map<String, serde_json::Value>,
-) -> Record {
-    Record {
-        problem: problem.info(),
-        solver: run.info.solver.name.clone(),
-        status,
-        objective: f64::NAN,
-        loss: f64::NAN,
-        penalty: f64::NAN,
-        max_cone_violation: f64::NAN,
-        duality_gap: None,
-        relative_duality_gap: None,
-        dual_objective: None,
-        iterations: 0,
-        time: Times {
-            setup_s: 0.0,
-            solve_s: 0.0,
-        },
-        active_neurons: 0,
-        train_metric: f64::NAN,
-        test_metric: None,
-        metric: Metric::for_targets(&problem.y),
-        weights_file: None,
-        details,
-        trace: Vec::new(),
-        run: Some(run.info.clone()),
-    }
+/// The solver's name in the run's records.
+pub(crate) fn solver_name(run: &Run) -> SolverName {
+    SolverName::from(run.info.solver.name.as_str())
 }
 
-/// The solver flags of a run.
-pub fn solver_args(run: &Run) -> SolverArgs {
+/// A record for a run that did not produce a point.
+pub(crate) fn empty_record(problem: &Problem, run: &Run, status: Status, details: Details) -> Record {
+    Record::without_point(problem, solver_name(run), status, details)
+}
+
+/// The solver options of a run (its suite entry's settings).
+pub fn solver_options(run: &Run) -> SolverOptions {
     let s = &run.info.solver;
-    SolverArgs {
-        solver: s.kind,
-        tol: s.tol,
-        stopping: None,
-        max_iters: s.max_iters,
-        time_limit: Some(s.time_limit),
-        verbose: false,
-        max_memory: Some(run.max_memory),
-        batch_size: s.batch_size,
-        step_sizes: s.step_sizes.clone(),
-    }
+    let mut o = SolverOptions::new();
+    o.tol = s.tol;
+    o.max_iters = s.max_iters;
+    o.time_limit = Some(s.time_limit);
+    o.max_memory = Some(run.max_memory);
+    o.batch_size = s.batch_size;
+    o.step_sizes = s.step_sizes.clone();
+    o.threads = s.threads;
+    o
+}
+
+/// The configured solver of a run.
+pub fn solver_config(run: &Run) -> Result<SolverConfig, SettingsError> {
+    SolverConfig::new(run.info.solver.kind, &solver_options(run))
 }
 
 /// The `skipped` record of a Clarabel run whose compiled SOCP of `solved` (the
@@ -222,27 +201,24 @@ pub(crate) fn memory_skip(problem: &Problem, solved: &Problem, run: &Run) -> Opt
     if est.bytes <= run.max_memory {
         return None;
     }
-    let mut details = serde_json::Map::new();
-    details.insert(
-        "skipped".into(),
-        format!(
+    let details = Details {
+        skipped: Some(format!(
             "the compiled SOCP needs an estimated {:.1} GiB, above max-memory {:.1} GiB",
             est.gib(),
             run.max_memory as f64 / (1u64 << 30) as f64
-        )
-        .into(),
-    );
-    details.insert(
-        "memory_estimate".into(),
-        serde_json::to_value(est).unwrap_or_default(),
-    );
+        )),
+        memory_estimate: Some(est),
+        ..Details::default()
+    };
     Some(empty_record(problem, run, Status::Skipped, details))
 }
 
 /// The `numerical_error` record of a run whose solver refused to start.
 pub(crate) fn error_record(problem: &Problem, run: &Run, error: impl ToString) -> Record {
-    let mut details = serde_json::Map::new();
-    details.insert("error".into(), error.to_string().into());
+    let details = Details {
+        error: Some(error.to_string()),
+        ..Details::default()
+    };
     empty_record(problem, run, Status::NumericalError, details)
 }
 
@@ -253,15 +229,18 @@ pub fn run_one(problem: &Problem, run: &Run) -> Record {
         Some(method) => super::decomposed::run(problem, run, method),
         None => match memory_skip(problem, problem, run) {
             Some(skipped) => skipped,
-            None => match solver_args(run).execute(problem, &run.info.solver.name) {
-                Ok(exec) => exec.record,
+            None => match solver_config(run)
+                .map_err(SolverError::from)
+                .and_then(|config| solvers::solve(problem, &config, None))
+            {
+                Ok(solution) => Record::from_solution(problem, solver_name(run), &solution),
                 Err(e) => error_record(problem, run, e),
             },
         },
     };
     let n = rec.trace.len();
     if thin_trace(&mut rec.trace, MAX_TRACE) {
-        rec.details.insert("trace_points".into(), n.into());
+        rec.details.trace_points = Some(n);
     }
     rec.run = Some(run.info.clone());
     rec

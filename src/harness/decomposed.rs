@@ -23,15 +23,14 @@
 //! The memory guard applies to the C-GReLU Clarabel solve; a solver or
 //! decomposition that refuses to start gives a `numerical_error` record.
 
-use serde_json::{Map, Value};
-
-use super::bench::{error_record, memory_skip, solver_args};
+use super::bench::{error_record, memory_skip, solver_config, solver_name};
 use super::expand::Run;
 use crate::certify::certify;
 use crate::decompose::{self, DecomposeSettings, Method, quality::assess};
 use crate::model::{Problem, Weights};
-use crate::record::Record;
-use crate::solvers::SolveOutput;
+use crate::results::decomposition::Source;
+use crate::results::{DecompositionRun, Record};
+use crate::solvers::{self, SolverError};
 
 /// Run the decomposition run `run` (method `method`) on its relu problem `relu`.
 pub fn run(relu: &Problem, run: &Run, method: Method) -> Record {
@@ -39,7 +38,10 @@ pub fn run(relu: &Problem, run: &Run, method: Method) -> Record {
     if let Some(skipped) = memory_skip(relu, &gated, run) {
         return skipped;
     }
-    let solved = match solver_args(run).run(&gated) {
+    let solved = match solver_config(run)
+        .map_err(SolverError::from)
+        .and_then(|config| solvers::solve_convex(&gated, &config, None))
+    {
         Ok(out) => out,
         Err(e) => return error_record(relu, run, format!("C-GReLU solve: {e}")),
     };
@@ -52,54 +54,16 @@ pub fn run(relu: &Problem, run: &Run, method: Method) -> Record {
     };
     let quality = assess(&gated, u, &dec);
     let gated_cert = certify(&gated, &solved.weights);
-
-    let mut info = Map::new();
-    info.insert("method".into(), method.name().into());
-    info.insert("inflation".into(), quality.inflation.into());
-    info.insert("prediction_change".into(), quality.prediction_change.into());
-    info.insert("gated_objective".into(), quality.gated_objective.into());
-    info.insert("gated_status".into(), solved.status.name().into());
-    info.insert(
-        "gated_dual_objective".into(),
-        gated_cert.dual_objective.into(),
-    );
-    info.insert(
-        "gated_relative_duality_gap".into(),
-        gated_cert.relative_duality_gap.into(),
-    );
-    info.insert("gated_iterations".into(), solved.iterations.into());
-    info.insert("gated_setup_s".into(), solved.setup_s.into());
-    info.insert("gated_solve_s".into(), solved.solve_s.into());
-    info.insert("decomposition_status".into(), dec.status.name().into());
-    info.insert("decomposition_s".into(), dec.time_s.into());
-    info.insert("decomposition_iterations".into(), dec.iterations.into());
-    info.insert("reported_violation".into(), dec.reported_violation.into());
-    info.insert(
-        "blocks".into(),
-        serde_json::to_value(dec.blocks).unwrap_or_default(),
-    );
-    for (k, v) in &dec.details {
-        info.entry(k.clone()).or_insert_with(|| v.clone());
-    }
-    let mut details = Map::new();
-    details.insert("decomposition".into(), Value::Object(info));
-
-    let out = SolveOutput {
-        weights: dec.weights(),
-        status: decompose::worse(solved.status, dec.status),
-        iterations: solved.iterations + dec.iterations,
-        setup_s: solved.setup_s,
-        solve_s: solved.solve_s + dec.time_s,
-        trace: Vec::new(),
-        details,
-    };
-    Record::new(relu, &run.info.solver.name, &out, &quality.relu)
+    Record::from_decomposition(
+        relu,
+        solver_name(run),
+        &dec,
+        &quality,
+        Source::Solved(&solved, &gated_cert),
+    )
 }
 
-/// `details.decomposition.KEY` of a record, as a number.
-pub fn detail(r: &Record, key: &str) -> Option<f64> {
-    r.details
-        .get("decomposition")
-        .and_then(|d| d.get(key))
-        .and_then(Value::as_f64)
+/// The decomposition details of a record, if it is a decomposition's.
+pub fn detail(r: &Record) -> Option<&DecompositionRun> {
+    r.details.decomposition.as_ref()
 }

@@ -19,7 +19,8 @@
 use serde::Serialize;
 
 use super::RunInfo;
-use super::suite::{SolverDef, Suite};
+use super::SolverDef;
+use super::suite::Suite;
 use crate::model::{ProblemSpec, Regularizer};
 
 /// One (problem, solver) run.

@@ -32,7 +32,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::record::Record;
+use crate::results::record::Record;
 use crate::solvers::{SolverKind, Status};
 
 /// Cone violation a certified point may have.
@@ -40,11 +40,10 @@ pub const VIOLATION_TOL: f64 = 1e-6;
 /// Shift of the shifted geometric mean, seconds.
 pub const SGM_SHIFT: f64 = 1.0;
 
-fn kind(r: &Record) -> SolverKind {
-    r.run
-        .as_ref()
-        .map(|x| x.solver.kind)
-        .unwrap_or(SolverKind::Clarabel)
+/// The record's solver; `None` when neither its run nor its name says (such a
+/// record never defines `f*` and its time to τ is its total time).
+fn kind(r: &Record) -> Option<SolverKind> {
+    r.solver_kind()
 }
 
 fn problem_id(r: &Record) -> &str {
@@ -79,7 +78,7 @@ pub fn certified(r: &Record) -> bool {
 pub fn reference_optima(records: &[Record]) -> BTreeMap<String, f64> {
     let mut best: BTreeMap<String, f64> = BTreeMap::new();
     for r in records {
-        if kind(r).is_baseline() || !certified(r) {
+        if kind(r).is_none_or(|k| k.is_baseline()) || !certified(r) {
             continue;
         }
         let e = best
@@ -119,8 +118,8 @@ pub fn time_to(r: &Record, f_star: Option<f64>, tau: f64) -> Option<f64> {
     let total = r.time.setup_s + r.time.solve_s;
     let from_trace = !is_decomposition(r)
         && match kind(r) {
-            SolverKind::Clarabel | SolverKind::Al => false,
-            SolverKind::Fista | SolverKind::Sgd | SolverKind::Adam => true,
+            Some(SolverKind::Clarabel | SolverKind::Al) | None => false,
+            Some(SolverKind::Fista | SolverKind::Sgd | SolverKind::Adam) => true,
         };
     let t = if from_trace {
         r.trace
@@ -204,7 +203,7 @@ pub fn summarize(records: &[Record], taus: &[f64]) -> Vec<SolverSummary> {
     let optima = reference_optima(records);
     let mut keys: Vec<(crate::model::Model, String)> = Vec::new();
     for r in records {
-        let k = (r.problem.model, r.solver.clone());
+        let k = (r.problem.model, r.solver.to_string());
         if !keys.contains(&k) {
             keys.push(k);
         }
@@ -214,7 +213,7 @@ pub fn summarize(records: &[Record], taus: &[f64]) -> Vec<SolverSummary> {
         .map(|(model, solver)| {
             let rs: Vec<&Record> = records
                 .iter()
-                .filter(|r| r.problem.model == model && r.solver == solver)
+                .filter(|r| r.problem.model == model && r.solver == *solver.as_str())
                 .collect();
             let mut solved = Vec::new();
             let mut sgm_time = Vec::new();

@@ -32,27 +32,10 @@ pub mod store;
 pub mod study;
 pub mod suite;
 
-use serde::{Deserialize, Serialize};
 
-use crate::model::ProblemSpec;
 pub use expand::{Run, Shard, expand};
-pub use suite::{SolverDef, Suite, SuiteError};
-
-/// What a record says about the harness run that produced it (the record's `run`
-/// field). `fingerprint` hashes everything that defines the run — problem spec,
-/// solver and settings, time limit — so `--resume` can tell a finished run from
-/// one whose suite entry changed.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RunInfo {
-    pub id: String,
-    pub problem_id: String,
-    pub suite: String,
-    pub dataset: String,
-    pub time_limit: f64,
-    pub fingerprint: String,
-    pub spec: ProblemSpec,
-    pub solver: SolverDef,
-}
+pub use crate::results::run::{RunInfo, SolverDef};
+pub use suite::{Suite, SuiteError};
 
 /// Errors of `bench` and `report`: each names the file or the setting at fault.
 #[derive(Debug, thiserror::Error)]

@@ -12,7 +12,7 @@ use plotters::prelude::*;
 use super::HarnessError;
 use super::metrics;
 use crate::model::Model;
-use crate::record::Record;
+use crate::results::record::Record;
 
 /// One curve: the sorted solve times and the number of runs.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,11 +30,11 @@ pub fn curves(records: &[Record], tau: f64) -> BTreeMap<&'static str, (Model, Ve
         let entry = out
             .entry(r.problem.model.name())
             .or_insert_with(|| (r.problem.model, Vec::new()));
-        let idx = match entry.1.iter().position(|c| c.solver == r.solver) {
+        let idx = match entry.1.iter().position(|c| r.solver == *c.solver.as_str()) {
             Some(i) => i,
             None => {
                 entry.1.push(Curve {
-                    solver: r.solver.clone(),
+                    solver: r.solver.to_string(),
                     times: Vec::new(),
                     runs: 0,
                 });

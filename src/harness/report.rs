@@ -20,7 +20,7 @@ use super::metrics::{self, SolverSummary};
 use super::store::{self, Manifest};
 use super::suite::DEFAULT_TAUS;
 use crate::fsio::write_atomic;
-use crate::record::Record;
+use crate::results::record::Record;
 
 /// τ levels of the profiles (SPEC §4).
 pub const PROFILE_TAUS: [f64; 3] = [1e-1, 1e-3, 1e-6];
@@ -330,7 +330,7 @@ pub fn csv(records: &[Record], taus: &[f64]) -> Result<Vec<u8>, csv::Error> {
             p.patterns_requested.to_string(),
             p.patterns.to_string(),
             run.map(|x| x.spec.seed.to_string()).unwrap_or_default(),
-            r.solver.clone(),
+            r.solver.to_string(),
             run.map(|x| x.solver.kind.name().to_string())
                 .unwrap_or_default(),
             r.status.name().to_string(),
@@ -359,13 +359,9 @@ pub fn csv(records: &[Record], taus: &[f64]) -> Result<Vec<u8>, csv::Error> {
                 .map(|m| m.name().to_string())
                 .unwrap_or_default(),
         );
-        for key in ["inflation", "prediction_change"] {
-            row.push(
-                super::decomposed::detail(r, key)
-                    .map(num)
-                    .unwrap_or_default(),
-            );
-        }
+        let dec = super::decomposed::detail(r).map(|d| &d.decomposition);
+        row.push(dec.map(|d| num(d.inflation)).unwrap_or_default());
+        row.push(dec.map(|d| num(d.prediction_change)).unwrap_or_default());
         w.write_record(&row)?;
     }
     w.into_inner().map_err(|e| e.into_error().into())

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //!   DIR/manifest.json        the suite's name, τ list, run ids (in order), studies
-//!   DIR/records/ID.json      one record per finished run (crate::record::Record
+//!   DIR/records/ID.json      one record per finished run (crate::results::record::Record
 //!                            with its `run` field set)
 //! ```
 //!
@@ -17,7 +17,7 @@ use super::HarnessError;
 use super::expand::Run;
 use super::suite::Suite;
 use crate::fsio::write_atomic;
-use crate::record::Record;
+use crate::results::record::Record;
 
 /// What `report` needs to know about the suite besides the records.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

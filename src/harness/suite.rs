@@ -60,6 +60,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::SolverDef;
 use super::study::Study;
 use crate::decompose::Method;
 use crate::model::{Model, Regularizer, Scaling};
@@ -145,6 +146,7 @@ struct SolverEntry {
     batch_size: Option<Spanned<usize>>,
     step_sizes: Option<Spanned<Vec<f64>>>,
     time_limit: Option<Spanned<f64>>,
+    threads: Option<Spanned<usize>>,
 }
 
 /// A dataset of the suite, paths resolved relative to the suite file.
@@ -167,39 +169,6 @@ pub struct ModelDef {
     pub kind: Model,
     pub patterns: usize,
     pub reg: Regularizer,
-}
-
-/// A solver and its settings; `None` means the solver's own default.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct SolverDef {
-    pub kind: SolverKind,
-    /// Solve the C-GReLU problem with `kind`, then decompose the solution into a
-    /// C-ReLU point by this method (a run of the relu problem). Absent from the
-    /// serialised form when `None`, so fingerprints of plain entries are unchanged.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub decompose: Option<Method>,
-    /// Run only on the problems of this model (`None`: every model it solves).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub model: Option<Model>,
-    pub name: String,
-    pub tol: Option<f64>,
-    pub max_iters: Option<u32>,
-    pub batch_size: Option<usize>,
-    pub step_sizes: Option<Vec<f64>>,
-    pub time_limit: f64,
-}
-
-impl SolverDef {
-    /// Whether this entry has runs on problems of `model`: a decomposition entry
-    /// runs on the relu problems, any other entry where its solver applies.
-    pub fn solves(&self, model: Model) -> bool {
-        let applies = match self.decompose {
-            Some(_) => model == Model::Relu,
-            None => self.kind.solves(model),
-        };
-        applies && self.model.is_none_or(|m| m == model)
-    }
 }
 
 /// A validated suite.
@@ -588,6 +557,11 @@ impl Suite {
                 None => time_limit,
                 Some(t) => positive(t, "time-limit")?,
             };
+            let threads = match &e.threads {
+                None => None,
+                Some(t) if *t.get_ref() == 0 => return Err(cx.at(t, "threads must be >= 1")),
+                Some(t) => Some(*t.get_ref()),
+            };
             solvers.push(SolverDef {
                 kind,
                 decompose,
@@ -598,6 +572,7 @@ impl Suite {
                 batch_size,
                 step_sizes,
                 time_limit,
+                threads,
             });
         }
 

@@ -14,7 +14,7 @@
 use faer::Mat;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Scaling {
     UnitNorm,
@@ -24,7 +24,7 @@ pub enum Scaling {
 }
 
 impl Scaling {
-    pub fn name(&self) -> &'static str {
+    pub const fn name(&self) -> &'static str {
         match self {
             Scaling::UnitNorm => "unit-norm",
             Scaling::Standardize => "standardize",
@@ -145,3 +145,5 @@ mod tests {
         assert!(z.col(1).iter().all(|v| *v == 0.0));
     }
 }
+
+crate::named::named!(Scaling, [UnitNorm, Standardize, None]);

@@ -18,7 +18,7 @@ use super::preprocess::{Preprocess, Scaling};
 use super::regularizers::Regularizer;
 use super::synth;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Model {
     /// C-GReLU: the convex gated-ReLU model (unconstrained group lasso).
@@ -28,7 +28,7 @@ pub enum Model {
 }
 
 impl Model {
-    pub fn name(&self) -> &'static str {
+    pub const fn name(&self) -> &'static str {
         match self {
             Model::GatedRelu => "gated-relu",
             Model::Relu => "relu",
@@ -99,28 +99,69 @@ pub fn load_dataset(source: &str) -> Result<Dataset, ModelError> {
     Ok(super::data::read_csv(Path::new(source))?)
 }
 
-/// A validated, preprocessed problem.
+/// A validated, preprocessed problem. The fields are private: a problem is made
+/// only by [`Problem::build`] (or derived from one by the `with_*` methods), so an
+/// invalid combination (e.g. C-ReLU with a regularizer other than neuron-gl1)
+/// cannot exist.
 #[derive(Clone, Debug)]
 pub struct Problem {
-    pub spec: ProblemSpec,
-    pub model: Model,
-    pub reg: Regularizer,
-    pub lambda: f64,
+    /// Model, regularizer and λ live here only.
+    spec: ProblemSpec,
     /// Training features after preprocessing, `n × d` (`d` includes the bias column).
-    pub x: Mat<f64>,
+    x: Mat<f64>,
     /// Training targets, `n × c`.
-    pub y: Mat<f64>,
+    y: Mat<f64>,
     /// Raw training features (for metrics of the recovered network).
-    pub raw_train: Dataset,
+    raw_train: Dataset,
     /// Raw test set, if any.
-    pub raw_test: Option<Dataset>,
-    pub preprocess: Preprocess,
+    raw_test: Option<Dataset>,
+    preprocess: Preprocess,
     /// Gates of the kept patterns, `d × P` (model feature space).
-    pub gates: Mat<f64>,
-    pub patterns: Patterns,
+    gates: Mat<f64>,
+    patterns: Patterns,
 }
 
 impl Problem {
+    /// The description the problem was built from.
+    pub fn spec(&self) -> &ProblemSpec {
+        &self.spec
+    }
+    pub fn model(&self) -> Model {
+        self.spec.model
+    }
+    pub fn reg(&self) -> Regularizer {
+        self.spec.reg
+    }
+    pub fn lambda(&self) -> f64 {
+        self.spec.lambda
+    }
+    /// Training features after preprocessing, `n × d` (`d` includes the bias column).
+    pub fn x(&self) -> &Mat<f64> {
+        &self.x
+    }
+    /// Training targets, `n × c`.
+    pub fn y(&self) -> &Mat<f64> {
+        &self.y
+    }
+    /// Raw training set (for metrics of the recovered network).
+    pub fn raw_train(&self) -> &Dataset {
+        &self.raw_train
+    }
+    /// Raw test set, if any.
+    pub fn raw_test(&self) -> Option<&Dataset> {
+        self.raw_test.as_ref()
+    }
+    pub fn preprocess(&self) -> &Preprocess {
+        &self.preprocess
+    }
+    /// Gates of the kept patterns, `d × P` (model feature space).
+    pub fn gates(&self) -> &Mat<f64> {
+        &self.gates
+    }
+    pub fn patterns(&self) -> &Patterns {
+        &self.patterns
+    }
+
     pub fn n(&self) -> usize {
         self.x.nrows()
     }
@@ -225,9 +266,6 @@ impl Problem {
         });
         Ok(Problem {
             spec: spec.clone(),
-            model: spec.model,
-            reg: spec.reg,
-            lambda: spec.lambda,
             y: train.y.clone(),
             x,
             raw_train: train,
@@ -241,8 +279,23 @@ impl Problem {
     /// The same problem with another `λ` (regularization paths).
     pub fn with_lambda(&self, lambda: f64) -> Problem {
         let mut p = self.clone();
-        p.lambda = lambda;
         p.spec.lambda = lambda;
+        p
+    }
+
+    /// The problem of the same data, patterns and λ for `model`, with neuron-gl1
+    /// (the C-GReLU ↔ C-ReLU twins of a cone decomposition).
+    pub fn twin(&self, model: Model) -> Problem {
+        let mut p = self.clone();
+        p.spec.model = model;
+        p.spec.reg = Regularizer::NeuronGl1;
+        p
+    }
+
+    /// The problem of output `k` alone (one target column).
+    pub fn single_output(&self, k: usize) -> Problem {
+        let mut p = self.clone();
+        p.y = Mat::from_fn(self.n(), 1, |r, _| self.y[(r, k)]);
         p
     }
 
@@ -250,9 +303,9 @@ impl Problem {
     pub fn info(&self) -> ProblemInfo {
         ProblemInfo {
             data: self.spec.data.clone(),
-            model: self.model,
-            lambda: self.lambda,
-            reg: self.reg,
+            model: self.model(),
+            lambda: self.lambda(),
+            reg: self.reg(),
             n: self.n(),
             d: self.d(),
             c: self.c(),
@@ -275,3 +328,5 @@ pub struct ProblemInfo {
     pub patterns_requested: usize,
     pub patterns: usize,
 }
+
+crate::named::named!(Model, [GatedRelu, Relu]);

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::weights::Blocks;
 
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default, clap::ValueEnum,
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum Regularizer {
@@ -25,7 +25,7 @@ pub enum Regularizer {
 }
 
 impl Regularizer {
-    pub fn name(&self) -> &'static str {
+    pub const fn name(&self) -> &'static str {
         match self {
             Regularizer::NeuronGl1 => "neuron-gl1",
             Regularizer::FeatureGl1 => "feature-gl1",
@@ -97,3 +97,5 @@ mod tests {
         assert_eq!(Regularizer::L2.dual_norm(&u), None);
     }
 }
+
+crate::named::named!(Regularizer, [NeuronGl1, FeatureGl1, L2, L1]);

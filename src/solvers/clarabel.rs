@@ -10,6 +10,7 @@ use std::time::Instant;
 use clarabel::algebra::CscMatrix;
 use clarabel::solver::{DefaultSettings, DefaultSolver, IPSolver, SolverStatus, SupportedConeT};
 
+use super::details::{ClarabelDetails, SolverDetails};
 use super::{SolveOutput, SolverError, Status, TracePoint};
 use crate::compile::{self, Lowering};
 use crate::cone::{Cone, ConeProgram};
@@ -188,15 +189,13 @@ pub fn solve(problem: &Problem, settings: &ClarabelSettings) -> Result<SolveOutp
     let weights = inverse
         .invert(&sol.x)
         .map_err(|e| SolverError::Clarabel(e.to_string()))?;
-    let mut details = serde_json::Map::new();
-    details.insert("clarabel_status".into(), sol.clarabel_status.clone().into());
-    details.insert("cost_primal".into(), sol.cost_primal.into());
-    details.insert("cost_dual".into(), sol.cost_dual.into());
-    details.insert("compile_s".into(), compile_s.into());
-    details.insert(
-        "socp".into(),
-        serde_json::to_value(size).unwrap_or_default(),
-    );
+    let details = SolverDetails::Clarabel(ClarabelDetails {
+        clarabel_status: sol.clarabel_status.clone(),
+        cost_primal: sol.cost_primal,
+        cost_dual: sol.cost_dual,
+        compile_s,
+        socp: size,
+    });
     Ok(SolveOutput {
         weights,
         status: sol.status,

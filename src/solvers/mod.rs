@@ -6,10 +6,18 @@
 //! - [`native`]: R-FISTA (C-GReLU) and the augmented Lagrangian (C-ReLU) on
 //!   structured operators.
 //! - [`baselines`]: SGD and Adam on the non-convex networks (comparison baselines).
+//!
+//! Callers go through [`api`]: [`SolverOptions`] → [`SolverConfig::new`] → [`solve`].
+//! [`details`] holds each solver's own numbers, typed.
 
+pub mod api;
 pub mod baselines;
 pub mod clarabel;
+pub mod details;
 pub mod native;
+
+pub use api::{SettingsError, Solution, SolverConfig, SolverOptions, solve, solve_convex};
+pub use details::SolverDetails;
 
 use serde::{Deserialize, Serialize};
 
@@ -55,7 +63,7 @@ impl Status {
 }
 
 /// Which solver.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SolverKind {
     /// Clarabel interior point on the compiled SOCP.
@@ -71,7 +79,7 @@ pub enum SolverKind {
 }
 
 impl SolverKind {
-    pub fn name(&self) -> &'static str {
+    pub const fn name(&self) -> &'static str {
         match self {
             SolverKind::Clarabel => "clarabel",
             SolverKind::Fista => "fista",
@@ -109,7 +117,7 @@ pub struct TracePoint {
     pub iteration: usize,
     pub time_s: f64,
     /// `null` in JSON when not finite (read back as NaN).
-    #[serde(deserialize_with = "crate::record::nullable_f64")]
+    #[serde(deserialize_with = "crate::json::nullable_f64")]
     pub objective: f64,
 }
 
@@ -122,8 +130,8 @@ pub struct SolveOutput {
     pub setup_s: f64,
     pub solve_s: f64,
     pub trace: Vec<TracePoint>,
-    /// Solver-specific numbers for the record (e.g. Clarabel's primal/dual costs).
-    pub details: serde_json::Map<String, serde_json::Value>,
+    /// The solver's own numbers (e.g. Clarabel's primal/dual costs).
+    pub details: SolverDetails,
 }
 
 /// Errors that stop a solver before it runs.
@@ -135,6 +143,8 @@ pub enum SolverError {
     Program(#[from] crate::cone::ConeProgramError),
     #[error("invalid solver settings: {0}")]
     Settings(String),
+    #[error(transparent)]
+    Config(#[from] SettingsError),
     #[error("{solver} does not solve the {model} model: use {hint}")]
     Unsupported {
         solver: &'static str,
@@ -144,3 +154,5 @@ pub enum SolverError {
     #[error("Clarabel refused the problem: {0}")]
     Clarabel(String),
 }
+
+crate::named::named!(SolverKind, [Clarabel, Fista, Al, Sgd, Adam]);

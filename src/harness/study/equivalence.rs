@@ -25,7 +25,7 @@ use std::fmt::Write as _;
 use super::{Section, best, dataset, distinct, sci, seed};
 use crate::harness::metrics::is_decomposition;
 use crate::model::{Model, Regularizer};
-use crate::record::Record;
+use crate::results::record::Record;
 use crate::solvers::Status;
 
 /// `loss (solver[, status])`, or "–".
@@ -33,7 +33,7 @@ fn loss_cell(r: Option<&Record>, violation: bool) -> String {
     let Some(r) = r else {
         return "–".into();
     };
-    let mut who = r.solver.clone();
+    let mut who = r.solver.to_string();
     if r.status != Status::Solved {
         let _ = write!(who, ", {}", r.status.name());
     }

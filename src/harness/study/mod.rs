@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use super::HarnessError;
 use super::metrics;
 use crate::model::{Model, Regularizer};
-use crate::record::Record;
+use crate::results::record::Record;
 use crate::solvers::SolverKind;
 
 /// A study section of the report.
@@ -108,7 +108,7 @@ pub(crate) fn kind(r: &Record) -> Option<SolverKind> {
 /// decomposition", "AL (C-ReLU)", "Clarabel (C-ReLU)", "Adam (ReLU network)".
 pub(crate) fn label(r: &Record) -> String {
     let Some(run) = r.run.as_ref() else {
-        return r.solver.clone();
+        return r.solver.to_string();
     };
     let solver = match run.solver.kind {
         SolverKind::Clarabel => "Clarabel",

@@ -16,7 +16,7 @@ use plotters::prelude::*;
 use super::{Section, dataset, distinct, label};
 use crate::harness::HarnessError;
 use crate::harness::metrics::{median, status_ok};
-use crate::record::Record;
+use crate::results::record::Record;
 
 /// One series: its legend and `(λ, test metric, active neurons)` per λ.
 struct Series {
@@ -61,7 +61,7 @@ counts as two). Table cells: test metric / active neurons, and the statuses when
         let metric = format!("{:?}", group[0].metric).to_lowercase();
         let mut lambdas = distinct(group.iter().map(|r| r.problem.lambda));
         lambdas.sort_by(|a, b| b.total_cmp(a));
-        let entries = distinct(group.iter().map(|r| (r.problem.model, r.solver.clone())));
+        let entries = distinct(group.iter().map(|r| (r.problem.model, r.solver.to_string())));
         let mut series = Vec::new();
         let _ = writeln!(md, "### {ds}, P = {p} requested\n");
         let name = file_name(ds, p);
@@ -73,7 +73,7 @@ counts as two). Table cells: test metric / active neurons, and the statuses when
             let rs: Vec<&Record> = group
                 .iter()
                 .copied()
-                .filter(|r| r.problem.model == *model && &r.solver == solver)
+                .filter(|r| r.problem.model == *model && r.solver == *solver.as_str())
                 .collect();
             let lab = format!("{} `{solver}`", label(rs[0]));
             let _ = write!(head, " {lab} |");

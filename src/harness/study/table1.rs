@@ -17,7 +17,7 @@ use super::{Section, dataset, distinct, label, quartile_cell, status_counts};
 use crate::harness::decomposed::detail;
 use crate::harness::metrics::{certified, status_ok};
 use crate::model::Model;
-use crate::record::Record;
+use crate::results::record::Record;
 
 pub fn render(records: &[Record]) -> Section {
     let mut md = String::from("## Study: Table-1 analog\n\n");
@@ -59,13 +59,13 @@ under *statuses* and left out of the quartiles.\n\n",
             "| method | entry | test {metric} | penalty | objective | time s | max cone viol. | inflation | certified | statuses |\n\
 |---|---|---:|---:|---:|---:|---:|---:|---:|---|"
         );
-        let entries = distinct(group.iter().map(|r| (r.problem.model, r.solver.clone())));
+        let entries = distinct(group.iter().map(|r| (r.problem.model, r.solver.to_string())));
         let mut skips: Vec<String> = Vec::new();
         for (model, solver) in entries {
             let rs: Vec<&Record> = group
                 .iter()
                 .copied()
-                .filter(|r| r.problem.model == model && r.solver == solver)
+                .filter(|r| r.problem.model == model && r.solver == *solver.as_str())
                 .collect();
             let with_point: Vec<&Record> =
                 rs.iter().copied().filter(|r| status_ok(r.status)).collect();
@@ -74,7 +74,7 @@ under *statuses* and left out of the quartiles.\n\n",
             };
             let inflation: Vec<f64> = with_point
                 .iter()
-                .filter_map(|r| detail(r, "inflation"))
+                .filter_map(|r| detail(r).map(|d| d.decomposition.inflation))
                 .collect();
             let _ = writeln!(
                 md,
@@ -105,9 +105,9 @@ under *statuses* and left out of the quartiles.\n\n",
             for r in rs.iter().filter(|r| !status_ok(r.status)) {
                 let why = r
                     .details
-                    .get("skipped")
-                    .or_else(|| r.details.get("error"))
-                    .and_then(|v| v.as_str())
+                    .skipped
+                    .as_deref()
+                    .or(r.details.error.as_deref())
                     .unwrap_or("no reason recorded");
                 skips.push(format!(
                     "- `{solver}` seed {}: {} — {why}",

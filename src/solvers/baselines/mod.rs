@@ -36,13 +36,12 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{SolverError, Status, TracePoint};
-use crate::certify::certify;
+use super::details::BaselineDetails;
 use crate::model::{Blocks, Model, Problem, Weights};
 use crate::network::{Network, Neuron};
-use crate::record::{Record, Times};
 use net::{Shape, Workspace};
 
 /// Which update rule.
@@ -76,6 +75,8 @@ pub struct BaselineSettings {
     pub step_sizes: Option<Vec<f64>>,
     /// Time limit per step size, seconds (default: none).
     pub time_limit: f64,
+    /// Threads of the dense kernels (default 1).
+    pub threads: usize,
 }
 
 impl BaselineSettings {
@@ -86,6 +87,7 @@ impl BaselineSettings {
             batch_size: 64,
             step_sizes: None,
             time_limit: f64::INFINITY,
+            threads: 1,
         }
     }
 
@@ -130,7 +132,7 @@ impl BaselineSettings {
                 let (n, d) = (problem.n(), problem.d());
                 let mut s = 0.0;
                 for j in 0..d {
-                    s += problem.x.col(j).iter().map(|v| v * v).sum::<f64>();
+                    s += problem.x().col(j).iter().map(|v| v * v).sum::<f64>();
                 }
                 let l0 = (s / n as f64).max(f64::MIN_POSITIVE);
                 rel.iter().map(|a| a / l0).collect()
@@ -141,11 +143,12 @@ impl BaselineSettings {
 }
 
 /// One run of the grid.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GridRun {
     pub step_size: f64,
     pub status: Status,
     /// Final objective (`null` in JSON when not finite).
+    #[serde(deserialize_with = "crate::json::nullable_f64")]
     pub objective: f64,
     pub epochs: usize,
     pub time_s: f64,
@@ -202,9 +205,9 @@ fn train_one(
     eta: f64,
     seed: u64,
 ) -> RunResult {
-    let lambda = problem.lambda;
+    let lambda = problem.lambda();
     let batch = settings.batch_size.min(shape.n).max(1);
-    let mut ws = Workspace::new(shape, batch.max(1024.min(shape.n)));
+    let mut ws = Workspace::new(shape, batch.max(1024.min(shape.n)), settings.threads);
     let mut rows_buf = Vec::with_capacity(ws_rows(batch, shape.n));
     let mut theta = theta0.to_vec();
     let mut grad = vec![0.0; theta.len()];
@@ -295,13 +298,13 @@ pub fn train(
     settings.validate()?;
     let t0 = Instant::now();
     let shape = Shape::of(problem);
-    let theta0 = initial_point(&shape, problem.spec.seed);
+    let theta0 = initial_point(&shape, problem.spec().seed);
     let grid = settings.grid(problem);
     let setup_s = t0.elapsed().as_secs_f64();
     let mut runs = Vec::with_capacity(grid.len());
     let mut best: Option<RunResult> = None;
     for &eta in &grid {
-        let r = train_one(problem, &shape, settings, &theta0, eta, problem.spec.seed);
+        let r = train_one(problem, &shape, settings, &theta0, eta, problem.spec().seed);
         runs.push(GridRun {
             step_size: eta,
             status: r.status,
@@ -346,7 +349,7 @@ impl BaselineOutput {
     pub fn network(&self, problem: &Problem) -> Network {
         let s = &self.shape;
         let wd = s.width();
-        let pre = &problem.preprocess;
+        let pre = &problem.preprocess();
         let neurons = (0..wd)
             .map(|j| {
                 let first = self.theta[j * s.d..(j + 1) * s.d].to_vec();
@@ -354,7 +357,7 @@ impl BaselineOutput {
                 let gate = match s.model {
                     Model::GatedRelu => Some(
                         problem
-                            .gates
+                            .gates()
                             .col(j % s.m)
                             .iter()
                             .copied()
@@ -402,67 +405,27 @@ impl BaselineOutput {
         }
     }
 
-    /// The result record (objective = the network's; see the module docs).
-    pub fn record(&self, problem: &Problem, solver: &str) -> Record {
-        let network = self.network(problem);
-        let (metric, train_metric, test_metric) = network.metrics(problem);
+    /// Neurons with a nonzero output weight and a nonzero first layer.
+    pub fn active_neurons(&self) -> usize {
         let s = &self.shape;
         let wd = s.width();
-        let active_neurons = (0..wd)
+        (0..wd)
             .filter(|&j| {
                 self.theta[s.d * wd + j] != 0.0
                     && self.theta[j * s.d..(j + 1) * s.d].iter().any(|v| *v != 0.0)
             })
-            .count();
-        let mut details = serde_json::Map::new();
-        details.insert("method".into(), self.method.name().into());
-        details.insert(
-            "grid".into(),
-            serde_json::to_value(&self.grid).unwrap_or_default(),
-        );
-        details.insert("grid_time_s".into(), self.grid_time_s.into());
-        details.insert("neurons_per_output".into(), s.m.into());
-        let (mut dual_objective, mut duality_gap, mut relative) = (None, None, None);
-        if let Some(w) = self.convex_weights() {
-            let cert = certify(problem, &w);
-            details.insert("convex_objective".into(), cert.objective.into());
-            if let Some(dual) = cert.dual_objective
-                && self.objective.is_finite()
-            {
-                let gap = self.objective - dual;
-                dual_objective = Some(dual);
-                duality_gap = Some(gap);
-                relative = Some(if self.objective > 0.0 {
-                    gap / self.objective
-                } else {
-                    gap.abs()
-                });
-            }
-        }
-        Record {
-            problem: problem.info(),
-            solver: solver.to_string(),
-            status: self.status,
-            objective: self.objective,
-            loss: self.loss,
-            penalty: self.penalty,
-            max_cone_violation: 0.0,
-            duality_gap,
-            relative_duality_gap: relative,
-            dual_objective,
-            iterations: self.epochs,
-            time: Times {
-                setup_s: self.setup_s,
-                solve_s: self.solve_s,
-            },
-            active_neurons,
-            train_metric,
-            test_metric,
-            metric,
-            weights_file: None,
-            details,
-            trace: self.trace.clone(),
-            run: None,
+            .count()
+    }
+
+    /// The record's details of this run (`convex_objective`: the certified
+    /// objective of the gated network's C-GReLU point, computed by the caller).
+    pub fn details(&self, convex_objective: Option<f64>) -> BaselineDetails {
+        BaselineDetails {
+            method: self.method.name().into(),
+            grid: self.grid.clone(),
+            grid_time_s: self.grid_time_s,
+            neurons_per_output: self.shape.m,
+            convex_objective,
         }
     }
 }

@@ -39,12 +39,12 @@ pub struct Shape {
 impl Shape {
     pub fn of(problem: &Problem) -> Shape {
         let p = problem.p();
-        let m = match problem.model {
+        let m = match problem.model() {
             Model::GatedRelu => p,
             Model::Relu => 2 * p,
         };
         Shape {
-            model: problem.model,
+            model: problem.model(),
             n: problem.n(),
             d: problem.d(),
             c: problem.c(),
@@ -72,11 +72,14 @@ pub struct Workspace {
     z: Vec<f64>,
     dz: Vec<f64>,
     r: Vec<f64>,
+    /// Parallelism of the two GEMMs of a pass.
+    par: Par,
 }
 
 impl Workspace {
-    pub fn new(shape: &Shape, rows: usize) -> Workspace {
+    pub fn new(shape: &Shape, rows: usize, threads: usize) -> Workspace {
         Workspace {
+            par: crate::model::parallelism(threads),
             rows,
             xb: vec![0.0; rows * shape.d],
             z: vec![0.0; rows * shape.width()],
@@ -89,7 +92,7 @@ impl Workspace {
 #[inline]
 fn active(problem: &Problem, shape: &Shape, row: usize, j: usize, z: f64) -> bool {
     match shape.model {
-        Model::GatedRelu => problem.patterns.get(row, j % shape.m),
+        Model::GatedRelu => problem.patterns().get(row, j % shape.m),
         Model::Relu => z > 0.0,
     }
 }
@@ -107,7 +110,7 @@ fn forward(
     let (b, d, wd, c, m) = (rows.len(), shape.d, shape.width(), shape.c, shape.m);
     debug_assert!(b <= ws.rows);
     for j in 0..d {
-        let col = problem.x.col(j);
+        let col = problem.x().col(j);
         for (t, &row) in rows.iter().enumerate() {
             ws.xb[j * b + t] = col[row];
         }
@@ -121,13 +124,13 @@ fn forward(
         xb,
         w1,
         1.0,
-        Par::Seq,
+        ws.par,
     );
     let mut rr = 0.0;
     for k in 0..c {
         let rk = &mut ws.r[k * b..(k + 1) * b];
         for (t, &row) in rows.iter().enumerate() {
-            rk[t] = -problem.y[(row, k)];
+            rk[t] = -problem.y()[(row, k)];
         }
         for j in k * m..(k + 1) * m {
             let zj = &ws.z[j * b..(j + 1) * b];
@@ -191,7 +194,7 @@ pub fn gradient(
         xb.transpose(),
         dz,
         1.0,
-        Par::Seq,
+        ws.par,
     );
     rr * scale / 2.0
 }

@@ -37,7 +37,8 @@ use std::time::Instant;
 use super::fista::{self, Composite, FistaSettings, FistaWorkspace, Smooth, Stopping};
 use super::operators::Operators;
 use crate::model::{Model, Problem, Regularizer, Weights};
-use crate::solvers::{SolveOutput, SolverError, Status, TracePoint};
+use crate::solvers::details::AlDetails;
+use crate::solvers::{SolveOutput, SolverDetails, SolverError, Status, TracePoint};
 
 /// Augmented-Lagrangian settings.
 #[derive(Clone, Debug, PartialEq)]
@@ -276,24 +277,24 @@ pub fn solve(
     warm: Option<&Weights>,
 ) -> Result<SolveOutput, SolverError> {
     settings.validate().map_err(SolverError::Settings)?;
-    if problem.model != Model::Relu {
+    if problem.model() != Model::Relu {
         return Err(SolverError::Unsupported {
             solver: "al",
-            model: problem.model.name(),
+            model: problem.model().name(),
             hint: "--solver fista (or clarabel)",
         });
     }
     let t0 = Instant::now();
     let (n, c, p, d) = (problem.n(), problem.c(), problem.p(), problem.d());
     let mut u = Weights::relu_stacked(warm, c, p, d);
-    let ops = Operators::new(&problem.x, &problem.patterns);
-    let mut al = AugmentedLoss::new(&ops, &problem.y, settings.delta_scale / n as f64);
+    let ops = Operators::new(problem.x(), problem.patterns()).with_threads(settings.inner.threads);
+    let mut al = AugmentedLoss::new(&ops, &problem.y(), settings.delta_scale / n as f64);
     let mut ws = FistaWorkspace::new(al.dim(), al.state_len());
     let setup_s = t0.elapsed().as_secs_f64();
     let start = Instant::now();
     let comp = Composite {
         reg: Regularizer::NeuronGl1,
-        lambda: problem.lambda,
+        lambda: problem.lambda(),
         d,
     };
     let mut inner = FistaSettings {
@@ -388,10 +389,9 @@ pub fn solve(
             break;
         }
     }
-    let mut details = serde_json::Map::new();
-    details.insert("al_status".into(), status.name().into());
-    details.insert("al_iterations".into(), total_iters.into());
-    details.insert("al_seconds".into(), start.elapsed().as_secs_f64().into());
+    let (al_status, al_iterations) = (status, total_iters);
+    let al_seconds = start.elapsed().as_secs_f64();
+    let mut polish_details = None;
     let delta = al.delta;
     drop(ws);
     drop(al);
@@ -405,24 +405,30 @@ pub fn solve(
             time_limit: (settings.time_limit - elapsed).max(f64::MIN_POSITIVE),
             ..settings.inner.clone()
         };
-        let (out, polish_details) = super::relu::run(problem, &mut u, &polish, elapsed);
+        let (out, details) = super::relu::run(problem, &mut u, &polish, elapsed);
         trace.extend(out.fista.trace.iter().map(|tp| TracePoint {
             iteration: tp.iteration + total_iters,
             ..*tp
         }));
         total_iters += out.fista.iterations;
         status = out.fista.status;
-        details.insert("polish".into(), polish_details.into());
+        polish_details = Some(details);
     }
     let solve_s = start.elapsed().as_secs_f64();
-    details.insert("outer_iterations".into(), outer.into());
-    details.insert("delta".into(), delta.into());
-    details.insert("al_squared_violation".into(), sq_viol.into());
-    details.insert("al_max_violation".into(), max_viol.into());
-    details.insert("violation_tol".into(), settings.violation_tol.into());
-    details.insert("tol".into(), settings.tol.into());
-    details.insert("subgradient_sq".into(), subgrad.into());
-    details.insert("inner_status".into(), inner_status.name().into());
+    let details = SolverDetails::Al(AlDetails {
+        al_status,
+        al_iterations,
+        al_seconds,
+        polish: polish_details,
+        outer_iterations: outer,
+        delta,
+        al_squared_violation: sq_viol,
+        al_max_violation: max_viol,
+        violation_tol: settings.violation_tol,
+        tol: settings.tol,
+        subgradient_sq: subgrad,
+        inner_status,
+    });
     Ok(SolveOutput {
         weights: Weights::relu_from_stacked(&u, c, p, d),
         status,

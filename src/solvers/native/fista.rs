@@ -51,7 +51,7 @@ pub trait Smooth {
 
 /// What the stopping tolerance measures.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum Stopping {
@@ -87,6 +87,8 @@ pub struct FistaSettings {
     /// Iterations between trace points (default 10; the first and last iterates are
     /// always traced).
     pub trace_every: usize,
+    /// Threads of the dense kernels (default 1).
+    pub threads: usize,
 }
 
 impl Default for FistaSettings {
@@ -103,6 +105,7 @@ impl Default for FistaSettings {
             restart: true,
             check_every: 10,
             trace_every: 10,
+            threads: 1,
         }
     }
 }
@@ -285,6 +288,24 @@ pub struct FistaOutcome {
     pub step: f64,
     pub restarts: usize,
     pub trace: Vec<TracePoint>,
+}
+
+impl FistaOutcome {
+    /// The record's details of this run under `settings`.
+    pub fn details(&self, settings: &FistaSettings) -> crate::solvers::details::FistaDetails {
+        crate::solvers::details::FistaDetails {
+            stopping: settings.stopping,
+            tol: settings.tol,
+            solver_objective: self.objective,
+            subgradient_sq: self.subgradient_sq,
+            solver_relative_gap: self.relative_gap,
+            restarts: self.restarts,
+            final_step: self.step,
+            projections: None,
+            projection_steps: None,
+            projections_unconverged: None,
+        }
+    }
 }
 
 fn relative(gap: f64, objective: f64) -> f64 {
@@ -546,3 +567,13 @@ fn measure<S: Smooth, H: Proximal>(
         value: if value.is_nan() { f64::INFINITY } else { value },
     }
 }
+
+impl Stopping {
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Stopping::Subgradient => "subgradient",
+            Stopping::DualityGap => "duality-gap",
+        }
+    }
+}
+crate::named::named!(Stopping, [Subgradient, DualityGap]);

@@ -16,7 +16,7 @@ use super::fista::{self, Composite, FistaSettings, FistaWorkspace, Smooth, Stopp
 use super::operators::Operators;
 use crate::certify;
 use crate::model::{Blocks, Model, Problem, Regularizer, Weights};
-use crate::solvers::{SolveOutput, SolverError};
+use crate::solvers::{SolveOutput, SolverDetails, SolverError};
 
 /// Default relative duality-gap tolerance of `solve --solver fista`.
 pub const DEFAULT_GAP_TOL: f64 = 1e-6;
@@ -140,10 +140,10 @@ pub fn solve(
     warm: Option<&Weights>,
 ) -> Result<SolveOutput, SolverError> {
     settings.validate().map_err(SolverError::Settings)?;
-    if problem.model != Model::GatedRelu {
+    if problem.model() != Model::GatedRelu {
         return Err(SolverError::Unsupported {
             solver: "fista",
-            model: problem.model.name(),
+            model: problem.model().name(),
             hint: "--solver al (or clarabel)",
         });
     }
@@ -153,19 +153,19 @@ pub fn solve(
         Some(Weights::GatedRelu { u }) if u.c == c && u.p == p && u.d == d => u.clone(),
         _ => Blocks::zeros(c, p, d),
     };
-    let ops = Operators::new(&problem.x, &problem.patterns);
-    let mut loss = GatedLoss::new(&ops, &problem.y, problem.reg, problem.lambda);
+    let ops = Operators::new(problem.x(), problem.patterns()).with_threads(settings.threads);
+    let mut loss = GatedLoss::new(&ops, &problem.y(), problem.reg(), problem.lambda());
     let mut ws = FistaWorkspace::new(loss.dim(), loss.state_len());
     let setup_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let comp = Composite {
-        reg: problem.reg,
-        lambda: problem.lambda,
+        reg: problem.reg(),
+        lambda: problem.lambda(),
         d,
     };
     // At λ = 0 the scaled-residual dual point is feasible only at θ = 0 (a useless
     // bound), so the gap cannot certify anything: fall back to the subgradient rule.
-    let settings = if problem.lambda == 0.0 {
+    let settings = if problem.lambda() == 0.0 {
         fista::zero_lambda_settings(&mut loss, settings)
     } else {
         settings.clone()
@@ -173,19 +173,7 @@ pub fn solve(
     let settings = &settings;
     let out = fista::solve(&mut loss, comp, &mut u.data, settings, &mut ws);
     let solve_s = t.elapsed().as_secs_f64();
-    let mut details = serde_json::Map::new();
-    details.insert(
-        "stopping".into(),
-        serde_json::to_value(settings.stopping).unwrap_or_default(),
-    );
-    details.insert("tol".into(), settings.tol.into());
-    details.insert("solver_objective".into(), out.objective.into());
-    details.insert("subgradient_sq".into(), out.subgradient_sq.into());
-    if let Some(g) = out.relative_gap {
-        details.insert("solver_relative_gap".into(), g.into());
-    }
-    details.insert("restarts".into(), out.restarts.into());
-    details.insert("final_step".into(), out.step.into());
+    let details = SolverDetails::Fista(out.details(settings));
     Ok(SolveOutput {
         weights: Weights::GatedRelu { u },
         status: out.status,

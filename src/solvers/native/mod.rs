@@ -8,10 +8,8 @@
 //! - [`gated`]: C-GReLU (any regularizer), stopping on the certified duality gap.
 //! - [`al`]: C-ReLU by an augmented Lagrangian with warm-started R-FISTA inner solves.
 //! - [`relu`]: C-ReLU by R-FISTA whose prox projects exactly onto the cones.
-//! - [`cone_projection`]: the projection onto one pattern's cone (active-set NNLS).
 
 pub mod al;
-pub mod cone_projection;
 pub mod fista;
 pub mod gated;
 pub mod operators;

@@ -38,7 +38,8 @@
 //! workspaces sized once with [`Operators::workspace_len`] (full products) or
 //! [`Operators::block_workspace_len`] (fused kernels).
 //!
-//! All GEMMs run with [`PARALLELISM`], the one place that decides it.
+//! All GEMMs run with the operators' parallelism ([`Operators::with_threads`],
+//! default sequential; [`crate::model::parallelism`] maps a thread count to it).
 
 use faer::{Accum, Mat, MatMut, MatRef, Par, linalg::matmul::matmul};
 
@@ -46,7 +47,6 @@ use crate::model::Patterns;
 
 /// Parallelism of every native kernel. Sequential: on the 2-core machines this
 /// project runs on, two threads were measured slower than one.
-pub const PARALLELISM: Par = Par::Seq;
 
 /// Bytes of the `rows × m` block buffer of the fused [`Operators::forward`] and
 /// [`Operators::adjoint`]: the block of `Z` (or of `M ⊙ r`) must stay in the
@@ -69,6 +69,8 @@ pub struct Operators {
     bits: Vec<u64>,
     /// Rows per block of the fused kernels; `None` chooses from [`BLOCK_BYTES`].
     block_rows: Option<usize>,
+    /// Parallelism of every GEMM.
+    par: Par,
     n: usize,
     d: usize,
     p: usize,
@@ -101,6 +103,7 @@ impl Operators {
             mask,
             bits,
             block_rows: None,
+            par: Par::Seq,
             n,
             d,
             p,
@@ -116,6 +119,12 @@ impl Operators {
             "block rows must be a positive multiple of 64"
         );
         self.block_rows = Some(rows);
+        self
+    }
+
+    /// The same operators with their GEMMs on `threads` threads (1: sequential).
+    pub fn with_threads(mut self, threads: usize) -> Operators {
+        self.par = crate::model::parallelism(threads);
         self
     }
 
@@ -169,7 +178,7 @@ impl Operators {
         debug_assert_eq!(z.len(), self.n * m);
         let um = MatRef::from_column_major_slice(u, self.d, m);
         let zm = MatMut::from_column_major_slice_mut(z, self.n, m);
-        matmul(zm, Accum::Replace, self.x(), um, 1.0, PARALLELISM);
+        matmul(zm, Accum::Replace, self.x(), um, 1.0, self.par);
     }
 
     /// `G = Xᵀ W` with `W` an `n × m` workspace; `g` is `d × m` column-major.
@@ -185,7 +194,7 @@ impl Operators {
             self.x().transpose(),
             wm,
             1.0,
-            PARALLELISM,
+            self.par,
         );
     }
 
@@ -269,7 +278,7 @@ impl Operators {
                 self.x().subrows(r0, rows),
                 um,
                 1.0,
-                PARALLELISM,
+                self.par,
             );
             for k in 0..c {
                 let out = &mut pred[k * n + r0..k * n + r0 + rows];
@@ -316,7 +325,7 @@ impl Operators {
                 self.x().subrows(r0, rows).transpose(),
                 MatRef::from_column_major_slice(wb, rows, m),
                 1.0,
-                PARALLELISM,
+                self.par,
             );
             r0 += rows;
         }

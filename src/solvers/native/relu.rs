@@ -29,13 +29,14 @@
 
 use std::time::Instant;
 
-use super::cone_projection::{ConeProjector, Passive};
+use crate::cone::polyhedral::{ConeProjector, Passive};
 use super::fista::{self, FistaSettings, FistaWorkspace, Proximal, Smooth};
 use super::gated::GatedLoss;
 use super::operators::Operators;
 use crate::certify;
 use crate::model::{Model, Problem, Regularizer, Weights};
-use crate::solvers::{SolveOutput, SolverError};
+use crate::solvers::details::FistaDetails;
+use crate::solvers::{SolveOutput, SolverDetails, SolverError};
 
 /// Settings of `solve --solver fista --model relu`: the C-GReLU defaults
 /// ([`super::gated::default_settings`]: certified relative gap 1e-6, 100000
@@ -48,33 +49,27 @@ pub fn default_settings() -> FistaSettings {
 /// ([`GatedLoss`]) on `u = v − w`, with gradient `(∇, −∇)`.
 pub struct ReluLoss<'a> {
     gated: GatedLoss<'a>,
-    ops: &'a Operators,
     lambda: f64,
     /// `V − W`, `d × cP`.
     diff: Vec<f64>,
-    /// Dual bound: a block, its cone values, and warm sets per block.
-    projector: ConeProjector<'a>,
-    block: Vec<f64>,
-    cone: Vec<f64>,
-    warm: Vec<Passive>,
-    /// `(‖∇_j f‖, j)`, sorted for the dual bound.
-    order: Vec<(f64, usize)>,
+    /// The dual norm of the gradient (the certificate's, with warm sets per block).
+    dual_norm: certify::ReluDualNorm<'a>,
 }
 
 impl<'a> ReluLoss<'a> {
-    pub fn new(ops: &'a Operators, y: &faer::Mat<f64>, lambda: f64) -> ReluLoss<'a> {
-        let (n, c, p, d) = (ops.n(), y.ncols(), ops.p(), ops.d());
+    pub fn new(
+        ops: &'a Operators,
+        patterns: &'a crate::model::Patterns,
+        y: &faer::Mat<f64>,
+        lambda: f64,
+    ) -> ReluLoss<'a> {
+        let (c, p, d) = (y.ncols(), ops.p(), ops.d());
         ReluLoss {
             // The regularizer only enters GatedLoss's own dual bound, unused here.
             gated: GatedLoss::new(ops, y, Regularizer::NeuronGl1, lambda),
-            ops,
             lambda,
             diff: vec![0.0; d * c * p],
-            projector: ConeProjector::new(ops.x()),
-            block: vec![0.0; d],
-            cone: vec![0.0; n],
-            warm: (0..2 * c * p).map(|_| Passive::new(d)).collect(),
-            order: vec![(0.0, 0); 2 * c * p],
+            dual_norm: certify::ReluDualNorm::new(ops.x(), patterns, 2 * c * p),
         }
     }
 
@@ -110,27 +105,7 @@ impl Smooth for ReluLoss<'_> {
     }
     fn dual_bound(&mut self, state: &[f64], grad: &[f64]) -> Option<f64> {
         let (rr, ry) = self.gated.residual_products(state);
-        // max_j ‖Π_{K_j}(−∇_j f)‖ over blocks by decreasing ‖∇_j f‖, stopping at the
-        // first one too short to raise it (a projection is never longer).
-        let (d, p) = (self.ops.d(), self.ops.p());
-        for (j, gj) in grad.chunks(d).enumerate() {
-            self.order[j] = (norm(gj), j);
-        }
-        self.order.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
-        let mut dn: f64 = 0.0;
-        for &(gnorm, j) in &self.order {
-            if gnorm <= dn {
-                break;
-            }
-            let gj = &grad[j * d..(j + 1) * d];
-            self.block.iter_mut().zip(gj).for_each(|(b, g)| *b = -g);
-            let mask = self.ops.mask_col(j % p);
-            self.projector
-                .cone_values(mask, &self.block, &mut self.cone);
-            self.projector
-                .project(mask, &mut self.block, &self.cone, &mut self.warm[j]);
-            dn = dn.max(norm(&self.block));
-        }
+        let dn = self.dual_norm.compute(grad);
         let nc = self.gated.nc();
         Some(certify::scaled_residual_bound(
             self.lambda,
@@ -322,10 +297,10 @@ pub fn solve(
     warm: Option<&Weights>,
 ) -> Result<SolveOutput, SolverError> {
     settings.validate().map_err(SolverError::Settings)?;
-    if problem.model != Model::Relu {
+    if problem.model() != Model::Relu {
         return Err(SolverError::Unsupported {
             solver: "fista (relu)",
-            model: problem.model.name(),
+            model: problem.model().name(),
             hint: "--solver fista",
         });
     }
@@ -345,7 +320,7 @@ pub fn solve(
         setup_s,
         solve_s,
         trace: out.trace,
-        details,
+        details: SolverDetails::Fista(details),
     })
 }
 
@@ -364,17 +339,17 @@ pub fn run(
     u: &mut [f64],
     settings: &FistaSettings,
     time_offset: f64,
-) -> (RunOutcome, serde_json::Map<String, serde_json::Value>) {
+) -> (RunOutcome, FistaDetails) {
     let t = Instant::now();
     let c = problem.c();
-    let ops = Operators::new(&problem.x, &problem.patterns);
-    let mut loss = ReluLoss::new(&ops, &problem.y, problem.lambda);
-    let mut h = ConeProx::new(&ops, c, problem.lambda);
+    let ops = Operators::new(problem.x(), problem.patterns()).with_threads(settings.threads);
+    let mut loss = ReluLoss::new(&ops, problem.patterns(), problem.y(), problem.lambda());
+    let mut h = ConeProx::new(&ops, c, problem.lambda());
     // A warm start need not be feasible: project it first (step 0: no shrinkage).
     h.prox(0.0, u);
     let mut ws = FistaWorkspace::new(loss.dim(), loss.state_len());
     let setup_s = t.elapsed().as_secs_f64();
-    let settings = if problem.lambda == 0.0 {
+    let settings = if problem.lambda() == 0.0 {
         fista::zero_lambda_settings(&mut loss, settings)
     } else {
         settings.clone()
@@ -388,22 +363,12 @@ pub fn run(
         time_offset,
         &mut |_| {},
     );
-    let mut details = serde_json::Map::new();
-    details.insert(
-        "stopping".into(),
-        serde_json::to_value(settings.stopping).unwrap_or_default(),
-    );
-    details.insert("tol".into(), settings.tol.into());
-    details.insert("solver_objective".into(), out.objective.into());
-    details.insert("subgradient_sq".into(), out.subgradient_sq.into());
-    if let Some(g) = out.relative_gap {
-        details.insert("solver_relative_gap".into(), g.into());
-    }
-    details.insert("restarts".into(), out.restarts.into());
-    details.insert("final_step".into(), out.step.into());
-    details.insert("projections".into(), h.projections.into());
-    details.insert("projection_steps".into(), h.steps.into());
-    details.insert("projections_unconverged".into(), h.unconverged.into());
+    let details = FistaDetails {
+        projections: Some(h.projections),
+        projection_steps: Some(h.steps),
+        projections_unconverged: Some(h.unconverged),
+        ..out.details(&settings)
+    };
     (
         RunOutcome {
             fista: out,

@@ -13,6 +13,8 @@
 //!
 //! A second-order cone of dimension `m` is `{ (t, x) ∈ R × R^{m-1} : ‖x‖₂ ≤ t }`.
 
+pub mod polyhedral;
+
 use serde::{Deserialize, Serialize};
 use sprs::CsMat;
 

@@ -58,7 +58,7 @@ fn absolute(p: &str) -> String {
 
 impl SolutionFile {
     pub fn new(problem: &Problem, solver: &str, weights: &Weights) -> SolutionFile {
-        let mut spec = problem.spec.clone();
+        let mut spec = problem.spec().clone();
         spec.data = absolute(&spec.data);
         spec.test = spec.test.as_deref().map(absolute);
         spec.gates = spec.gates.as_deref().map(absolute);
@@ -69,10 +69,10 @@ impl SolutionFile {
             solver: solver.into(),
             weights: weights.clone(),
             gates: (0..problem.p())
-                .map(|i| problem.gates.col(i).iter().copied().collect())
+                .map(|i| problem.gates().col(i).iter().copied().collect())
                 .collect(),
-            gate_index: problem.patterns.gate_index.clone(),
-            preprocess: problem.preprocess.clone(),
+            gate_index: problem.patterns().gate_index.clone(),
+            preprocess: problem.preprocess().clone(),
             network: Network::recover(problem, weights),
         }
     }
@@ -116,7 +116,7 @@ impl SolutionFile {
         })?;
         let (c, pp, d) = self.weights.shape();
         if (c, pp, d) != (problem.c(), problem.p(), problem.d())
-            || problem.patterns.gate_index != self.gate_index
+            || problem.patterns().gate_index != self.gate_index
         {
             return Err(SolutionError::Invalid {
                 path: p,

@@ -1,0 +1,63 @@
+//! What a record says about the harness run that produced it: the suite's solver
+//! entry ([`SolverDef`]) and the run's identity ([`RunInfo`]). Plain data, written
+//! into every harness record (`run`), read back by `report` and `--resume`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::decompose::Method;
+use crate::model::{Model, ProblemSpec};
+use crate::solvers::SolverKind;
+
+/// A solver and its settings; `None` means the solver's own default.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct SolverDef {
+    pub kind: SolverKind,
+    /// Solve the C-GReLU problem with `kind`, then decompose the solution into a
+    /// C-ReLU point by this method (a run of the relu problem). Absent from the
+    /// serialised form when `None`, so fingerprints of plain entries are unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decompose: Option<Method>,
+    /// Run only on the problems of this model (`None`: every model it solves).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<Model>,
+    pub name: String,
+    pub tol: Option<f64>,
+    pub max_iters: Option<u32>,
+    pub batch_size: Option<usize>,
+    pub step_sizes: Option<Vec<f64>>,
+    pub time_limit: f64,
+    /// Threads of the dense kernels and Clarabel (`None`: 1). Absent from the
+    /// serialised form when `None`, so fingerprints of older entries are unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<usize>,
+}
+
+impl SolverDef {
+    /// Whether this entry has runs on problems of `model`: a decomposition entry
+    /// runs on the relu problems, any other entry where its solver applies.
+    pub fn solves(&self, model: Model) -> bool {
+        let applies = match self.decompose {
+            Some(_) => model == Model::Relu,
+            None => self.kind.solves(model),
+        };
+        applies && self.model.is_none_or(|m| m == model)
+    }
+}
+
+/// What a record says about the harness run that produced it (the record's `run`
+/// field). `fingerprint` hashes everything that defines the run — problem spec,
+/// solver and settings, time limit — so `--resume` can tell a finished run from
+/// one whose suite entry changed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub id: String,
+    pub problem_id: String,
+    pub suite: String,
+    pub dataset: String,
+    pub time_limit: f64,
+    pub fingerprint: String,
+    pub spec: ProblemSpec,
+    pub solver: SolverDef,
+}
+

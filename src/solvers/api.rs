@@ -1,0 +1,243 @@
+//! The solver API that every caller uses — the command line, the harness, and the
+//! Python bindings — without going through any of them:
+//!
+//! 1. [`SolverOptions`]: the overrides a user gives (flags, suite keys); `None`
+//!    keeps the solver's documented default.
+//! 2. [`SolverConfig::new`]: one configured solver — its settings type with the
+//!    overrides applied, validated (a [`SettingsError`] otherwise).
+//! 3. [`solve`]: run it on a problem; a [`Solution`] says how the solve ended by
+//!    its status (never an error), and an `Err` means the solver refused to start.
+//!
+//! Certificates and records are built above this layer ([`crate::results`]).
+
+use super::baselines::{self, BaselineOutput, BaselineSettings, Method};
+use super::clarabel::ClarabelSettings;
+use super::native::al::AlSettings;
+use super::native::fista::{FistaSettings, Stopping};
+use super::{SolveOutput, SolverError, SolverKind};
+use crate::model::{Model, Problem, Weights};
+
+/// Overrides of a solver's defaults (what `--tol`, `--max-iters`, ... and the
+/// suite keys say). Each field applies to the solvers its doc names; the others
+/// ignore it.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct SolverOptions {
+    /// clarabel: gap and feasibility tolerance (default 1e-8); fista: certified
+    /// relative duality gap (default 1e-6) or squared subgradient with
+    /// `stopping = subgradient`; al: the AL phase's tolerances and the polish gap
+    /// (default 1e-6).
+    pub tol: Option<f64>,
+    /// fista: stopping rule (default: duality gap).
+    pub stopping: Option<Stopping>,
+    /// Iteration limit (sgd/adam: epochs per step size).
+    pub max_iters: Option<u32>,
+    /// Time limit of the solve, seconds (sgd/adam: per step size).
+    pub time_limit: Option<f64>,
+    /// Print the solver's own log on stderr.
+    pub verbose: bool,
+    /// clarabel: refuse problems whose estimated memory exceeds this (default 8 GiB).
+    pub max_memory: Option<u64>,
+    /// sgd/adam: minibatch size (default 64).
+    pub batch_size: Option<usize>,
+    /// sgd/adam: the step-size grid (default 7 sizes).
+    pub step_sizes: Option<Vec<f64>>,
+    /// Threads for the dense kernels and Clarabel (default 1).
+    pub threads: Option<usize>,
+}
+
+impl SolverOptions {
+    pub fn new() -> SolverOptions {
+        SolverOptions::default()
+    }
+}
+
+/// Settings that cannot be used, with the solver they were meant for.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("invalid {solver} settings: {message}")]
+pub struct SettingsError {
+    pub solver: SolverKind,
+    pub message: String,
+}
+
+/// One configured solver.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum SolverConfig {
+    /// Clarabel on the compiled SOCP.
+    Clarabel(ClarabelSettings),
+    /// R-FISTA (either model).
+    Fista(FistaSettings),
+    /// Augmented Lagrangian then projected R-FISTA (C-ReLU).
+    Al(AlSettings),
+    /// SGD or Adam on the non-convex network (`settings.method` says which).
+    Baseline(BaselineSettings),
+}
+
+/// Default thread count (on this project's 2-core reference machine one thread is
+/// the fastest choice for the problems of the bundled suites).
+pub const DEFAULT_THREADS: usize = 1;
+
+impl SolverConfig {
+    /// `kind` with its defaults, overridden by `options`, validated.
+    pub fn new(kind: SolverKind, options: &SolverOptions) -> Result<SolverConfig, SettingsError> {
+        let o = options;
+        let threads = o.threads.unwrap_or(DEFAULT_THREADS);
+        let err = |message: String| SettingsError {
+            solver: kind,
+            message,
+        };
+        if threads == 0 {
+            return Err(err("threads must be >= 1".into()));
+        }
+        let config = match kind {
+            SolverKind::Clarabel => {
+                let mut s = ClarabelSettings::default();
+                if let Some(t) = o.tol {
+                    s.tol = t;
+                }
+                if let Some(m) = o.max_iters {
+                    s.max_iters = m;
+                }
+                if let Some(t) = o.time_limit {
+                    s.time_limit = t;
+                }
+                if let Some(m) = o.max_memory {
+                    s.max_memory = m;
+                }
+                s.verbose = o.verbose;
+                s.max_threads = u32::try_from(threads).unwrap_or(u32::MAX);
+                s.validate().map_err(|e| err(e.to_string()))?;
+                SolverConfig::Clarabel(s)
+            }
+            SolverKind::Fista => {
+                let mut s = super::native::gated::default_settings();
+                if let Some(stop) = o.stopping {
+                    s.stopping = stop;
+                    if stop == Stopping::Subgradient {
+                        s.tol = FistaSettings::default().tol;
+                    }
+                }
+                if let Some(t) = o.tol {
+                    s.tol = t;
+                }
+                if let Some(m) = o.max_iters {
+                    s.max_iters = m as usize;
+                }
+                if let Some(t) = o.time_limit {
+                    s.time_limit = t;
+                }
+                s.threads = threads;
+                s.validate().map_err(err)?;
+                SolverConfig::Fista(s)
+            }
+            SolverKind::Al => {
+                let mut s = AlSettings::default();
+                if let Some(t) = o.tol {
+                    s = s.with_tol(t);
+                }
+                if let Some(m) = o.max_iters {
+                    s.max_iters = m as usize;
+                }
+                if let Some(t) = o.time_limit {
+                    s.time_limit = t;
+                }
+                s.verbose = o.verbose;
+                s.inner.threads = threads;
+                s.validate().map_err(err)?;
+                SolverConfig::Al(s)
+            }
+            SolverKind::Sgd | SolverKind::Adam => {
+                let method = match kind {
+                    SolverKind::Sgd => Method::Sgd,
+                    _ => Method::Adam,
+                };
+                let mut s = BaselineSettings::new(method);
+                if let Some(m) = o.max_iters {
+                    s.epochs = m;
+                }
+                if let Some(b) = o.batch_size {
+                    s.batch_size = b;
+                }
+                if let Some(t) = o.time_limit {
+                    s.time_limit = t;
+                }
+                s.step_sizes = o.step_sizes.clone();
+                s.threads = threads;
+                s.validate().map_err(|e| err(e.to_string()))?;
+                SolverConfig::Baseline(s)
+            }
+        };
+        Ok(config)
+    }
+
+    /// Which solver this is.
+    pub fn kind(&self) -> SolverKind {
+        match self {
+            SolverConfig::Clarabel(_) => SolverKind::Clarabel,
+            SolverConfig::Fista(_) => SolverKind::Fista,
+            SolverConfig::Al(_) => SolverKind::Al,
+            SolverConfig::Baseline(s) => match s.method {
+                Method::Sgd => SolverKind::Sgd,
+                Method::Adam => SolverKind::Adam,
+            },
+        }
+    }
+}
+
+/// What a solve produced: a point of the convex problem, or (sgd/adam) a trained
+/// non-convex network.
+#[derive(Clone, Debug)]
+pub enum Solution {
+    Convex(SolveOutput),
+    Network(BaselineOutput),
+}
+
+impl Solution {
+    /// The convex weights: the solver's point, or for a gated baseline network the
+    /// C-GReLU point with its predictions (`None` for a ReLU baseline network, whose
+    /// patterns are not the problem's).
+    pub fn convex_weights(&self) -> Option<Weights> {
+        match self {
+            Solution::Convex(out) => Some(out.weights.clone()),
+            Solution::Network(net) => net.convex_weights(),
+        }
+    }
+}
+
+/// Run `config` on `problem`, warm-started from `warm` where the solver can use it
+/// (fista and al; ignored by clarabel and the baselines).
+pub fn solve(
+    problem: &Problem,
+    config: &SolverConfig,
+    warm: Option<&Weights>,
+) -> Result<Solution, SolverError> {
+    match config {
+        SolverConfig::Baseline(s) => Ok(Solution::Network(baselines::train(problem, s)?)),
+        SolverConfig::Clarabel(_) | SolverConfig::Fista(_) | SolverConfig::Al(_) => {
+            Ok(Solution::Convex(solve_convex(problem, config, warm)?))
+        }
+    }
+}
+
+/// Run a convex solver (clarabel, fista, al) on `problem`; the baselines are
+/// refused (they train the non-convex network: use [`solve`]).
+pub fn solve_convex(
+    problem: &Problem,
+    config: &SolverConfig,
+    warm: Option<&Weights>,
+) -> Result<SolveOutput, SolverError> {
+    match config {
+        SolverConfig::Clarabel(s) => super::clarabel::solve(problem, s),
+        SolverConfig::Fista(s) => match problem.model() {
+            Model::GatedRelu => super::native::gated::solve(problem, s, warm),
+            Model::Relu => super::native::relu::solve(problem, s, warm),
+        },
+        SolverConfig::Al(s) => super::native::al::solve(problem, s, warm),
+        SolverConfig::Baseline(_) => Err(SolverError::Unsupported {
+            solver: config.kind().name(),
+            model: problem.model().name(),
+            hint: "solvers::solve (sgd/adam train the non-convex network, not a convex point)",
+        }),
+    }
+}

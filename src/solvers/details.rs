@@ -1,0 +1,120 @@
+//! What a solver says about its own run, beyond the status and the weights: one
+//! type per solver, serialised into the record's `details` object under the keys
+//! the records have always used, plus a `kind` tag naming the type.
+//!
+//! These are the solver's *own* numbers (its view of the objective, its tolerance,
+//! its internal counters). The certified numbers of a record (objective, cone
+//! violation, duality gap) never come from here: they are recomputed from the
+//! weights ([`crate::certify`]).
+
+use serde::{Deserialize, Serialize};
+
+use super::Status;
+use super::baselines::GridRun;
+use super::native::fista::Stopping;
+use crate::cone::ProgramSize;
+use crate::json::nullable_f64;
+
+/// Details of one solver's run, tagged by `kind`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum SolverDetails {
+    Clarabel(ClarabelDetails),
+    Fista(FistaDetails),
+    Al(AlDetails),
+    Baseline(BaselineDetails),
+}
+
+/// Clarabel on the compiled SOCP.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClarabelDetails {
+    /// Clarabel's own status name (e.g. `Solved`, `AlmostSolved`).
+    pub clarabel_status: String,
+    #[serde(deserialize_with = "nullable_f64")]
+    pub cost_primal: f64,
+    #[serde(deserialize_with = "nullable_f64")]
+    pub cost_dual: f64,
+    /// Time to compile the problem to the SOCP (part of the record's setup time).
+    pub compile_s: f64,
+    /// Size of the compiled SOCP.
+    pub socp: ProgramSize,
+}
+
+/// R-FISTA (either model).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FistaDetails {
+    pub stopping: Stopping,
+    pub tol: f64,
+    /// The solver's value of the objective at its last iterate.
+    #[serde(deserialize_with = "nullable_f64")]
+    pub solver_objective: f64,
+    /// Squared min-norm subgradient at the last check.
+    #[serde(deserialize_with = "nullable_f64")]
+    pub subgradient_sq: f64,
+    /// The relative duality gap the solver last computed (duality-gap stopping).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub solver_relative_gap: Option<f64>,
+    pub restarts: usize,
+    #[serde(deserialize_with = "nullable_f64")]
+    pub final_step: f64,
+    /// C-ReLU: cone projections run, their Lawson–Hanson steps, and how many hit
+    /// the step limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub projections: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub projection_steps: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub projections_unconverged: Option<usize>,
+}
+
+/// The augmented Lagrangian (C-ReLU): the AL phase, then the projected R-FISTA
+/// polish (`polish`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AlDetails {
+    /// How the AL phase ended.
+    pub al_status: Status,
+    pub al_iterations: usize,
+    pub al_seconds: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub polish: Option<FistaDetails>,
+    pub outer_iterations: usize,
+    /// The final penalty parameter δ.
+    pub delta: f64,
+    #[serde(deserialize_with = "nullable_f64")]
+    pub al_squared_violation: f64,
+    #[serde(deserialize_with = "nullable_f64")]
+    pub al_max_violation: f64,
+    pub violation_tol: f64,
+    pub tol: f64,
+    #[serde(deserialize_with = "nullable_f64")]
+    pub subgradient_sq: f64,
+    /// How the last inner solve ended.
+    pub inner_status: Status,
+}
+
+/// SGD or Adam on the non-convex network.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BaselineDetails {
+    /// `sgd` or `adam`.
+    pub method: String,
+    /// Every run of the step-size grid.
+    pub grid: Vec<GridRun>,
+    /// The whole grid's time (the record's time is the best run's).
+    pub grid_time_s: f64,
+    pub neurons_per_output: usize,
+    /// Gated model: the objective of the C-GReLU point with the network's
+    /// predictions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub convex_objective: Option<f64>,
+}
+
+impl SolverDetails {
+    /// R-FISTA's details (of `fista`, or of the AL's polish).
+    pub fn fista(&self) -> Option<&FistaDetails> {
+        match self {
+            SolverDetails::Fista(f) => Some(f),
+            SolverDetails::Al(a) => a.polish.as_ref(),
+            SolverDetails::Clarabel(_) | SolverDetails::Baseline(_) => None,
+        }
+    }
+}
