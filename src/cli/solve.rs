@@ -66,24 +66,7 @@ pub struct SolverArgs {
     pub threads: Option<usize>,
 }
 
-/// Parse `123`, `512M`, `8G`, `1.5T`.
-pub fn parse_bytes(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let (num, mult) = match t.chars().last() {
-        Some('K' | 'k') => (&t[..t.len() - 1], 1u64 << 10),
-        Some('M' | 'm') => (&t[..t.len() - 1], 1 << 20),
-        Some('G' | 'g') => (&t[..t.len() - 1], 1 << 30),
-        Some('T' | 't') => (&t[..t.len() - 1], 1 << 40),
-        _ => (t, 1),
-    };
-    let v: f64 = num
-        .parse()
-        .map_err(|_| format!("'{s}' is not a size (e.g. 8G, 512M, 1000000)"))?;
-    if !v.is_finite() || v <= 0.0 {
-        return Err(format!("'{s}' must be a positive size"));
-    }
-    Ok((v * mult as f64) as u64)
-}
+pub use crate::compile::memory::parse_bytes;
 
 impl SolverArgs {
     /// The flags as the solver API's options.

@@ -210,8 +210,10 @@ pub fn assemble(
         b[layout.row_loss_cone + 1] = -FRAC_1_SQRT_2;
         q[layout.col_e] = inv_nc;
     }
-    debug_assert_eq!(indptr.len(), layout.cols + 1);
-    debug_assert_eq!(indices.len(), nnz);
+    // The layout's segments and the assembly must agree (checked in release too:
+    // a mismatch is a compiler bug, never a property of the input).
+    assert_eq!(indptr.len(), layout.cols + 1, "assembly and layout disagree on columns");
+    assert_eq!(indices.len(), nnz, "assembly and the nonzero count disagree");
 
     let a = CsMat::new_csc((layout.rows, layout.cols), indptr, indices, data);
 

@@ -37,6 +37,76 @@ pub enum Lowering {
     Conic,
 }
 
+/// A family of weight blocks: `u` (C-GReLU), or `v` and `w` (C-ReLU).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    U,
+    V,
+    W,
+}
+
+impl Family {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Family::U => "u",
+            Family::V => "v",
+            Family::W => "w",
+        }
+    }
+}
+
+/// What a run of consecutive columns holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ColumnKind {
+    /// Coordinates of the blocks of one family, `(k, i, j)` in that order.
+    Weights(Family),
+    /// neuron-gl1: one norm bound per block of the family (`t` for u/v, `s` for w).
+    NeuronNorm(Family),
+    /// feature-gl1: one norm bound per feature.
+    FeatureNorm,
+    /// l1: one bound per coordinate.
+    L1Bound,
+    /// l2, conic lowering: the epigraph `e₂ ≥ ½‖u‖²`.
+    L2Epigraph,
+    /// Residuals `r_k = pred_k − y_k`, `(k, sample)`.
+    Residual,
+    /// Conic lowering: the loss epigraph `e ≥ ½‖r‖²`.
+    LossEpigraph,
+}
+
+/// What a run of consecutive rows holds, and so which cones it forms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum RowKind {
+    /// `r_k − Σ_i D_i X (v − w) = −y_k` (Zero), `(k, sample)`.
+    Fit,
+    /// C-ReLU: `X̃_i v_{k,i} ≥ 0` (or `w`), `(k, i, sample)` (Nonnegative).
+    Cone(Family),
+    /// l1: `t − u ≥ 0`, `t + u ≥ 0` per coordinate, interleaved (Nonnegative).
+    L1Bounds,
+    /// neuron-gl1: `(t, v_{k,i})` per block of the family, `d + 1` rows each (SOC).
+    NeuronNorm(Family),
+    /// feature-gl1: `(t_j, U_{:,:,j})` per feature, `cP + 1` rows each (SOC).
+    FeatureNorm,
+    /// Conic lowering: `((e+1)/√2, (e−1)/√2, r)` (one SOC of `nc + 2` rows).
+    LossEpigraph,
+    /// Conic lowering with l2: `((e₂+1)/√2, (e₂−1)/√2, u)` (one SOC).
+    L2Epigraph,
+}
+
+/// `len` consecutive columns or rows from `start`, of one kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Segment<K> {
+    pub kind: K,
+    pub start: usize,
+    pub len: usize,
+}
+
+/// The one description of a compiled problem: its column and row segments, in
+/// order. Offsets, the cone list ([`Layout::cones`]) and the names of every
+/// column, row and cone ([`super::names::Names`]) are all read from it, and the
+/// assembly ([`super::assemble`]) and the inverse ([`super::inverse`]) address
+/// columns and rows through it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Layout {
     pub model: Model,
@@ -46,14 +116,18 @@ pub struct Layout {
     pub d: usize,
     pub p: usize,
     pub c: usize,
-    /// Column offsets.
+    /// Column segments, in column order.
+    pub columns: Vec<Segment<ColumnKind>>,
+    /// Row segments, in row (and cone) order.
+    pub row_segments: Vec<Segment<RowKind>>,
+    /// Column offsets (read from the segments; `col_w` = `col_aux` for C-GReLU).
     pub col_v: usize,
     pub col_w: usize,
     pub col_aux: usize,
     pub col_r: usize,
     pub col_e: usize,
     pub cols: usize,
-    /// Row offsets.
+    /// Row offsets (read from the segments).
     pub row_nonneg: usize,
     pub row_soc: usize,
     /// First row of the loss epigraph cone (conic lowering).
@@ -61,6 +135,31 @@ pub struct Layout {
     /// First row of the l2 epigraph cone (conic lowering with l2).
     pub row_l2_cone: usize,
     pub rows: usize,
+}
+
+/// Appends segments, each starting where the last ended.
+struct Builder<K> {
+    segments: Vec<Segment<K>>,
+    end: usize,
+}
+
+impl<K: Copy> Builder<K> {
+    fn new() -> Self {
+        Builder {
+            segments: Vec::new(),
+            end: 0,
+        }
+    }
+    fn push(&mut self, kind: K, len: usize) {
+        if len > 0 {
+            self.segments.push(Segment {
+                kind,
+                start: self.end,
+                len,
+            });
+            self.end += len;
+        }
+    }
 }
 
 impl Layout {
@@ -74,49 +173,96 @@ impl Layout {
         c: usize,
     ) -> Layout {
         let blocks = c * p;
-        let fams = match model {
-            Model::GatedRelu => 1,
-            Model::Relu => 2,
+        let families: &[Family] = match model {
+            Model::GatedRelu => &[Family::U],
+            Model::Relu => &[Family::V, Family::W],
         };
-        let col_v = 0;
-        let col_w = blocks * d;
-        let col_aux = fams * blocks * d;
-        let aux = match reg {
-            Regularizer::NeuronGl1 => fams * blocks,
-            Regularizer::FeatureGl1 => d,
-            Regularizer::L1 => blocks * d,
-            Regularizer::L2 => match lowering {
-                Lowering::Quadratic => 0,
-                Lowering::Conic => 1,
+        let conic = lowering == Lowering::Conic;
+        // Columns.
+        let mut col = Builder::new();
+        for &f in families {
+            col.push(ColumnKind::Weights(f), blocks * d);
+        }
+        match reg {
+            Regularizer::NeuronGl1 => {
+                for &f in families {
+                    col.push(ColumnKind::NeuronNorm(f), blocks);
+                }
+            }
+            Regularizer::FeatureGl1 => col.push(ColumnKind::FeatureNorm, d),
+            Regularizer::L1 => col.push(ColumnKind::L1Bound, blocks * d),
+            Regularizer::L2 => col.push(ColumnKind::L2Epigraph, usize::from(conic)),
+        }
+        col.push(ColumnKind::Residual, n * c);
+        col.push(ColumnKind::LossEpigraph, usize::from(conic));
+        // Rows, in the canonical cone order Zero → Nonnegative → SecondOrder.
+        let mut row = Builder::new();
+        row.push(RowKind::Fit, n * c);
+        match (model, reg) {
+            (Model::Relu, _) => {
+                for &f in families {
+                    row.push(RowKind::Cone(f), blocks * n);
+                }
+            }
+            (Model::GatedRelu, Regularizer::L1) => row.push(RowKind::L1Bounds, 2 * blocks * d),
+            (Model::GatedRelu, _) => {}
+        }
+        match reg {
+            Regularizer::NeuronGl1 => {
+                for &f in families {
+                    row.push(RowKind::NeuronNorm(f), blocks * (d + 1));
+                }
+            }
+            Regularizer::FeatureGl1 => row.push(RowKind::FeatureNorm, d * (blocks + 1)),
+            Regularizer::L1 | Regularizer::L2 => {}
+        }
+        if conic {
+            row.push(RowKind::LossEpigraph, n * c + 2);
+            if reg == Regularizer::L2 {
+                row.push(RowKind::L2Epigraph, blocks * d + 2);
+            }
+        }
+        let (columns, cols) = (col.segments, col.end);
+        let (row_segments, rows) = (row.segments, row.end);
+        let col_start = |pred: &dyn Fn(ColumnKind) -> bool, default: usize| {
+            columns
+                .iter()
+                .find(|s| pred(s.kind))
+                .map_or(default, |s| s.start)
+        };
+        let row_start = |pred: &dyn Fn(RowKind) -> bool, default: usize| {
+            row_segments
+                .iter()
+                .find(|s| pred(s.kind))
+                .map_or(default, |s| s.start)
+        };
+        let col_r = col_start(&|k| k == ColumnKind::Residual, 0);
+        let col_aux = col_start(
+            &|k| {
+                !matches!(
+                    k,
+                    ColumnKind::Weights(_) | ColumnKind::Residual | ColumnKind::LossEpigraph
+                )
             },
-        };
-        let col_r = col_aux + aux;
+            col_r,
+        );
+        let col_w = col_start(&|k| k == ColumnKind::Weights(Family::W), col_aux);
         let col_e = col_r + n * c;
-        let cols = col_e + usize::from(lowering == Lowering::Conic);
-
         let row_nonneg = n * c;
-        let nonneg = match (model, reg) {
-            (Model::Relu, _) => 2 * blocks * n,
-            (Model::GatedRelu, Regularizer::L1) => 2 * blocks * d,
-            _ => 0,
-        };
-        let row_soc = row_nonneg + nonneg;
-        let reg_soc = match reg {
-            Regularizer::NeuronGl1 => fams * blocks * (d + 1),
-            Regularizer::FeatureGl1 => d * (blocks + 1),
-            Regularizer::L1 | Regularizer::L2 => 0,
-        };
-        let row_loss_cone = row_soc + reg_soc;
-        let loss_cone = match lowering {
-            Lowering::Quadratic => 0,
-            Lowering::Conic => n * c + 2,
-        };
-        let row_l2_cone = row_loss_cone + loss_cone;
-        let l2_cone = match (reg, lowering) {
-            (Regularizer::L2, Lowering::Conic) => blocks * d + 2,
-            _ => 0,
-        };
-        let rows = row_l2_cone + l2_cone;
+        let row_soc = row_start(
+            &|k| {
+                matches!(
+                    k,
+                    RowKind::NeuronNorm(_)
+                        | RowKind::FeatureNorm
+                        | RowKind::LossEpigraph
+                        | RowKind::L2Epigraph
+                )
+            },
+            rows,
+        );
+        let row_loss_cone = row_start(&|k| k == RowKind::LossEpigraph, rows);
+        let row_l2_cone = row_start(&|k| k == RowKind::L2Epigraph, rows);
         Layout {
             model,
             reg,
@@ -125,7 +271,7 @@ impl Layout {
             d,
             p,
             c,
-            col_v,
+            col_v: 0,
             col_w,
             col_aux,
             col_r,
@@ -136,6 +282,8 @@ impl Layout {
             row_loss_cone,
             row_l2_cone,
             rows,
+            columns,
+            row_segments,
         }
     }
 
@@ -174,28 +322,28 @@ impl Layout {
         self.col_v + ((f * self.c + k) * self.p + i) * self.d + j
     }
 
-    /// The cone list, in canonical order (the only place the order is decided).
+    /// The cone list, in canonical order, read from the row segments (the only
+    /// place the order is decided): consecutive Nonnegative segments form one cone.
     pub fn cones(&self) -> Vec<Cone> {
-        let mut cones = vec![Cone::Zero(self.n * self.c)];
-        let nonneg = self.row_soc - self.row_nonneg;
-        if nonneg > 0 {
-            cones.push(Cone::Nonnegative(nonneg));
-        }
-        match self.reg {
-            Regularizer::NeuronGl1 => cones.extend(std::iter::repeat_n(
-                Cone::SecondOrder(self.d + 1),
-                self.families() * self.c * self.p,
-            )),
-            Regularizer::FeatureGl1 => cones.extend(std::iter::repeat_n(
-                Cone::SecondOrder(self.c * self.p + 1),
-                self.d,
-            )),
-            Regularizer::L1 | Regularizer::L2 => {}
-        }
-        if self.lowering == Lowering::Conic {
-            cones.push(Cone::SecondOrder(self.n * self.c + 2));
-            if self.reg == Regularizer::L2 {
-                cones.push(Cone::SecondOrder(self.c * self.p * self.d + 2));
+        let mut cones: Vec<Cone> = Vec::new();
+        for seg in &self.row_segments {
+            match seg.kind {
+                RowKind::Fit => cones.push(Cone::Zero(seg.len)),
+                RowKind::Cone(_) | RowKind::L1Bounds => match cones.last_mut() {
+                    Some(Cone::Nonnegative(m)) => *m += seg.len,
+                    _ => cones.push(Cone::Nonnegative(seg.len)),
+                },
+                RowKind::NeuronNorm(_) => cones.extend(std::iter::repeat_n(
+                    Cone::SecondOrder(self.d + 1),
+                    self.c * self.p,
+                )),
+                RowKind::FeatureNorm => cones.extend(std::iter::repeat_n(
+                    Cone::SecondOrder(self.c * self.p + 1),
+                    self.d,
+                )),
+                RowKind::LossEpigraph | RowKind::L2Epigraph => {
+                    cones.push(Cone::SecondOrder(seg.len))
+                }
             }
         }
         cones
@@ -214,6 +362,19 @@ mod tests {
             let l = Layout::new(model, reg, lowering, 7, 3, 4, 2);
             let total: usize = l.cones().iter().map(|c| c.dim()).sum();
             assert_eq!(total, l.rows, "{model:?} {reg:?} {lowering:?}");
+            // Segments tile the columns and rows without gaps.
+            let mut end = 0;
+            for s in &l.columns {
+                assert_eq!(s.start, end);
+                end += s.len;
+            }
+            assert_eq!(end, l.cols);
+            let mut end = 0;
+            for s in &l.row_segments {
+                assert_eq!(s.start, end);
+                end += s.len;
+            }
+            assert_eq!(end, l.rows);
         }
     }
 }

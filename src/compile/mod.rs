@@ -10,10 +10,12 @@
 pub mod assemble;
 pub mod inverse;
 pub mod layout;
+pub mod names;
 pub mod memory;
 
 pub use inverse::{Inverse, InverseError};
 pub use layout::{Layout, Lowering};
+pub use names::Names;
 pub use memory::{DEFAULT_MAX_MEMORY, MemoryEstimate};
 
 use crate::cone::ConeProgram;

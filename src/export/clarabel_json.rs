@@ -22,7 +22,7 @@ use clarabel::solver::{DefaultSettings, SupportedConeT};
 use serde::Serialize;
 
 use super::{ExportError, Provenance};
-use crate::cone::{Cone, ConeProgram};
+use crate::cone::ConeProgram;
 
 #[allow(non_snake_case)]
 #[derive(Serialize)]
@@ -36,25 +36,12 @@ struct JsonProblemData<'a> {
     cvxrelu: &'a Provenance,
 }
 
-/// Clarabel's matrix type from an sprs CSC matrix (copies).
+/// Clarabel's matrix type from an sprs matrix (copies).
 pub fn csc(m: &sprs::CsMat<f64>) -> CscMatrix<f64> {
-    let (rows, cols) = m.shape();
-    let m = if m.is_csc() { m.clone() } else { m.to_csc() };
-    let (indptr, indices, data) = m.into_raw_storage();
-    CscMatrix::new(rows, cols, indptr, indices, data)
+    crate::cone::clarabel::csc(m.clone())
 }
 
-/// Clarabel's cone list.
-pub fn cones(cones: &[Cone]) -> Vec<SupportedConeT<f64>> {
-    cones
-        .iter()
-        .map(|c| match *c {
-            Cone::Zero(m) => SupportedConeT::ZeroConeT(m),
-            Cone::Nonnegative(m) => SupportedConeT::NonnegativeConeT(m),
-            Cone::SecondOrder(m) => SupportedConeT::SecondOrderConeT(m),
-        })
-        .collect()
-}
+pub use crate::cone::clarabel::cones;
 
 /// The default settings, made serialisable (`time_limit` ∞ → `f64::MAX`).
 pub fn settings() -> DefaultSettings<f64> {

@@ -20,7 +20,6 @@ pub mod cbf;
 pub mod clarabel_json;
 pub mod mof;
 pub mod mps;
-pub mod names;
 
 use std::path::Path;
 use std::time::Instant;
@@ -32,7 +31,7 @@ use crate::cone::{Cone, ConeProgram, ConeProgramError, ProgramSize};
 use crate::fsio::{WriteError, write_atomic};
 use crate::model::{Problem, ProblemInfo};
 
-pub use names::Names;
+pub use crate::compile::Names;
 
 /// An output format of `cvxrelu export`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -316,7 +316,7 @@ impl Suite {
         };
         let max_memory = match &file.max_memory {
             None => crate::compile::DEFAULT_MAX_MEMORY,
-            Some(m) => crate::cli::solve::parse_bytes(m.get_ref())
+            Some(m) => crate::compile::memory::parse_bytes(m.get_ref())
                 .map_err(|e| cx.at(m, format!("max-memory: {e}")))?,
         };
 

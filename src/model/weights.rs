@@ -114,6 +114,15 @@ impl Weights {
         }
     }
 
+    /// The C-GReLU start of a native solver: `warm` if it is a C-GReLU point of
+    /// shape `(c, P, d)`, zeros otherwise.
+    pub fn gated_start(warm: Option<&Weights>, c: usize, p: usize, d: usize) -> Blocks {
+        match warm {
+            Some(Weights::GatedRelu { u }) if (u.c, u.p, u.d) == (c, p, d) => u.clone(),
+            _ => Blocks::zeros(c, p, d),
+        }
+    }
+
     /// C-ReLU weights as one vector `[v; w]` (the native solvers' variable): `warm`
     /// if it is a C-ReLU point of shape `(c, P, d)`, zeros otherwise.
     pub fn relu_stacked(warm: Option<&Weights>, c: usize, p: usize, d: usize) -> Vec<f64> {

@@ -7,13 +7,12 @@
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use clarabel::algebra::CscMatrix;
-use clarabel::solver::{DefaultSettings, DefaultSolver, IPSolver, SolverStatus, SupportedConeT};
+use clarabel::solver::{DefaultSettings, DefaultSolver, IPSolver, SolverStatus};
 
 use super::details::{ClarabelDetails, SolverDetails};
 use super::{SolveOutput, SolverError, Status, TracePoint};
 use crate::compile::{self, Lowering};
-use crate::cone::{Cone, ConeProgram};
+use crate::cone::ConeProgram;
 use crate::model::Problem;
 
 /// Settings of the Clarabel backend.
@@ -113,23 +112,6 @@ pub struct ProgramSolution {
     pub trace: Vec<TracePoint>,
 }
 
-fn to_csc(m: sprs::CsMat<f64>) -> CscMatrix<f64> {
-    let (rows, cols) = m.shape();
-    let (indptr, indices, data) = m.into_raw_storage();
-    CscMatrix::new(rows, cols, indptr, indices, data)
-}
-
-fn to_cones(cones: &[Cone]) -> Vec<SupportedConeT<f64>> {
-    cones
-        .iter()
-        .map(|c| match *c {
-            Cone::Zero(m) => SupportedConeT::ZeroConeT(m),
-            Cone::Nonnegative(m) => SupportedConeT::NonnegativeConeT(m),
-            Cone::SecondOrder(m) => SupportedConeT::SecondOrderConeT(m),
-        })
-        .collect()
-}
-
 /// Solve a cone program with Clarabel (the program is validated first).
 pub fn solve_program(
     program: ConeProgram,
@@ -138,9 +120,9 @@ pub fn solve_program(
     settings.validate()?;
     program.validate()?;
     let start = Instant::now();
-    let cones = to_cones(&program.cones);
+    let cones = crate::cone::clarabel::cones(&program.cones);
     let ConeProgram { p, q, a, b, .. } = program;
-    let (p, a) = (to_csc(p), to_csc(a));
+    let (p, a) = (crate::cone::clarabel::csc(p), crate::cone::clarabel::csc(a));
     let mut solver = DefaultSolver::new(&p, &q, &a, &b, &cones, settings.to_clarabel())
         .map_err(|e| SolverError::Clarabel(e.to_string()))?;
     drop((p, a));

@@ -276,14 +276,13 @@ pub fn solve(
     settings: &AlSettings,
     warm: Option<&Weights>,
 ) -> Result<SolveOutput, SolverError> {
-    settings.validate().map_err(SolverError::Settings)?;
-    if problem.model() != Model::Relu {
-        return Err(SolverError::Unsupported {
-            solver: "al",
-            model: problem.model().name(),
-            hint: "--solver fista (or clarabel)",
-        });
-    }
+    super::check_start(
+        problem,
+        Model::Relu,
+        "al",
+        "--solver fista (or clarabel)",
+        settings.validate(),
+    )?;
     let t0 = Instant::now();
     let (n, c, p, d) = (problem.n(), problem.c(), problem.p(), problem.d());
     let mut u = Weights::relu_stacked(warm, c, p, d);

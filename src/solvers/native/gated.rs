@@ -139,20 +139,16 @@ pub fn solve(
     settings: &FistaSettings,
     warm: Option<&Weights>,
 ) -> Result<SolveOutput, SolverError> {
-    settings.validate().map_err(SolverError::Settings)?;
-    if problem.model() != Model::GatedRelu {
-        return Err(SolverError::Unsupported {
-            solver: "fista",
-            model: problem.model().name(),
-            hint: "--solver al (or clarabel)",
-        });
-    }
+    super::check_start(
+        problem,
+        Model::GatedRelu,
+        "fista",
+        "--solver al (or clarabel)",
+        settings.validate(),
+    )?;
     let t = Instant::now();
     let (c, p, d) = (problem.c(), problem.p(), problem.d());
-    let mut u = match warm {
-        Some(Weights::GatedRelu { u }) if u.c == c && u.p == p && u.d == d => u.clone(),
-        _ => Blocks::zeros(c, p, d),
-    };
+    let mut u = Weights::gated_start(warm, c, p, d);
     let ops = Operators::new(problem.x(), problem.patterns()).with_threads(settings.threads);
     let mut loss = GatedLoss::new(&ops, &problem.y(), problem.reg(), problem.lambda());
     let mut ws = FistaWorkspace::new(loss.dim(), loss.state_len());

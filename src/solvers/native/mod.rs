@@ -15,3 +15,26 @@ pub mod gated;
 pub mod operators;
 pub mod prox;
 pub mod relu;
+
+use crate::model::{Model, Problem};
+use crate::solvers::SolverError;
+
+/// What every native solver checks before it starts: its settings are valid and
+/// the problem is of the model it solves (`hint` names the solver to use instead).
+pub(crate) fn check_start(
+    problem: &Problem,
+    solves: Model,
+    solver: &'static str,
+    hint: &'static str,
+    settings: Result<(), String>,
+) -> Result<(), SolverError> {
+    settings.map_err(SolverError::Settings)?;
+    if problem.model() != solves {
+        return Err(SolverError::Unsupported {
+            solver,
+            model: problem.model().name(),
+            hint,
+        });
+    }
+    Ok(())
+}

@@ -296,14 +296,13 @@ pub fn solve(
     settings: &FistaSettings,
     warm: Option<&Weights>,
 ) -> Result<SolveOutput, SolverError> {
-    settings.validate().map_err(SolverError::Settings)?;
-    if problem.model() != Model::Relu {
-        return Err(SolverError::Unsupported {
-            solver: "fista (relu)",
-            model: problem.model().name(),
-            hint: "--solver fista",
-        });
-    }
+    super::check_start(
+        problem,
+        Model::Relu,
+        "fista (relu)",
+        "--solver fista",
+        settings.validate(),
+    )?;
     let t = Instant::now();
     let (c, p, d) = (problem.c(), problem.p(), problem.d());
     let mut u = Weights::relu_stacked(warm, c, p, d);
