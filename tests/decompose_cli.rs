@@ -95,13 +95,13 @@ fn decompose_from_weights_and_from_record() {
             serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
         assert_eq!(v["problem"]["model"], "relu");
         assert_eq!(v["solver"], format!("clarabel+decompose-{method}"));
-        assert_eq!(v["details"]["method"], method);
-        let kappa = v["details"]["inflation"].as_f64().unwrap();
+        assert_eq!(v["details"]["decomposition"]["method"], method);
+        let kappa = v["details"]["decomposition"]["inflation"].as_f64().unwrap();
         assert!(kappa >= 1.0, "{kappa}");
         let viol = v["max_cone_violation"].as_f64().unwrap();
         if method != "approx" {
             assert!(viol <= 1e-8, "{method}: {viol}");
-            assert!(v["details"]["prediction_change"].as_f64().unwrap() <= 1e-9);
+            assert!(v["details"]["decomposition"]["prediction_change"].as_f64().unwrap() <= 1e-9);
         }
         assert_eq!(v["weights_file"], s(&wout));
         // The decomposed weights file is a relu weights file that decompose refuses.

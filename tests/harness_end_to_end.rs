@@ -92,7 +92,29 @@ fn tiny_suite_end_to_end() {
         let svg = std::fs::read_to_string(out.join(format!("profile-tau-{t}.svg"))).unwrap();
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
         assert!(svg.contains("fista") && svg.contains("clarabel"));
+        let ratio =
+            std::fs::read_to_string(out.join(format!("ratio-profile-tau-{t}.svg"))).unwrap();
+        assert!(ratio.starts_with("<svg") && ratio.contains("ratio profile"));
     }
+    for s in ["## Performance-ratio profiles", "## Certified brackets on f*", "## Status audit"] {
+        assert!(md.contains(s), "report.md lacks {s}");
+    }
+    // The machine record: in the manifest, parsed, and at the top of the report.
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let m = &manifest["machine"];
+    let cores = std::thread::available_parallelism().unwrap().get() as u64;
+    assert_eq!(m["logical_cores"].as_u64(), Some(cores));
+    assert_eq!(m["threads_used"].as_u64(), Some(1));
+    assert_eq!(m["cvxrelu_version"], env!("CARGO_PKG_VERSION"));
+    assert!(m["load_start"].as_array().is_some_and(|a| a.len() == 3));
+    assert!(m["load_end"].as_array().is_some_and(|a| a.len() == 3));
+    // The Clarabel version, read independently from the lock file.
+    let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock")).unwrap();
+    let at = lock.find("name = \"clarabel\"\nversion = \"").unwrap();
+    let v = lock[at..].split('"').nth(3).unwrap();
+    assert_eq!(m["clarabel_version"], v);
+    assert!(md.contains("Machine: ") && md.contains(&format!("Clarabel {v}")), "{md}");
 
     // Without --resume an existing directory is refused; with it nothing is redone.
     let o = bin()

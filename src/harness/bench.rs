@@ -274,7 +274,15 @@ pub fn bench(suite: &Suite, out: &Path, opts: &BenchOptions) -> Result<BenchSumm
         }
     }
     preflight(suite)?;
-    store::write_manifest(out, &Manifest::new(suite, &all))?;
+    let mut manifest = Manifest::new(suite, &all);
+    let threads = suite
+        .solvers
+        .iter()
+        .map(|s| s.threads.unwrap_or(1))
+        .max()
+        .unwrap_or(1);
+    manifest.machine = Some(super::machine::Machine::now(threads));
+    store::write_manifest(out, &manifest)?;
 
     let bar = if opts.progress {
         ProgressBar::with_draw_target(Some(pending.len() as u64), ProgressDrawTarget::stderr())
@@ -317,5 +325,9 @@ pub fn bench(suite: &Suite, out: &Path, opts: &BenchOptions) -> Result<BenchSumm
         bar.inc(1);
     }
     bar.finish_and_clear();
+    if let Some(m) = manifest.machine.as_mut() {
+        m.load_end = super::machine::load_average();
+    }
+    store::write_manifest(out, &manifest)?;
     Ok(summary)
 }

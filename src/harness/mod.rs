@@ -23,10 +23,14 @@
 //! it is ignored by `--resume` and `report`, and may be deleted.
 
 pub mod bench;
+pub mod comparison;
+pub mod comparison_report;
 pub mod decomposed;
 pub mod expand;
+pub mod machine;
 pub mod metrics;
 pub mod profile;
+pub mod ratio_profile;
 pub mod report;
 pub mod store;
 pub mod study;

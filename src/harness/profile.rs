@@ -2,7 +2,10 @@
 //! each solver has solved at τ by time `t`, against `t` on a log axis — one panel
 //! per model (solvers only meet on the problems of the models they solve).
 //! A curve steps up at each solved run's time to τ ([`metrics::time_to`]) and stays
-//! below 1 by the fraction of unsolved runs. Drawn with plotters' SVG backend.
+//! below 1 by the fraction of unsolved problems: every curve of a panel has the
+//! same denominator, the model's problems in the records (a solver without a
+//! record of a problem counts it unsolved). Drawn with plotters' SVG backend. The
+//! Dolan–Moré ratio profiles are [`super::ratio_profile`].
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -14,11 +17,12 @@ use super::metrics;
 use crate::model::Model;
 use crate::results::record::Record;
 
-/// One curve: the sorted solve times and the number of runs.
+/// One curve: the sorted solve times and the number of problems of its panel.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Curve {
     pub solver: String,
     pub times: Vec<f64>,
+    /// The panel's problems (the same for every curve of a model).
     pub runs: usize,
 }
 
@@ -48,9 +52,15 @@ pub fn curves(records: &[Record], tau: f64) -> BTreeMap<&'static str, (Model, Ve
             c.times.push(t);
         }
     }
-    for (_, cs) in out.values_mut() {
+    for (model, cs) in out.values_mut() {
+        let problems: std::collections::BTreeSet<&str> = records
+            .iter()
+            .filter(|r| r.problem.model == *model)
+            .map(|r| r.run.as_ref().map(|x| x.problem_id.as_str()).unwrap_or(""))
+            .collect();
         for c in cs.iter_mut() {
             c.times.sort_by(f64::total_cmp);
+            c.runs = problems.len();
         }
     }
     out

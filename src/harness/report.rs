@@ -77,6 +77,9 @@ pub fn markdown(
         .map(|m| m.suite.as_str())
         .unwrap_or("(unknown suite)");
     let _ = writeln!(s, "# Benchmark report: {suite}\n");
+    if let Some(machine) = manifest.and_then(|m| m.machine.as_ref()) {
+        let _ = writeln!(s, "{}", machine.markdown(None));
+    }
     let problems: std::collections::BTreeSet<&str> = records
         .iter()
         .filter_map(|r| r.run.as_ref().map(|x| x.problem_id.as_str()))
@@ -158,9 +161,15 @@ times read from them are late by at most 0.1% of the run, never early.\n\
     }
 
     let _ = writeln!(s, "\n## Performance profiles\n");
+    let _ = writeln!(
+        s,
+        "Fraction of each model's problems solved at τ against time (every curve over the \
+same problems; a missing run counts as unsolved):\n"
+    );
     for t in PROFILE_TAUS {
         let _ = writeln!(s, "![solved at τ = {}]({})\n", tau_name(t), profile_file(t));
     }
+    s.push_str(&super::comparison_report::sections(records, taus));
 
     let _ = writeln!(s, "## Per problem\n");
     let _ = writeln!(
@@ -428,6 +437,12 @@ pub fn report(dir: &Path, out: Option<&Path>) -> Result<Written, HarnessError> {
     for t in PROFILE_TAUS {
         let p = out.join(profile_file(t));
         let svg = super::profile::render(&records, t, &p)?;
+        write_atomic(&p, svg.as_bytes())?;
+        profiles.push(p);
+    }
+    for (t, ratio) in super::comparison_report::figures(&records) {
+        let p = out.join(super::ratio_profile::file(t));
+        let svg = super::ratio_profile::render(&ratio, &p)?;
         write_atomic(&p, svg.as_bytes())?;
         profiles.push(p);
     }

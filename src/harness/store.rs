@@ -30,6 +30,9 @@ pub struct Manifest {
     /// Study sections of the report (`[report] studies` of the suite).
     #[serde(default)]
     pub studies: Vec<super::study::Study>,
+    /// What the last bench call into the folder ran on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<super::machine::Machine>,
 }
 
 impl Manifest {
@@ -40,6 +43,7 @@ impl Manifest {
             taus: suite.taus.clone(),
             runs: runs.iter().map(|r| r.info.id.clone()).collect(),
             studies: suite.studies.clone(),
+            machine: None,
         }
     }
 }

@@ -2,6 +2,8 @@
 //! `../shared/reference/objectives.json` and small problem builders.
 #![allow(dead_code)]
 
+pub mod records;
+
 use std::path::PathBuf;
 
 use cvxrelu::model::{Model, Problem, ProblemSpec, Regularizer, Scaling};
