@@ -10,8 +10,8 @@
 //! Run: `cargo bench --bench cone_projection`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use cvxrelu::model::{Model, Problem, ProblemSpec, Regularizer, Scaling, Weights};
 use cvxrelu::cone::polyhedral::{ConeProjector, Passive};
+use cvxrelu::model::{Model, Problem, ProblemSpec, Regularizer, Scaling, Weights};
 use cvxrelu::solvers::native::fista::Proximal;
 use cvxrelu::solvers::native::operators::Operators;
 use cvxrelu::solvers::native::relu::{self, ConeProx};

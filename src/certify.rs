@@ -28,8 +28,8 @@
 use faer::{Accum, Mat, MatRef, Par, linalg::matmul::matmul};
 use serde::{Deserialize, Serialize};
 
-use crate::model::objective::{cone_violation, loss, penalty, predictions};
 use crate::cone::polyhedral::{ConeProjector, Passive};
+use crate::model::objective::{cone_violation, loss, penalty, predictions};
 use crate::model::{Blocks, Model, Patterns, Problem, Regularizer, Weights};
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -238,26 +238,22 @@ pub fn certify(problem: &Problem, weights: &Weights) -> Certificate {
     }
     let g = adjoint(x, patterns, &r);
     let nc = (n * c) as f64;
-    let dual = match (problem.model(), reg, weights) {
-        (Model::Relu, Regularizer::NeuronGl1, Weights::Relu { .. }) => Ok(scaled_residual_bound(
-            lambda,
-            nc,
-            rr,
-            ry,
-            relu_dual_norm(x, patterns, &g),
-        )),
-        (
-            Model::Relu,
-            Regularizer::FeatureGl1 | Regularizer::L1 | Regularizer::L2,
-            Weights::Relu { .. },
-        ) => Err(NoBound::ReluRegularizer),
-        (Model::GatedRelu, _, Weights::GatedRelu { .. }) => {
-            dual_objective(reg, lambda, nc, rr, ry, &g).ok_or(NoBound::L2AtZeroLambda)
-        }
-        (Model::Relu, _, Weights::GatedRelu { .. }) | (Model::GatedRelu, _, Weights::Relu { .. }) => {
-            Err(NoBound::ModelMismatch)
-        }
-    };
+    let dual =
+        match (problem.model(), reg, weights) {
+            (Model::Relu, Regularizer::NeuronGl1, Weights::Relu { .. }) => Ok(
+                scaled_residual_bound(lambda, nc, rr, ry, relu_dual_norm(x, patterns, &g)),
+            ),
+            (
+                Model::Relu,
+                Regularizer::FeatureGl1 | Regularizer::L1 | Regularizer::L2,
+                Weights::Relu { .. },
+            ) => Err(NoBound::ReluRegularizer),
+            (Model::GatedRelu, _, Weights::GatedRelu { .. }) => {
+                dual_objective(reg, lambda, nc, rr, ry, &g).ok_or(NoBound::L2AtZeroLambda)
+            }
+            (Model::Relu, _, Weights::GatedRelu { .. })
+            | (Model::GatedRelu, _, Weights::Relu { .. }) => Err(NoBound::ModelMismatch),
+        };
     let no_bound = dual.err();
     let (dual_objective, duality_gap, relative_duality_gap) = match dual.ok() {
         Some(dual) => {

@@ -197,7 +197,11 @@ fn the_check_catches_an_upward_import() {
     let mut edges = graph(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
     edges.insert(("harness".into(), "cli".into()), 1);
     let bad = violations(&edges);
-    assert!(bad.iter().any(|b| b.contains("harness (layer 7) imports cli")), "{bad:?}");
+    assert!(
+        bad.iter()
+            .any(|b| b.contains("harness (layer 7) imports cli")),
+        "{bad:?}"
+    );
     assert!(bad.iter().any(|b| b.starts_with("cycle:")), "{bad:?}");
     // ... and a cycle within one layer.
     let mut edges = BTreeMap::new();

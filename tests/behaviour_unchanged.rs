@@ -42,8 +42,7 @@ struct TinyRun {
 
 fn golden() -> Golden {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/behaviour_bba6cdd.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).expect("golden behaviour file parses")
 }
 
@@ -95,7 +94,11 @@ fn reference_problems_al() {
 #[test]
 fn tiny_suite_through_the_harness() {
     let golden = golden().tiny;
-    assert_eq!(golden.len(), 20, "clarabel, fista and al runs of the tiny suite");
+    assert_eq!(
+        golden.len(),
+        20,
+        "clarabel, fista and al runs of the tiny suite"
+    );
     let suite =
         Suite::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("problems/tiny.toml")).unwrap();
     let runs = expand(&suite);

@@ -101,7 +101,12 @@ fn decompose_from_weights_and_from_record() {
         let viol = v["max_cone_violation"].as_f64().unwrap();
         if method != "approx" {
             assert!(viol <= 1e-8, "{method}: {viol}");
-            assert!(v["details"]["decomposition"]["prediction_change"].as_f64().unwrap() <= 1e-9);
+            assert!(
+                v["details"]["decomposition"]["prediction_change"]
+                    .as_f64()
+                    .unwrap()
+                    <= 1e-9
+            );
         }
         assert_eq!(v["weights_file"], s(&wout));
         // The decomposed weights file is a relu weights file that decompose refuses.

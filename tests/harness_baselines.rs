@@ -93,7 +93,8 @@ fn objective_is_the_networks_and_bounds_the_convex_one() {
                     let cert = certify(&p, &w);
                     assert!((cert.loss - out.loss).abs() <= 1e-10 * out.loss.max(1e-300));
                     assert!(cert.objective <= out.objective * (1.0 + 1e-12));
-                    let rec = cvxrelu::results::Record::from_baseline(&p, method.name().into(), &out);
+                    let rec =
+                        cvxrelu::results::Record::from_baseline(&p, method.name().into(), &out);
                     assert!(rec.dual_objective.unwrap() <= cert.objective);
                     assert!(rec.duality_gap.unwrap() >= 0.0);
                 }

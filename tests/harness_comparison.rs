@@ -16,7 +16,18 @@ use cvxrelu::solvers::{SolverKind, Status};
 const G: Model = Model::GatedRelu;
 
 fn run(problem: &str, kind: SolverKind, objective: f64, time: f64) -> Record {
-    record(problem, G, 1e-2, kind, Status::Solved, objective, 0.0, 0.0, time, &[])
+    record(
+        problem,
+        G,
+        1e-2,
+        kind,
+        Status::Solved,
+        objective,
+        0.0,
+        0.0,
+        time,
+        &[],
+    )
 }
 
 fn suite() -> Vec<Record> {
@@ -84,7 +95,18 @@ fn status_audit_counts_wrong_solved_statuses() {
     // clarabel on A says solved 1e-6 above the best point: beyond its own 1e-8.
     rs[0].objective = 1.0 + 1e-6;
     // An uncertified "solved" relu point.
-    rs.push(record("E", Model::Relu, 1e-2, SolverKind::Clarabel, Status::Solved, 1.0, 1e-3, 0.0, 1.0, &[]));
+    rs.push(record(
+        "E",
+        Model::Relu,
+        1e-2,
+        SolverKind::Clarabel,
+        Status::Solved,
+        1.0,
+        1e-3,
+        0.0,
+        1.0,
+        &[],
+    ));
     let audit = status_audit(&rs);
     let gated_cl = audit
         .iter()
@@ -96,7 +118,10 @@ fn status_audit_counts_wrong_solved_statuses() {
     let fi = audit.iter().find(|a| a.solver == "fista").unwrap();
     assert_eq!((fi.solved, fi.wrong, fi.worst_gap), (4, 0, None));
     let relu = audit.iter().find(|a| a.model == Model::Relu).unwrap();
-    assert_eq!((relu.solved, relu.wrong, relu.worst_gap), (1, 1, Some(f64::INFINITY)));
+    assert_eq!(
+        (relu.solved, relu.wrong, relu.worst_gap),
+        (1, 1, Some(f64::INFINITY))
+    );
 }
 
 #[test]
@@ -104,7 +129,10 @@ fn report_prints_the_sections() {
     let md = cvxrelu::harness::comparison_report::sections(&suite(), &[1e-3]);
     assert!(md.contains("## Performance-ratio profiles"));
     assert!(md.contains("| fista | 0.75 | 1.00 |"), "{md}");
-    assert!(md.contains("No record (counted unsolved): `clarabel` on `D`."), "{md}");
+    assert!(
+        md.contains("No record (counted unsolved): `clarabel` on `D`."),
+        "{md}"
+    );
     assert!(md.contains("## Certified brackets on f*"));
     assert!(md.contains("## Status audit"));
 }

@@ -62,7 +62,12 @@ fn tiny_suite_end_to_end() {
             }
             SolverKind::Al => assert!(r.max_cone_violation <= 1e-6, "{pid}"),
             SolverKind::Sgd | SolverKind::Adam => {
-                assert!(serde_json::to_value(&r.details).unwrap().get("grid").is_some());
+                assert!(
+                    serde_json::to_value(&r.details)
+                        .unwrap()
+                        .get("grid")
+                        .is_some()
+                );
                 assert_eq!(r.trace.first().unwrap().iteration, 0);
                 // A gated network maps onto a C-GReLU point: never below the optimum.
                 if r.problem.model == cvxrelu::model::Model::GatedRelu {
@@ -96,7 +101,11 @@ fn tiny_suite_end_to_end() {
             std::fs::read_to_string(out.join(format!("ratio-profile-tau-{t}.svg"))).unwrap();
         assert!(ratio.starts_with("<svg") && ratio.contains("ratio profile"));
     }
-    for s in ["## Performance-ratio profiles", "## Certified brackets on f*", "## Status audit"] {
+    for s in [
+        "## Performance-ratio profiles",
+        "## Certified brackets on f*",
+        "## Status audit",
+    ] {
         assert!(md.contains(s), "report.md lacks {s}");
     }
     // The machine record: in the manifest, parsed, and at the top of the report.
@@ -114,7 +123,10 @@ fn tiny_suite_end_to_end() {
     let at = lock.find("name = \"clarabel\"\nversion = \"").unwrap();
     let v = lock[at..].split('"').nth(3).unwrap();
     assert_eq!(m["clarabel_version"], v);
-    assert!(md.contains("Machine: ") && md.contains(&format!("Clarabel {v}")), "{md}");
+    assert!(
+        md.contains("Machine: ") && md.contains(&format!("Clarabel {v}")),
+        "{md}"
+    );
 
     // Without --resume an existing directory is refused; with it nothing is redone.
     let o = bin()

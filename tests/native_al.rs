@@ -35,11 +35,18 @@ fn al_phase_alone_meets_the_spec_stop() {
         };
         let out = al::solve(&prob, &settings, None).unwrap();
         assert_eq!(out.status, Status::Solved, "λ={}", r.lambda);
-        let sq = serde_json::to_value(&out.details).unwrap()["al_squared_violation"].as_f64().unwrap();
+        let sq = serde_json::to_value(&out.details).unwrap()["al_squared_violation"]
+            .as_f64()
+            .unwrap();
         assert!(sq <= 1e-6, "λ={}: squared violation {sq}", r.lambda);
         let cert = certify(&prob, &out.weights);
         assert!(rel(cert.objective, r.objective) <= 1e-2, "λ={}", r.lambda);
-        assert!(serde_json::to_value(&out.details).unwrap().get("polish").is_none());
+        assert!(
+            serde_json::to_value(&out.details)
+                .unwrap()
+                .get("polish")
+                .is_none()
+        );
     }
 }
 

@@ -209,10 +209,17 @@ fn restart_fires_on_an_ill_conditioned_problem() {
         None,
     )
     .unwrap();
-    let restarts = serde_json::to_value(&with.details).unwrap()["restarts"].as_u64().unwrap();
+    let restarts = serde_json::to_value(&with.details).unwrap()["restarts"]
+        .as_u64()
+        .unwrap();
     assert!(restarts > 0, "no restart fired");
     assert_eq!(with.status, Status::Solved);
-    assert_eq!(serde_json::to_value(&without.details).unwrap()["restarts"].as_u64().unwrap(), 0);
+    assert_eq!(
+        serde_json::to_value(&without.details).unwrap()["restarts"]
+            .as_u64()
+            .unwrap(),
+        0
+    );
     assert!(
         with.iterations < without.iterations,
         "restart {} vs no restart {}",

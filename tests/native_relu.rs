@@ -10,9 +10,9 @@ use ::clarabel::solver::{
 };
 use common::{reference_problem, references, rel, synth_problem};
 use cvxrelu::certify::certify;
+use cvxrelu::cone::polyhedral::{ConeProjector, Passive};
 use cvxrelu::model::{Blocks, Model, Regularizer, Weights};
 use cvxrelu::solvers::clarabel;
-use cvxrelu::cone::polyhedral::{ConeProjector, Passive};
 use cvxrelu::solvers::native::relu;
 use cvxrelu::solvers::{SolverError, Status};
 use faer::Mat;
@@ -277,11 +277,21 @@ fn subgradient_stopping_reaches_the_optimum() {
         assert_eq!(out.status, Status::Solved, "λ={}", r.lambda);
         let cert = certify(&prob, &out.weights);
         assert!(rel(cert.objective, r.objective) <= 1e-6, "λ={}", r.lambda);
-        assert!(serde_json::to_value(&out.details).unwrap()["subgradient_sq"].as_f64().unwrap() <= 1e-14);
+        assert!(
+            serde_json::to_value(&out.details).unwrap()["subgradient_sq"]
+                .as_f64()
+                .unwrap()
+                <= 1e-14
+        );
         // One iteration from zero is far from stationary.
         s.max_iters = 1;
         let early = relu::solve(&prob, &s, None).unwrap();
-        assert!(serde_json::to_value(&early.details).unwrap()["subgradient_sq"].as_f64().unwrap() > 1e-8);
+        assert!(
+            serde_json::to_value(&early.details).unwrap()["subgradient_sq"]
+                .as_f64()
+                .unwrap()
+                > 1e-8
+        );
     }
 }
 

@@ -50,8 +50,8 @@ fn committed_v1_records_read_and_keep_their_keys() {
             }
             let text = std::fs::read_to_string(&path).unwrap();
             let old: Value = serde_json::from_str(&text).unwrap();
-            let rec: Record = serde_json::from_str(&text)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let rec: Record =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             if old.get("schema_version").is_none() {
                 assert_eq!(rec.schema_version, 1, "{}", path.display());
             }
@@ -72,13 +72,25 @@ fn committed_v1_records_read_and_keep_their_keys() {
     }
     assert!(seen > 500, "only {seen} committed records found");
     for k in ["clarabel", "fista", "al", "baseline", "decomposition"] {
-        assert!(kinds.contains(k), "no committed record read as {k}: {kinds:?}");
+        assert!(
+            kinds.contains(k),
+            "no committed record read as {k}: {kinds:?}"
+        );
     }
 }
 
 #[test]
 fn new_records_carry_the_schema_version_and_a_kind() {
-    let p = common::synth_problem(Model::GatedRelu, Regularizer::NeuronGl1, 1e-2, 40, 3, 1, 4, 1);
+    let p = common::synth_problem(
+        Model::GatedRelu,
+        Regularizer::NeuronGl1,
+        1e-2,
+        40,
+        3,
+        1,
+        4,
+        1,
+    );
     let config = cvxrelu::solvers::SolverConfig::new(
         cvxrelu::solvers::SolverKind::Fista,
         &Default::default(),
@@ -138,5 +150,8 @@ fn certify_says_when_there_is_no_bound() {
     let v = Blocks::zeros(relu.c(), relu.p(), relu.d());
     let cert = certify(&relu, &Weights::Relu { v: v.clone(), w: v });
     assert_eq!(cert.no_bound, None);
-    assert!(cert.dual_objective.is_some_and(|d| d <= cert.objective + 1e-12));
+    assert!(
+        cert.dual_objective
+            .is_some_and(|d| d <= cert.objective + 1e-12)
+    );
 }

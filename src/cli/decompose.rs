@@ -15,10 +15,10 @@ use crate::decompose::{
 };
 use crate::fsio::check_writable;
 use crate::model::Weights;
-use crate::results::record::Record;
-use crate::results::solution::SolutionFile;
 use crate::results::SolverName;
 use crate::results::decomposition::Source;
+use crate::results::record::Record;
+use crate::results::solution::SolutionFile;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct DecomposeArgs {
@@ -159,14 +159,18 @@ pub fn run(args: &DecomposeArgs) -> Result<i32, CliError> {
         .map_err(|e| CliError::usage(e.to_string()))?;
     let quality = assess(&gated, &u, &dec);
     let relu = relu_problem(&gated);
-    let solver = SolverName::from(format!("{}+decompose-{}", file.solver, args.method.name()).as_str());
+    let solver =
+        SolverName::from(format!("{}+decompose-{}", file.solver, args.method.name()).as_str());
     let source = Source::File {
         path: wpath.display().to_string(),
         solver: file.solver.clone(),
     };
     let mut rec = Record::from_decomposition(&relu, solver.clone(), &dec, &quality, source);
     if let Some(wp) = &args.weights {
-        emit_json(wp, &SolutionFile::new(&relu, &solver.to_string(), &dec.weights()))?;
+        emit_json(
+            wp,
+            &SolutionFile::new(&relu, &solver.to_string(), &dec.weights()),
+        )?;
         rec.weights_file = Some(wp.display().to_string());
     }
     eprintln!("{}\n{}", summary(&rec), describe(args.method, &quality));

@@ -95,7 +95,9 @@ pub fn run(args: &SolveArgs, path: &Path) -> Result<i32, CliError> {
         cones: ConeSummary::of(&problem.program.cones),
         comments: problem.comments.clone(),
     };
-    let settings = match SolverConfig::new(SolverKind::Clarabel, &args.solver.options()).map_err(SolverError::from)? {
+    let settings = match SolverConfig::new(SolverKind::Clarabel, &args.solver.options())
+        .map_err(SolverError::from)?
+    {
         SolverConfig::Clarabel(s) => s,
         _ => unreachable!("a Clarabel configuration"),
     };

@@ -22,7 +22,16 @@ macro_rules! named_flag {
         })+
     };
 }
-named_flag!(Method, ExactForm, Format, Model, Regularizer, Scaling, SolverKind, Stopping);
+named_flag!(
+    Method,
+    ExactForm,
+    Format,
+    Model,
+    Regularizer,
+    Scaling,
+    SolverKind,
+    Stopping
+);
 
 /// The clap parser of a named enum: possible values listed in `--help`, errors
 /// naming them.

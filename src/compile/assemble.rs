@@ -212,8 +212,16 @@ pub fn assemble(
     }
     // The layout's segments and the assembly must agree (checked in release too:
     // a mismatch is a compiler bug, never a property of the input).
-    assert_eq!(indptr.len(), layout.cols + 1, "assembly and layout disagree on columns");
-    assert_eq!(indices.len(), nnz, "assembly and the nonzero count disagree");
+    assert_eq!(
+        indptr.len(),
+        layout.cols + 1,
+        "assembly and layout disagree on columns"
+    );
+    assert_eq!(
+        indices.len(),
+        nnz,
+        "assembly and the nonzero count disagree"
+    );
 
     let a = CsMat::new_csc((layout.rows, layout.cols), indptr, indices, data);
 

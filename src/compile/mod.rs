@@ -10,13 +10,13 @@
 pub mod assemble;
 pub mod inverse;
 pub mod layout;
-pub mod names;
 pub mod memory;
+pub mod names;
 
 pub use inverse::{Inverse, InverseError};
 pub use layout::{Layout, Lowering};
-pub use names::Names;
 pub use memory::{DEFAULT_MAX_MEMORY, MemoryEstimate};
+pub use names::Names;
 
 use crate::cone::ConeProgram;
 use crate::model::Problem;

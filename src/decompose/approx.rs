@@ -23,8 +23,8 @@
 
 use faer::{Accum, MatMut, MatRef, Par, linalg::matmul::matmul};
 
-use super::{Solved, Split};
 use super::{ApproxFista, MethodDetails};
+use super::{Solved, Split};
 use crate::model::{Problem, Regularizer};
 use crate::solvers::native::fista::{
     self, Composite, FistaSettings, FistaWorkspace, Smooth, Stopping,

@@ -163,7 +163,12 @@ pub(crate) fn solver_name(run: &Run) -> SolverName {
 }
 
 /// A record for a run that did not produce a point.
-pub(crate) fn empty_record(problem: &Problem, run: &Run, status: Status, details: Details) -> Record {
+pub(crate) fn empty_record(
+    problem: &Problem,
+    run: &Run,
+    status: Status,
+    details: Details,
+) -> Record {
     Record::without_point(problem, solver_name(run), status, details)
 }
 

@@ -69,7 +69,11 @@ the fastest solver on that problem (unsolved = ∞; the same problems for every 
         }
     }
     for t in PROFILE_TAUS {
-        let _ = writeln!(s, "![ratio profile at τ = {t:e}]({})\n", ratio_profile::file(t));
+        let _ = writeln!(
+            s,
+            "![ratio profile at τ = {t:e}]({})\n",
+            ratio_profile::file(t)
+        );
     }
 
     let _ = writeln!(s, "## Certified brackets on f*\n");
@@ -120,7 +124,10 @@ best valid dual bound in any record (L ≤ f* ≤ U). A run is proven solved at 
         .filter(|(_, w)| taus.iter().any(|t| w > t))
         .collect();
     if !wide.is_empty() {
-        let _ = writeln!(s, "\nBrackets wider than some τ (runs there may be undecidable):\n");
+        let _ = writeln!(
+            s,
+            "\nBrackets wider than some τ (runs there may be undecidable):\n"
+        );
         let _ = writeln!(s, "| problem | U | L | width |\n|---|---:|---:|---:|");
         for (p, w) in wide {
             let b = &br[p];

@@ -101,7 +101,9 @@ impl Machine {
     /// Markdown lines for the top of a report.
     pub fn markdown(&self, fingerprint: Option<&str>) -> String {
         let load = |l: Option<[f64; 3]>| {
-            l.map_or("unknown".to_string(), |[a, b, c]| format!("{a:.2} / {b:.2} / {c:.2}"))
+            l.map_or("unknown".to_string(), |[a, b, c]| {
+                format!("{a:.2} / {b:.2} / {c:.2}")
+            })
         };
         let mut s = format!(
             "Machine: {} ({} logical cores, {} thread(s) used), {} {}; load average (1/5/15 min) {} at start, {} at end.\n\

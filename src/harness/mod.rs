@@ -36,9 +36,8 @@ pub mod store;
 pub mod study;
 pub mod suite;
 
-
-pub use expand::{Run, Shard, expand};
 pub use crate::results::run::{RunInfo, SolverDef};
+pub use expand::{Run, Shard, expand};
 pub use suite::{Suite, SuiteError};
 
 /// Errors of `bench` and `report`: each names the file or the setting at fault.

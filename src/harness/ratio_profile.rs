@@ -63,7 +63,8 @@ pub fn render(profiles: &[RatioProfile], path_for_errors: &Path) -> Result<Strin
                 .map_err(|e| err(&e))?;
             for (i, (solver, ratios)) in prof.ratios.iter().enumerate() {
                 let color = COLORS[i % COLORS.len()];
-                let mut finite: Vec<f64> = ratios.iter().copied().filter(|r| r.is_finite()).collect();
+                let mut finite: Vec<f64> =
+                    ratios.iter().copied().filter(|r| r.is_finite()).collect();
                 finite.sort_by(f64::total_cmp);
                 let n = prof.problems.len().max(1) as f64;
                 let mut pts = vec![(1.0, 0.0)];
@@ -75,7 +76,11 @@ pub fn render(profiles: &[RatioProfile], path_for_errors: &Path) -> Result<Strin
                 chart
                     .draw_series(LineSeries::new(pts, color.stroke_width(2)))
                     .map_err(|e| err(&e))?
-                    .label(format!("{solver} ({}/{})", finite.len(), prof.problems.len()))
+                    .label(format!(
+                        "{solver} ({}/{})",
+                        finite.len(),
+                        prof.problems.len()
+                    ))
                     .legend(move |(x, y)| {
                         PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
                     });

@@ -12,9 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::weights::Blocks;
 
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Regularizer {
     #[default]

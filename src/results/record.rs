@@ -91,7 +91,13 @@ impl Record {
             solve_s: out.solve_s,
             trace: &out.trace,
         };
-        Record::of_point(problem, solver, &point, cert, Details::of_solver(out.details.clone()))
+        Record::of_point(
+            problem,
+            solver,
+            &point,
+            cert,
+            Details::of_solver(out.details.clone()),
+        )
     }
 
     /// The record of a convex point with its certificate and details.

@@ -60,4 +60,3 @@ pub struct RunInfo {
     pub spec: ProblemSpec,
     pub solver: SolverDef,
 }
-

@@ -61,7 +61,11 @@ counts as two). Table cells: test metric / active neurons, and the statuses when
         let metric = format!("{:?}", group[0].metric).to_lowercase();
         let mut lambdas = distinct(group.iter().map(|r| r.problem.lambda));
         lambdas.sort_by(|a, b| b.total_cmp(a));
-        let entries = distinct(group.iter().map(|r| (r.problem.model, r.solver.to_string())));
+        let entries = distinct(
+            group
+                .iter()
+                .map(|r| (r.problem.model, r.solver.to_string())),
+        );
         let mut series = Vec::new();
         let _ = writeln!(md, "### {ds}, P = {p} requested\n");
         let name = file_name(ds, p);

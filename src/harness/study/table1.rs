@@ -59,7 +59,11 @@ under *statuses* and left out of the quartiles.\n\n",
             "| method | entry | test {metric} | penalty | objective | time s | max cone viol. | inflation | certified | statuses |\n\
 |---|---|---:|---:|---:|---:|---:|---:|---:|---|"
         );
-        let entries = distinct(group.iter().map(|r| (r.problem.model, r.solver.to_string())));
+        let entries = distinct(
+            group
+                .iter()
+                .map(|r| (r.problem.model, r.solver.to_string())),
+        );
         let mut skips: Vec<String> = Vec::new();
         for (model, solver) in entries {
             let rs: Vec<&Record> = group

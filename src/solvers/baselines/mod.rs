@@ -38,8 +38,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
-use super::{SolverError, Status, TracePoint};
 use super::details::BaselineDetails;
+use super::{SolverError, Status, TracePoint};
 use crate::model::{Blocks, Model, Problem, Weights};
 use crate::network::{Network, Neuron};
 use net::{Shape, Workspace};

@@ -50,9 +50,7 @@ pub trait Smooth {
 }
 
 /// What the stopping tolerance measures.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Stopping {
     /// Squared min-norm subgradient of `f + λR` at most `tol`.

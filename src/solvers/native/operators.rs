@@ -188,14 +188,7 @@ impl Operators {
         debug_assert_eq!(g.len(), self.d * m);
         let wm = MatRef::from_column_major_slice(w, self.n, m);
         let gm = MatMut::from_column_major_slice_mut(g, self.d, m);
-        matmul(
-            gm,
-            Accum::Replace,
-            self.x().transpose(),
-            wm,
-            1.0,
-            self.par,
-        );
+        matmul(gm, Accum::Replace, self.x().transpose(), wm, 1.0, self.par);
     }
 
     /// `pred_k = Σ_i M_{:,i} ⊙ Z_{:,kP+i}` for `k < c`, with `c = z.len() / (nP)`;

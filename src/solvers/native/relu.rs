@@ -29,11 +29,11 @@
 
 use std::time::Instant;
 
-use crate::cone::polyhedral::{ConeProjector, Passive};
 use super::fista::{self, FistaSettings, FistaWorkspace, Proximal, Smooth};
 use super::gated::GatedLoss;
 use super::operators::Operators;
 use crate::certify;
+use crate::cone::polyhedral::{ConeProjector, Passive};
 use crate::model::{Model, Problem, Regularizer, Weights};
 use crate::solvers::details::FistaDetails;
 use crate::solvers::{SolveOutput, SolverDetails, SolverError};
