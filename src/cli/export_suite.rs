@@ -77,7 +77,7 @@ pub fn run(args: &ExportArgs, suite_path: &Path) -> Result<i32, CliError> {
         }
         let id = run.info.problem_id.clone();
         let spec = run.info.spec.clone();
-        let problem = Problem::build(&spec)?;
+        let problem = Problem::build_within(&spec, max_memory)?;
         let file = format!("{id}.{}", args.format.extension());
         match export::write_problem_with_limit(&problem, args.format, &dir.join(&file), max_memory)
         {

@@ -112,6 +112,11 @@ impl SolverArgs {
         s
     }
 
+    /// `--max-memory`, or the default limit.
+    pub fn memory_limit(&self) -> u64 {
+        self.max_memory.unwrap_or(crate::compile::DEFAULT_MAX_MEMORY)
+    }
+
     /// R-FISTA settings for C-GReLU: duality-gap stopping unless told otherwise.
     pub fn fista(&self) -> FistaSettings {
         let mut s = solvers::native::gated::default_settings();
@@ -200,6 +205,8 @@ impl SolverArgs {
         problem: &Problem,
         warm: Option<&Weights>,
     ) -> Result<SolveOutput, SolverError> {
+        solvers::native::memory::check(self.solver, problem, self.memory_limit())
+            .map_err(SolverError::TooLarge)?;
         match self.solver {
             SolverKind::Clarabel => solvers::clarabel::solve(problem, &self.clarabel()),
             SolverKind::Fista => match problem.model {
@@ -287,7 +294,7 @@ pub fn run(args: &SolveArgs) -> Result<i32, CliError> {
         }
     }
     let spec = args.problem.resolve()?;
-    let problem = Problem::build(&spec)?;
+    let problem = Problem::build_within(&spec, args.solver.memory_limit())?;
     if args.weights.is_some()
         && args.solver.solver.is_baseline()
         && problem.model == crate::model::Model::Relu

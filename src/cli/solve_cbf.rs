@@ -95,6 +95,21 @@ pub fn run(args: &SolveArgs, path: &Path) -> Result<i32, CliError> {
         cones: ConeSummary::of(&problem.program.cones),
         comments: problem.comments.clone(),
     };
+    let est = crate::compile::memory::program_estimate(&size);
+    let limit = args.solver.memory_limit();
+    if est.bytes > limit {
+        return Err(CliError::File {
+            path: path.to_path_buf(),
+            message: format!(
+                "the program ({} variables, {} rows, {} nonzeros) and its Clarabel solve need an estimated {:.1} GiB, above the limit of {:.1} GiB; raise it with --max-memory BYTES",
+                size.cols,
+                size.rows,
+                size.nnz_a,
+                est.gib(),
+                limit as f64 / (1u64 << 30) as f64
+            ),
+        });
+    }
     let sol = solve_program(problem.program.clone(), &args.solver.clarabel())?;
     let sign = match problem.sense {
         Sense::Min => 1.0,

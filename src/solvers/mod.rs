@@ -141,6 +141,8 @@ pub enum SolverError {
         model: &'static str,
         hint: &'static str,
     },
+    #[error("{0}")]
+    TooLarge(String),
     #[error("Clarabel refused the problem: {0}")]
     Clarabel(String),
 }

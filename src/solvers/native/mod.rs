@@ -14,6 +14,7 @@ pub mod al;
 pub mod cone_projection;
 pub mod fista;
 pub mod gated;
+pub mod memory;
 pub mod operators;
 pub mod prox;
 pub mod relu;
