@@ -388,6 +388,7 @@ fn multi_output_equals_sum_of_single_outputs() {
             gates: Some(dir.join("digits10_gates.csv").display().to_string()),
             bias: false,
             scale: cvxrelu::model::Scaling::None,
+            target: None,
         };
         let pm = Problem::build(&spec(&multi)).unwrap();
         let om = clarabel::solve(&pm, &Default::default()).unwrap();

@@ -36,6 +36,7 @@ fn record(
         gates: None,
         bias: false,
         scale: Scaling::None,
+        target: None,
     };
     Record {
         problem: ProblemInfo {

@@ -36,7 +36,7 @@ use super::suite::Suite;
 use crate::cli::solve::SolverArgs;
 use crate::compile::{self, Lowering};
 use crate::model::Problem;
-use crate::model::problem::load_dataset;
+use crate::model::problem::load_dataset_with;
 use crate::network::Metric;
 use crate::record::{Record, Times};
 use crate::solvers::{SolverKind, Status, TracePoint};
@@ -146,9 +146,9 @@ pub fn select(suite: &Suite, opts: &BenchOptions) -> Result<Vec<Run>, HarnessErr
 /// not hours into the suite.
 fn preflight(suite: &Suite) -> Result<(), HarnessError> {
     for ds in &suite.datasets {
-        let train = load_dataset(&ds.data)?;
+        let train = load_dataset_with(&ds.data, ds.target.as_deref(), suite.max_memory)?;
         if let Some(t) = &ds.test {
-            let test = load_dataset(t)?;
+            let test = load_dataset_with(t, ds.target.as_deref(), suite.max_memory)?;
             train
                 .check_compatible(&test)
                 .map_err(crate::model::ModelError::from)?;
@@ -275,7 +275,7 @@ pub fn bench(suite: &Suite, out: &Path, opts: &BenchOptions) -> Result<BenchSumm
         selected: runs.len(),
         ..Default::default()
     };
-    std::fs::create_dir_all(store::records_dir(out)).map_err(|source| HarnessError::Read {
+    std::fs::create_dir_all(store::records_dir(out)).map_err(|source| crate::fsio::WriteError {
         path: store::records_dir(out),
         source,
     })?;
@@ -314,7 +314,7 @@ pub fn bench(suite: &Suite, out: &Path, opts: &BenchOptions) -> Result<BenchSumm
         let problem = match &cached {
             Some((id, p)) if *id == run.info.problem_id => p,
             _ => {
-                let p = Problem::build(&run.info.spec)?;
+                let p = Problem::build_within(&run.info.spec, run.max_memory)?;
                 &cached.insert((run.info.problem_id.clone(), p)).1
             }
         };

@@ -53,6 +53,7 @@ impl Reference {
             gates: Some(reference_dir().join(&self.gates).display().to_string()),
             bias: false,
             scale: Scaling::None,
+            target: None,
         }
     }
 
@@ -85,6 +86,7 @@ pub fn synth_problem(
         gates: None,
         bias: true,
         scale: Scaling::Standardize,
+        target: None,
     };
     Problem::build(&spec).expect("synthetic problem builds")
 }
@@ -109,6 +111,7 @@ pub fn problem(data: &str, gates: &str, model: Model, lambda: f64, reg: Regulari
         gates: Some(dir.join(gates).display().to_string()),
         bias: false,
         scale: Scaling::None,
+        target: None,
     };
     Problem::build(&spec).expect("reference problem builds")
 }
