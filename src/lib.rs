@@ -23,6 +23,7 @@ pub mod cone;
 pub mod decompose;
 pub mod export;
 pub mod fsio;
+pub mod guard;
 pub mod harness;
 pub mod model;
 pub mod network;

@@ -73,10 +73,15 @@ impl Record {
     pub fn new(problem: &Problem, solver: &str, out: &SolveOutput, cert: &Certificate) -> Record {
         let network = Network::recover(problem, &out.weights);
         let (metric, train_metric, test_metric) = network.metrics(problem);
+        let (status, overruled) = crate::guard::certified_status(out.status, cert);
+        let mut details = out.details.clone();
+        if let Some(why) = overruled {
+            details.insert("status_overruled".into(), why.into());
+        }
         Record {
             problem: problem.info(),
             solver: solver.to_string(),
-            status: out.status,
+            status,
             objective: cert.objective,
             loss: cert.loss,
             penalty: cert.penalty,
@@ -94,7 +99,7 @@ impl Record {
             test_metric,
             metric,
             weights_file: None,
-            details: out.details.clone(),
+            details,
             trace: out.trace.clone(),
             run: None,
         }

@@ -124,6 +124,21 @@ pub fn run(args: &ExportArgs, suite_path: &Path) -> Result<i32, CliError> {
         index.skipped,
         dir.join("index.json").display()
     );
+    if written == 0 {
+        let reason = index
+            .instances
+            .iter()
+            .find_map(|i| i.reason.clone())
+            .unwrap_or_else(|| "the suite has no problems".into());
+        return Err(CliError::File {
+            path: suite_path.to_path_buf(),
+            message: format!(
+                "no instance written in format {}: all {} skipped (first reason: {reason})",
+                index.format,
+                index.skipped
+            ),
+        });
+    }
     Ok(0)
 }
 
