@@ -25,6 +25,7 @@
 pub mod bench;
 pub mod decomposed;
 pub mod expand;
+pub mod lock;
 pub mod metrics;
 pub mod profile;
 pub mod report;
