@@ -12,6 +12,7 @@
 
 pub mod al;
 pub mod cone_projection;
+pub mod deadline;
 pub mod fista;
 pub mod gated;
 pub mod memory;
