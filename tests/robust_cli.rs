@@ -426,6 +426,12 @@ fn zero_one_labels_are_binary_classification() {
     assert_eq!(a["metric"], "accuracy");
     // the same problem as with ±1 labels
     assert_eq!(a["objective"], b["objective"]);
+    // named with --target, the column is used as written: regression on 0/1
+    let o3 = dir.path().join("raw.json");
+    assert_eq!(solve_csv(&zo, &["--target", "y", "--out", o3.to_str().unwrap()]).code, 0);
+    let c = json(&o3);
+    assert_eq!(c["metric"], "mse");
+    assert_ne!(c["objective"], a["objective"]);
 }
 
 fn suite_with(extra_top: &str, dataset_extra: &str, model: &str, solver: &str) -> String {

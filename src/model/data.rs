@@ -87,7 +87,7 @@ pub enum DataError {
         found: String,
     },
     #[error(
-        "{path}: line {line}, columns '{first}'..'{last}': a one-hot row needs exactly one 1 and 0 elsewhere, found {found} (one-hot targets are for classification; for a single real target name it 'y' or pick it with --target)"
+        "{path}: line {line}, columns '{first}'..'{last}': a one-hot row needs exactly one 1 and 0 elsewhere, found {found} (y0, y1, ... are one-hot classes; for real-valued targets name them with --target, e.g. --target {first},...)"
     )]
     NotOneHot {
         path: PathBuf,
@@ -333,10 +333,12 @@ fn line_of(lines: &[u64], i: usize) -> u64 {
 /// names, anywhere in the header; the other columns are the features, in order), or
 /// the default `y` / `y0..y{c−1}` at the end when `None`.
 ///
-/// Checks: column names are unique; one-hot targets (`y0..`, two or more columns)
-/// are one-hot on every row; targets are at most [`MAX_MAGNITUDE`] in magnitude.
-/// A single target column whose values are all 0 or 1 with at least one 0 is read
-/// as binary labels, 0 → −1 and 1 → +1 (README, "Decisions").
+/// Checks: column names are unique; targets are at most [`MAX_MAGNITUDE`] in
+/// magnitude. The default layout follows the conventions of SPEC §6: `y0..` (two or
+/// more columns) must be one-hot on every row, and a single `y` whose values are all
+/// 0 or 1 with at least one 0 is read as binary labels, 0 → −1 and 1 → +1 (README,
+/// "Decisions"). Columns named by `target` are used as written (real-valued targets,
+/// one or several).
 pub fn read_csv_target(path: &Path, target: Option<&str>) -> Result<Dataset, DataError> {
     let (header, values, lines) = read_numeric_csv_lines(path)?;
     let n = lines.len();
@@ -408,7 +410,7 @@ pub fn read_csv_target(path: &Path, target: Option<&str>) -> Result<Dataset, Dat
             }
         }
     }
-    if c == 1 && is_zero_one(&y) {
+    if target.is_none() && c == 1 && is_zero_one(&y) {
         for i in 0..n {
             y[(i, 0)] = 2.0 * y[(i, 0)] - 1.0;
         }
