@@ -21,6 +21,7 @@ fn problem(model: Model) -> Problem {
         gates: None,
         bias: false,
         scale: Scaling::None,
+        target: None,
     })
     .expect("synthetic problem")
 }

@@ -30,6 +30,7 @@ fn problem() -> Problem {
         gates: None,
         bias: false,
         scale: Scaling::Standardize,
+        target: None,
     })
     .expect("problem")
 }

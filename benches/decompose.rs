@@ -26,6 +26,7 @@ fn reference(name: &str) -> (Problem, Blocks) {
         gates: Some(dir.join(format!("{name}_gates.csv")).display().to_string()),
         bias: false,
         scale: Scaling::None,
+        target: None,
     })
     .expect("reference problem");
     let out = gated::solve(&problem, &gated::default_settings(), None).expect("fista");

@@ -38,6 +38,7 @@ fn spec(data: &str, gates: Option<&str>, model: Model, lambda: f64, p: usize) ->
         } else {
             Scaling::Standardize
         },
+        target: None,
     }
 }
 

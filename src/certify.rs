@@ -177,6 +177,13 @@ impl<'a> ReluDualNorm<'a> {
 
     /// `max_j ‖Π_{K_{j mod P}}(−g_j)‖` of the stacked blocks `grad` (`blocks × d`).
     pub fn compute(&mut self, grad: &[f64]) -> f64 {
+        self.compute_until(grad, &|| false)
+            .expect("never interrupted")
+    }
+
+    /// [`Self::compute`], or `None` as soon as `expired()` says so before a block's
+    /// projection (a partial maximum is no bound).
+    pub fn compute_until(&mut self, grad: &[f64], expired: &dyn Fn() -> bool) -> Option<f64> {
         let (d, p) = (self.block.len(), self.patterns.p());
         for (j, gj) in grad.chunks(d).enumerate() {
             self.order[j] = (norm(gj), j);
@@ -186,6 +193,9 @@ impl<'a> ReluDualNorm<'a> {
         for &(gnorm, j) in &self.order {
             if gnorm <= dn {
                 break;
+            }
+            if expired() {
+                return None;
             }
             let gj = &grad[j * d..(j + 1) * d];
             self.block.iter_mut().zip(gj).for_each(|(b, g)| *b = -g);
@@ -199,7 +209,7 @@ impl<'a> ReluDualNorm<'a> {
                 .project(&self.mask, &mut self.block, &self.cone, &mut self.warm[j]);
             dn = dn.max(norm(&self.block));
         }
-        dn
+        Some(dn)
     }
 }
 

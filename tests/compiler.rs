@@ -388,6 +388,16 @@ fn multi_output_equals_sum_of_single_outputs() {
             gates: Some(dir.join("digits10_gates.csv").display().to_string()),
             bias: false,
             scale: cvxrelu::model::Scaling::None,
+            // real-valued targets as written (y0..y2 here are not one-hot rows, and a
+            // single 0/1 column is not to be read as ±1 labels)
+            target: Some(
+                if data.ends_with("multi.csv") {
+                    "y0,y1,y2"
+                } else {
+                    "y"
+                }
+                .into(),
+            ),
         };
         let pm = Problem::build(&spec(&multi)).unwrap();
         let om = clarabel::solve(&pm, &Default::default()).unwrap();

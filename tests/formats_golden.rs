@@ -31,6 +31,7 @@ fn spec(model: Model, reg: Regularizer) -> ProblemSpec {
         gates: Some("tests/golden/tiny_gates.csv".into()),
         bias: false,
         scale: Scaling::None,
+        target: None,
     }
 }
 

@@ -61,6 +61,7 @@ fn spec(model: Model, reg: Regularizer, c: usize) -> ProblemSpec {
         gates: None,
         bias: true,
         scale: Scaling::UnitNorm,
+        target: None,
     }
 }
 

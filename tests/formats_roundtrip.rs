@@ -41,6 +41,7 @@ fn synth_spec(model: Model, reg: Regularizer, c: usize) -> ProblemSpec {
         gates: None,
         bias: true,
         scale: Scaling::Standardize,
+        target: None,
     }
 }
 
@@ -150,6 +151,7 @@ fn check_reference_dataset(data: &str) {
             gates: Some(reference_dir().join(&r.gates).display().to_string()),
             bias: false,
             scale: Scaling::None,
+            target: None,
         };
         let problem = Problem::build(&spec).unwrap();
         // Both solves at tolerance 1e-10: at Clarabel's default 1e-8 the direct

@@ -23,6 +23,7 @@ fn problem(model: Model, c: usize) -> Problem {
         gates: None,
         bias: true,
         scale: Scaling::Standardize,
+        target: None,
     })
     .unwrap()
 }

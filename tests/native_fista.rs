@@ -185,6 +185,7 @@ fn ill_conditioned_problem(dir: &std::path::Path) -> Problem {
         gates: Some(gates.display().to_string()),
         bias: false,
         scale: Scaling::None,
+        target: None,
     })
     .unwrap()
 }

@@ -121,6 +121,7 @@ fn spec(model: Model, reg: Regularizer, lambda: f64) -> ProblemSpec {
         gates: None,
         bias: false,
         scale: Scaling::Standardize,
+        target: None,
     }
 }
 

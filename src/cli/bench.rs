@@ -27,6 +27,9 @@ pub struct BenchArgs {
     /// No progress bar and no per-run lines.
     #[arg(long)]
     pub quiet: bool,
+    /// Run into a folder that holds another suite's records (they get mixed).
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn run(args: &BenchArgs) -> Result<i32, CliError> {
@@ -38,6 +41,21 @@ pub fn run(args: &BenchArgs) -> Result<i32, CliError> {
         progress: !args.quiet,
         log: !args.quiet,
     };
+    // One bench process per folder and shard, and one suite per folder.
+    std::fs::create_dir_all(&args.out).map_err(|source| crate::fsio::WriteError {
+        path: args.out.clone(),
+        source,
+    })?;
+    let _lock = crate::harness::lock::acquire(&args.out, opts.shard)?;
+    let fingerprint =
+        crate::harness::lock::suite_fingerprint(&suite.name, &crate::harness::expand(&suite));
+    crate::harness::lock::check_suite(
+        &args.out,
+        &args.suite,
+        &suite.name,
+        &fingerprint,
+        args.force,
+    )?;
     let s = bench(&suite, &args.out, &opts)?;
     eprintln!(
         "{}: shard {} of suite {}: {} runs, {} already done, {} run now ({} re-run after a suite change, {} skipped for memory); records in {}",

@@ -60,7 +60,7 @@ pub fn run(args: &ExportArgs) -> Result<i32, CliError> {
         check_writable(o)?;
     }
     let spec = args.problem.resolve()?;
-    let problem = Problem::build(&spec)?;
+    let problem = Problem::build_within(&spec, args.max_memory.unwrap_or(DEFAULT_MAX_MEMORY))?;
     let record = export::write_problem_with_limit(
         &problem,
         args.format,

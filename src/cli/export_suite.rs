@@ -77,7 +77,7 @@ pub fn run(args: &ExportArgs, suite_path: &Path) -> Result<i32, CliError> {
         }
         let id = run.info.problem_id.clone();
         let spec = run.info.spec.clone();
-        let problem = Problem::build(&spec)?;
+        let problem = Problem::build_within(&spec, max_memory)?;
         let file = format!("{id}.{}", args.format.extension());
         match export::write_problem_with_limit(&problem, args.format, &dir.join(&file), max_memory)
         {
@@ -124,6 +124,20 @@ pub fn run(args: &ExportArgs, suite_path: &Path) -> Result<i32, CliError> {
         index.skipped,
         dir.join("index.json").display()
     );
+    if written == 0 {
+        let reason = index
+            .instances
+            .iter()
+            .find_map(|i| i.reason.clone())
+            .unwrap_or_else(|| "the suite has no problems".into());
+        return Err(CliError::File {
+            path: suite_path.to_path_buf(),
+            message: format!(
+                "no instance written in format {}: all {} skipped (first reason: {reason})",
+                index.format, index.skipped
+            ),
+        });
+    }
     Ok(0)
 }
 

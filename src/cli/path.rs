@@ -68,7 +68,7 @@ pub fn run(args: &PathArgs) -> Result<i32, CliError> {
     let mut pargs = args.problem.clone();
     pargs.lambda = Some(args.lambdas[0]);
     let spec = pargs.resolve()?;
-    let base = Problem::build(&spec)?;
+    let base = Problem::build_within(&spec, args.solver.memory_limit())?;
     let mut csv = String::from(
         "lambda,objective,active_neurons,train_metric,test_metric,seconds,status,relative_duality_gap,max_cone_violation\n",
     );

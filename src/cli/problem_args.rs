@@ -12,7 +12,7 @@ use crate::model::{Model, ProblemSpec, Regularizer, Scaling};
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct ProblemArgs {
     /// A TOML file with the problem keys (data, test, split, split-seed, model, lambda,
-    /// reg, patterns, seed, gates, bias, scale); flags override it.
+    /// reg, patterns, seed, gates, bias, scale, target); flags override it.
     #[arg(long, value_name = "FILE.toml")]
     pub problem: Option<PathBuf>,
     /// Training data: a CSV file (features, then y or y0..y{c-1}) or
@@ -51,6 +51,10 @@ pub struct ProblemArgs {
     /// Column scaling, fitted on the training split [default: standardize]
     #[arg(long, value_parser = super::values::parser::<Scaling>())]
     pub scale: Option<Scaling>,
+    /// Target column(s) of the CSV files, comma separated (any position; the other
+    /// columns are the features) [default: y, or y0,y1,... as the last columns]
+    #[arg(long, value_name = "COL")]
+    pub target: Option<String>,
 }
 
 /// A problem file: every key optional (flags fill the rest).
@@ -69,6 +73,7 @@ struct ProblemFile {
     gates: Option<String>,
     bias: Option<bool>,
     scale: Option<Scaling>,
+    target: Option<String>,
 }
 
 /// `line L, column C: message` for a TOML error (1-based, from the error's span).
@@ -148,6 +153,7 @@ impl ProblemArgs {
             gates,
             bias: self.bias.or(file.bias).unwrap_or(false),
             scale: self.scale.or(file.scale).unwrap_or_default(),
+            target: self.target.clone().or(file.target),
         })
     }
 }

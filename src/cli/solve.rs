@@ -84,6 +84,12 @@ impl SolverArgs {
         o
     }
 
+    /// `--max-memory`, or the default limit.
+    pub fn memory_limit(&self) -> u64 {
+        self.max_memory
+            .unwrap_or(crate::compile::DEFAULT_MAX_MEMORY)
+    }
+
     /// The configured solver.
     pub fn config(&self) -> Result<SolverConfig, SolverError> {
         Ok(SolverConfig::new(self.solver, &self.options())?)
@@ -161,7 +167,7 @@ pub fn run(args: &SolveArgs) -> Result<i32, CliError> {
         }
     }
     let spec = args.problem.resolve()?;
-    let problem = Problem::build(&spec)?;
+    let problem = Problem::build_within(&spec, args.solver.memory_limit())?;
     if args.weights.is_some()
         && args.solver.solver.is_baseline()
         && problem.model() == crate::model::Model::Relu

@@ -51,9 +51,11 @@ pub struct CbfRecord {
     pub solver: String,
     pub status: Status,
     pub clarabel_status: String,
-    /// `cᵀx + c₀` at the solution, in the file's sense.
+    /// `cᵀx + c₀` at the solution, in the file's sense (`null` when unbounded).
+    #[serde(deserialize_with = "crate::json::nullable_f64")]
     pub objective: f64,
-    /// Clarabel's dual objective, in the file's sense.
+    /// Clarabel's dual objective, in the file's sense (`null` when unbounded).
+    #[serde(deserialize_with = "crate::json::nullable_f64")]
     pub dual_objective: f64,
     /// Largest violation of the cone constraints at `x` (recomputed).
     pub max_violation: f64,
@@ -95,6 +97,21 @@ pub fn run(args: &SolveArgs, path: &Path) -> Result<i32, CliError> {
         cones: ConeSummary::of(&problem.program.cones),
         comments: problem.comments.clone(),
     };
+    let est = crate::compile::memory::program_estimate(&size);
+    let limit = args.solver.memory_limit();
+    if est.bytes > limit {
+        return Err(CliError::File {
+            path: path.to_path_buf(),
+            message: format!(
+                "the program ({} variables, {} rows, {} nonzeros) and its Clarabel solve need an estimated {:.1} GiB, above the limit of {:.1} GiB; raise it with --max-memory BYTES",
+                size.cols,
+                size.rows,
+                size.nnz_a,
+                est.gib(),
+                limit as f64 / (1u64 << 30) as f64
+            ),
+        });
+    }
     let settings = match SolverConfig::new(SolverKind::Clarabel, &args.solver.options())
         .map_err(SolverError::from)?
     {
@@ -111,8 +128,16 @@ pub fn run(args: &SolveArgs, path: &Path) -> Result<i32, CliError> {
         solver: SolverKind::Clarabel.name().to_string(),
         status: sol.status,
         clarabel_status: sol.clarabel_status.clone(),
-        objective: problem.objective(&sol.x),
-        dual_objective: sign * sol.cost_dual + problem.objective_constant,
+        objective: match sol.status {
+            // The point is a direction of decrease, not a solution: the objective is
+            // −∞ (MIN) or +∞ (MAX), `null` in JSON.
+            Status::Unbounded => -sign * f64::INFINITY,
+            _ => problem.objective(&sol.x),
+        },
+        dual_objective: match sol.status {
+            Status::Unbounded => f64::NAN,
+            _ => sign * sol.cost_dual + problem.objective_constant,
+        },
         max_violation: problem.program.max_violation(&sol.x),
         iterations: sol.iterations,
         time: CbfTimes {

@@ -76,3 +76,18 @@ pub fn parse_bytes(s: &str) -> Result<u64, String> {
     }
     Ok((v * mult as f64) as u64)
 }
+
+/// Estimate for a conic program read from a file (`solve --cbf`), from its size
+/// alone: the three copies of `A` and `P` and the vectors of the bracket above,
+/// times the calibration. Without a layout the factor fill is unknown, so this is
+/// a lower bound: it refuses what can never fit, not everything that will not.
+pub fn program_estimate(size: &crate::cone::ProgramSize) -> MemoryEstimate {
+    let nnz = (size.nnz_a + size.nnz_p) as f64;
+    let bytes = CALIBRATION * (48.0 * nnz + 240.0 * (size.rows + size.cols) as f64);
+    MemoryEstimate {
+        bytes: bytes.min(u64::MAX as f64) as u64,
+        nnz_a: size.nnz_a as u64,
+        rows: size.rows as u64,
+        cols: size.cols as u64,
+    }
+}

@@ -92,7 +92,8 @@ fn solve_block(problem: &Problem, blk: &GeneralBlock, settings: &LpSettings) -> 
         }
         Err(e) => {
             let status = match e {
-                ResolutionError::Infeasible | ResolutionError::Unbounded => Status::Infeasible,
+                ResolutionError::Infeasible => Status::Infeasible,
+                ResolutionError::Unbounded => Status::Unbounded,
                 ResolutionError::Other(_) | ResolutionError::Str(_) => Status::NumericalError,
             };
             (vec![0.0; d], status)

@@ -206,7 +206,8 @@ pub fn worse(a: Status, b: Status) -> Status {
             Status::NumericalError => 4,
             Status::Diverged => 5,
             Status::Infeasible => 6,
-            Status::Skipped => 7,
+            Status::Unbounded => 7,
+            Status::Skipped => 8,
         }
     }
     if rank(b) > rank(a) { b } else { a }

@@ -35,7 +35,7 @@ use super::store::{self, Manifest, RunState};
 use super::suite::Suite;
 use crate::compile::{self, Lowering};
 use crate::model::Problem;
-use crate::model::problem::load_dataset;
+use crate::model::problem::load_dataset_with;
 use crate::results::{Details, Record, SolverName};
 use crate::solvers::{
     self, SettingsError, SolverConfig, SolverError, SolverKind, SolverOptions, Status, TracePoint,
@@ -146,9 +146,9 @@ pub fn select(suite: &Suite, opts: &BenchOptions) -> Result<Vec<Run>, HarnessErr
 /// not hours into the suite.
 fn preflight(suite: &Suite) -> Result<(), HarnessError> {
     for ds in &suite.datasets {
-        let train = load_dataset(&ds.data)?;
+        let train = load_dataset_with(&ds.data, ds.target.as_deref(), suite.max_memory)?;
         if let Some(t) = &ds.test {
-            let test = load_dataset(t)?;
+            let test = load_dataset_with(t, ds.target.as_deref(), suite.max_memory)?;
             train
                 .check_compatible(&test)
                 .map_err(crate::model::ModelError::from)?;
@@ -259,7 +259,7 @@ pub fn bench(suite: &Suite, out: &Path, opts: &BenchOptions) -> Result<BenchSumm
         selected: runs.len(),
         ..Default::default()
     };
-    std::fs::create_dir_all(store::records_dir(out)).map_err(|source| HarnessError::Read {
+    std::fs::create_dir_all(store::records_dir(out)).map_err(|source| crate::fsio::WriteError {
         path: store::records_dir(out),
         source,
     })?;
@@ -306,7 +306,7 @@ pub fn bench(suite: &Suite, out: &Path, opts: &BenchOptions) -> Result<BenchSumm
         let problem = match &cached {
             Some((id, p)) if *id == run.info.problem_id => p,
             _ => {
-                let p = Problem::build(&run.info.spec)?;
+                let p = Problem::build_within(&run.info.spec, run.max_memory)?;
                 &cached.insert((run.info.problem_id.clone(), p)).1
             }
         };

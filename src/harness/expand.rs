@@ -85,6 +85,7 @@ pub fn expand(suite: &Suite) -> Vec<Run> {
                         gates: None,
                         bias: ds.bias,
                         scale: ds.scale,
+                        target: ds.target.clone(),
                     };
                     let mut written = spec.clone();
                     written.data = ds.written.0.clone();

@@ -66,7 +66,11 @@ pub fn time_limit(r: &Record) -> f64 {
 pub fn status_ok(s: Status) -> bool {
     match s {
         Status::Solved | Status::Inaccurate | Status::MaxIterations | Status::TimeLimit => true,
-        Status::NumericalError | Status::Infeasible | Status::Diverged | Status::Skipped => false,
+        Status::NumericalError
+        | Status::Infeasible
+        | Status::Unbounded
+        | Status::Diverged
+        | Status::Skipped => false,
     }
 }
 

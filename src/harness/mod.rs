@@ -27,6 +27,7 @@ pub mod comparison;
 pub mod comparison_report;
 pub mod decomposed;
 pub mod expand;
+pub mod lock;
 pub mod machine;
 pub mod metrics;
 pub mod profile;

@@ -407,7 +407,7 @@ pub fn report(dir: &Path, out: Option<&Path>) -> Result<Written, HarnessError> {
         .map(|m| m.taus.clone())
         .unwrap_or_else(|| DEFAULT_TAUS.to_vec());
     let out = out.unwrap_or(dir);
-    std::fs::create_dir_all(out).map_err(|source| HarnessError::Read {
+    std::fs::create_dir_all(out).map_err(|source| crate::fsio::WriteError {
         path: out.to_path_buf(),
         source,
     })?;

@@ -33,6 +33,10 @@ pub struct Manifest {
     /// What the last bench call into the folder ran on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machine: Option<super::machine::Machine>,
+    /// The suite's identity ([`super::lock::suite_fingerprint`]); absent in
+    /// manifests written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
 impl Manifest {
@@ -44,6 +48,7 @@ impl Manifest {
             runs: runs.iter().map(|r| r.info.id.clone()).collect(),
             studies: suite.studies.clone(),
             machine: None,
+            fingerprint: Some(super::lock::suite_fingerprint(&suite.name, runs)),
         }
     }
 }
@@ -113,8 +118,19 @@ pub fn read_record(path: &Path) -> Result<Record, HarnessError> {
     }
 }
 
-/// Every record under `DIR/records`, sorted by file name.
+/// Every record under `DIR/records`, sorted by file name. A `.json` file there that
+/// is not a record of its name (a stray or foreign file) is left out with a warning
+/// on stderr naming it, as [`state`] does for `bench --resume`.
 pub fn read_all(out: &Path) -> Result<Vec<Record>, HarnessError> {
+    let (records, warnings) = read_all_checked(out)?;
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(records)
+}
+
+/// [`read_all`] with the warnings returned instead of printed.
+pub fn read_all_checked(out: &Path) -> Result<(Vec<Record>, Vec<String>), HarnessError> {
     let dir = records_dir(out);
     let entries = std::fs::read_dir(&dir).map_err(|source| HarnessError::Read {
         path: dir.clone(),
@@ -134,7 +150,16 @@ pub fn read_all(out: &Path) -> Result<Vec<Record>, HarnessError> {
         }
     }
     paths.sort();
-    paths.iter().map(|p| read_record(p)).collect()
+    let mut records = Vec::new();
+    let mut warnings = Vec::new();
+    for p in &paths {
+        match read_record(p) {
+            Ok(r) => records.push(r),
+            Err(e @ HarnessError::Corrupt { .. }) => warnings.push(format!("{e}; ignored")),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((records, warnings))
 }
 
 pub fn read_manifest(out: &Path) -> Result<Option<Manifest>, HarnessError> {
@@ -170,7 +195,16 @@ pub fn state(out: &Path, run: &Run) -> Result<RunState, HarnessError> {
     if !path.exists() {
         return Ok(RunState::Pending);
     }
-    let rec = read_record(&path)?;
+    let rec = match read_record(&path) {
+        Ok(r) => r,
+        // Not a record (as `report` sees it too): the run has none, and its rerun
+        // replaces the file.
+        Err(e @ HarnessError::Corrupt { .. }) => {
+            eprintln!("warning: {e}; the run is pending and its record will replace it");
+            return Ok(RunState::Pending);
+        }
+        Err(e) => return Err(e),
+    };
     let fp = rec.run.as_ref().map(|r| r.fingerprint.as_str());
     Ok(if fp == Some(run.info.fingerprint.as_str()) {
         RunState::Finished

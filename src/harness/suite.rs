@@ -6,7 +6,7 @@
 //! ```toml
 //! name = "default"
 //! time-limit = 60.0                 # seconds, per (problem, solver) run
-//! taus = [1e-1, 1e-3, 1e-6]         # accuracy levels of the report (default these)
+//! taus = [1e-1, 1e-3, 1e-6]         # accuracy levels in (0, 1) of the report (default these)
 //! lambdas = [1e-4, 1e-3, 1e-2]
 //! seeds = [0]                       # gate seeds (default [0])
 //! patterns = [16]                   # P of every [[model]] that gives none
@@ -18,6 +18,7 @@
 //! split = 0.2                       # or test = "FILE.csv"
 //! scale = "unit-norm"               # default standardize
 //! bias = true                       # default false
+//! target = "label"                  # target column(s) of CSV data; default y / y0..
 //!
 //! [[model]]
 //! kind = "gated-relu"
@@ -124,6 +125,7 @@ struct DatasetEntry {
     split_seed: Option<u64>,
     scale: Option<Scaling>,
     bias: Option<bool>,
+    target: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -162,6 +164,8 @@ pub struct DatasetDef {
     pub split_seed: u64,
     pub scale: Scaling,
     pub bias: bool,
+    /// Target column(s) of the CSV files (`None`: `y` / `y0..`).
+    pub target: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -280,8 +284,10 @@ impl Suite {
                     return Err(cx.at(t, "taus: give at least one accuracy level"));
                 }
                 for &x in t.get_ref() {
-                    if !(x.is_finite() && x > 0.0) {
-                        return Err(cx.at(t, format!("taus: {x} is not a number > 0")));
+                    if !(x > 0.0 && x < 1.0) {
+                        return Err(
+                            cx.at(t, format!("taus: {x} is not an accuracy level in (0, 1)"))
+                        );
                     }
                 }
                 t.get_ref().clone()
@@ -376,6 +382,19 @@ impl Suite {
                 split_seed: e.split_seed.unwrap_or(0),
                 scale: e.scale.unwrap_or_default(),
                 bias: e.bias.unwrap_or(false),
+                target: match &e.target {
+                    None => None,
+                    Some(t) if e.data.get_ref().starts_with("synth:") => {
+                        return Err(cx.at(
+                            t,
+                            "target: generated data has its own targets; target applies to CSV files",
+                        ));
+                    }
+                    Some(t) if t.get_ref().trim().is_empty() => {
+                        return Err(cx.at(t, "target: give a column name"));
+                    }
+                    Some(t) => Some(t.get_ref().clone()),
+                },
             });
         }
 

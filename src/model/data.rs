@@ -73,6 +73,40 @@ pub enum DataError {
         expected: usize,
         reference: String,
     },
+    #[error(
+        "{path}: line 1, column {second}: '{column}' is a duplicate of column {first} (column names must be unique)"
+    )]
+    DuplicateColumn {
+        path: PathBuf,
+        column: String,
+        first: usize,
+        second: usize,
+    },
+    #[error("{path}: line 1: target column '{column}' not found (the header has: {found})")]
+    TargetNotFound {
+        path: PathBuf,
+        column: String,
+        found: String,
+    },
+    #[error(
+        "{path}: line {line}, columns '{first}'..'{last}': a one-hot row needs exactly one 1 and 0 elsewhere, found {found} (y0, y1, ... are one-hot classes; for real-valued targets name them with --target, e.g. --target {first},...)"
+    )]
+    NotOneHot {
+        path: PathBuf,
+        line: u64,
+        first: String,
+        last: String,
+        found: String,
+    },
+    #[error(
+        "{path}: line {line}, column '{column}': value {value} is too large (|value| must be at most 1e150, or its square overflows the loss); rescale the column"
+    )]
+    TooLarge {
+        path: PathBuf,
+        line: u64,
+        column: String,
+        value: String,
+    },
     #[error("{path}: has {found} target columns, expected {expected} (as in {reference})")]
     TargetMismatch {
         path: PathBuf,
@@ -194,6 +228,13 @@ pub(crate) fn parse_cell(
 /// Read a numeric CSV with a header into (header, row-major values, rows). Shared by
 /// datasets and gate files.
 pub(crate) fn read_numeric_csv(path: &Path) -> Result<(Vec<String>, Vec<f64>, usize), DataError> {
+    let (header, values, lines) = read_numeric_csv_lines(path)?;
+    check_unique(path, &header)?;
+    Ok((header, values, lines.len()))
+}
+
+/// [`read_numeric_csv`] with the line number of every row instead of the count.
+fn read_numeric_csv_lines(path: &Path) -> Result<(Vec<String>, Vec<f64>, Vec<u64>), DataError> {
     let file = std::fs::File::open(path).map_err(|source| DataError::Io {
         path: path.into(),
         source,
@@ -212,7 +253,7 @@ pub(crate) fn read_numeric_csv(path: &Path) -> Result<(Vec<String>, Vec<f64>, us
     }
     let width = header.len();
     let mut values = Vec::new();
-    let mut rows = 0usize;
+    let mut lines = Vec::new();
     let mut record = csv::StringRecord::new();
     loop {
         match rdr.read_record(&mut record) {
@@ -234,16 +275,17 @@ pub(crate) fn read_numeric_csv(path: &Path) -> Result<(Vec<String>, Vec<f64>, us
         for (j, cell) in record.iter().enumerate() {
             values.push(parse_cell(path, line, &header[j], cell)?);
         }
-        rows += 1;
+        lines.push(line);
     }
-    if rows == 0 {
+    if lines.is_empty() {
         return Err(DataError::Empty { path: path.into() });
     }
-    Ok((header, values, rows))
+    Ok((header, values, lines))
 }
 
 fn csv_error(path: &Path, e: csv::Error) -> DataError {
     let line = e.position().map_or(1, |p| p.line());
+    let text = e.to_string();
     match e.into_kind() {
         csv::ErrorKind::Io(source) => DataError::Io {
             path: path.into(),
@@ -257,29 +299,153 @@ fn csv_error(path: &Path, e: csv::Error) -> DataError {
             expected: expected_len as usize,
             found: len as usize,
         },
-        other => DataError::Csv {
+        csv::ErrorKind::Utf8 { err, .. } => DataError::Csv {
             path: path.into(),
             line,
-            message: format!("{other:?}"),
+            message: format!(
+                "field {}: invalid UTF-8 (after {} valid bytes); the file must be UTF-8 text",
+                err.field() + 1,
+                err.valid_up_to()
+            ),
+        },
+        _ => DataError::Csv {
+            path: path.into(),
+            line,
+            message: text,
         },
     }
 }
 
-/// Read a dataset CSV (SPEC §6).
+/// Read a dataset CSV (SPEC §6): the target is `y` or `y0..y{c−1}`, the last
+/// columns.
 pub fn read_csv(path: &Path) -> Result<Dataset, DataError> {
-    let (header, values, n) = read_numeric_csv(path)?;
-    let d = split_header(path, &header)?;
+    read_csv_target(path, None)
+}
+
+/// Largest magnitude accepted in the targets: its square must not overflow the loss.
+pub const MAX_MAGNITUDE: f64 = 1e150;
+
+/// Line of the `i`-th data row (the header is line 1). Blank lines, which the
+/// reader skips, are not counted: `lines[i]` when known.
+fn line_of(lines: &[u64], i: usize) -> u64 {
+    lines.get(i).copied().unwrap_or(i as u64 + 2)
+}
+
+/// Read a dataset CSV whose target columns are `target` (comma-separated column
+/// names, anywhere in the header; the other columns are the features, in order), or
+/// the default `y` / `y0..y{c−1}` at the end when `None`.
+///
+/// Checks: column names are unique; targets are at most [`MAX_MAGNITUDE`] in
+/// magnitude. The default layout follows the conventions of SPEC §6: `y0..` (two or
+/// more columns) must be one-hot on every row, and a single `y` whose values are all
+/// 0 or 1 with at least one 0 is read as binary labels, 0 → −1 and 1 → +1 (README,
+/// "Decisions"). Columns named by `target` are used as written (real-valued targets,
+/// one or several).
+pub fn read_csv_target(path: &Path, target: Option<&str>) -> Result<Dataset, DataError> {
+    let (header, values, lines) = read_numeric_csv_lines(path)?;
+    let n = lines.len();
+    check_unique(path, &header)?;
     let width = header.len();
-    let c = width - d;
-    let x = Mat::from_fn(n, d, |i, j| values[i * width + j]);
-    let y = Mat::from_fn(n, c, |i, k| values[i * width + d + k]);
+    let (features, targets): (Vec<usize>, Vec<usize>) = match target {
+        None => {
+            let d = split_header(path, &header)?;
+            ((0..d).collect(), (d..width).collect())
+        }
+        Some(list) => {
+            let mut t = Vec::new();
+            for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                let j = header
+                    .iter()
+                    .position(|h| h.trim() == name)
+                    .ok_or_else(|| DataError::TargetNotFound {
+                        path: path.into(),
+                        column: name.to_string(),
+                        found: header.join(","),
+                    })?;
+                if !t.contains(&j) {
+                    t.push(j);
+                }
+            }
+            if t.is_empty() {
+                return Err(DataError::TargetNotFound {
+                    path: path.into(),
+                    column: list.to_string(),
+                    found: header.join(","),
+                });
+            }
+            let f: Vec<usize> = (0..width).filter(|j| !t.contains(j)).collect();
+            if f.is_empty() {
+                return Err(DataError::NoFeatures { path: path.into() });
+            }
+            (f, t)
+        }
+    };
+    let (d, c) = (features.len(), targets.len());
+    let x = Mat::from_fn(n, d, |i, j| values[i * width + features[j]]);
+    let mut y = Mat::from_fn(n, c, |i, k| values[i * width + targets[k]]);
+    for k in 0..c {
+        for i in 0..n {
+            let v = y[(i, k)];
+            if v.abs() > MAX_MAGNITUDE {
+                return Err(DataError::TooLarge {
+                    path: path.into(),
+                    line: line_of(&lines, i),
+                    column: header[targets[k]].clone(),
+                    value: format!("{v:e}"),
+                });
+            }
+        }
+    }
+    let one_hot_header = target.is_none() && c >= 2;
+    if one_hot_header {
+        for i in 0..n {
+            let ones = (0..c).filter(|&k| y[(i, k)] == 1.0).count();
+            let zeros = (0..c).filter(|&k| y[(i, k)] == 0.0).count();
+            if ones != 1 || zeros != c - 1 {
+                let found: Vec<String> = (0..c).map(|k| y[(i, k)].to_string()).collect();
+                return Err(DataError::NotOneHot {
+                    path: path.into(),
+                    line: line_of(&lines, i),
+                    first: header[targets[0]].clone(),
+                    last: header[targets[c - 1]].clone(),
+                    found: found.join(","),
+                });
+            }
+        }
+    }
+    if target.is_none() && c == 1 && is_zero_one(&y) {
+        for i in 0..n {
+            y[(i, 0)] = 2.0 * y[(i, 0)] - 1.0;
+        }
+    }
     Ok(Dataset {
         source: path.display().to_string(),
-        feature_names: header[..d].to_vec(),
-        target_names: header[d..].to_vec(),
+        feature_names: features.iter().map(|&j| header[j].clone()).collect(),
+        target_names: targets.iter().map(|&j| header[j].clone()).collect(),
         x,
         y,
     })
+}
+
+/// A single column of 0/1 values with at least one 0: binary labels written 0/1.
+pub fn is_zero_one(y: &Mat<f64>) -> bool {
+    y.ncols() == 1
+        && (0..y.nrows()).all(|i| y[(i, 0)] == 0.0 || y[(i, 0)] == 1.0)
+        && (0..y.nrows()).any(|i| y[(i, 0)] == 0.0)
+}
+
+fn check_unique(path: &Path, header: &[String]) -> Result<(), DataError> {
+    for (b, h) in header.iter().enumerate() {
+        if let Some(a) = header[..b].iter().position(|g| g.trim() == h.trim()) {
+            return Err(DataError::DuplicateColumn {
+                path: path.into(),
+                column: h.clone(),
+                first: a + 1,
+                second: b + 1,
+            });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -31,6 +31,8 @@ pub enum GateError {
     },
     #[error("{path}: line 1, column '{column}': gate columns must be named g0, g1, ... in order")]
     Header { path: PathBuf, column: String },
+    #[error("{0}")]
+    TooLarge(String),
     #[error("the number of patterns must be at least 1 (got P = 0)")]
     ZeroPatterns,
 }

@@ -1,6 +1,7 @@
 //! The problem model: datasets, preprocessing, gates, activation patterns, the convex
 //! models and their regularizers, weights and the objective (SPEC §1, §6).
 
+pub mod budget;
 pub mod data;
 pub mod gates;
 pub mod objective;

@@ -68,6 +68,10 @@ pub struct ProblemSpec {
     pub bias: bool,
     #[serde(default)]
     pub scale: Scaling,
+    /// The target column(s) of a CSV, comma separated (default: `y` or
+    /// `y0..y{c−1}`, the last columns).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +80,20 @@ pub enum ModelError {
     Data(#[from] DataError),
     #[error(transparent)]
     Gates(#[from] GateError),
+    #[error(
+        "{what}: needs an estimated {gib:.1} GiB before the solver starts, above the limit of {limit_gib:.1} GiB; use a smaller size or raise --max-memory (e.g. --max-memory 32G)"
+    )]
+    TooLarge {
+        what: String,
+        gib: f64,
+        limit_gib: f64,
+    },
+    #[error("{file}: column '{column}': {message}; rescale the column")]
+    Overflow {
+        file: String,
+        column: String,
+        message: String,
+    },
     #[error("{field}: {message}")]
     Invalid {
         field: &'static str,
@@ -92,11 +110,61 @@ fn invalid(field: &'static str, message: impl Into<String>) -> ModelError {
 
 /// Load a dataset from a path or a `synth:` generator description.
 pub fn load_dataset(source: &str) -> Result<Dataset, ModelError> {
+    load_dataset_with(source, None, crate::compile::DEFAULT_MAX_MEMORY)
+}
+
+/// [`load_dataset`] with the target column(s) of a CSV and a memory limit for
+/// generated data.
+pub fn load_dataset_with(
+    source: &str,
+    target: Option<&str>,
+    max_memory: u64,
+) -> Result<Dataset, ModelError> {
     if let Some(args) = source.strip_prefix("synth:") {
-        return synth::generate_from_str(args)
-            .map_err(|m| invalid("data", format!("{source}: {m}")));
+        if target.is_some() {
+            return Err(invalid(
+                "target",
+                format!(
+                    "{source}: generated data has its own targets (y, or y0..); target applies to CSV files"
+                ),
+            ));
+        }
+        let p = synth::parse(args).map_err(|m| invalid("data", format!("{source}: {m}")))?;
+        super::budget::check_synth(source, p.n, p.d, p.c, max_memory)?;
+        return Ok(synth::generate(&p));
     }
-    Ok(super::data::read_csv(Path::new(source))?)
+    Ok(super::data::read_csv_target(Path::new(source), target)?)
+}
+
+/// The first column of `x` (model features after preprocessing) with a value that
+/// is not finite or whose square overflows, with the reason.
+fn overflowing_column(x: &Mat<f64>, pre: &Preprocess) -> Option<(usize, String)> {
+    for j in 0..pre.raw_dim() {
+        if !pre.shift[j].is_finite() || !pre.factor[j].is_finite() {
+            return Some((
+                j,
+                format!(
+                    "the {} scaling overflows (shift {:e}, factor {:e})",
+                    pre.scaling.name(),
+                    pre.shift[j],
+                    pre.factor[j]
+                ),
+            ));
+        }
+        for i in 0..x.nrows() {
+            let v = x[(i, j)];
+            if !v.is_finite() || v.abs() > super::data::MAX_MAGNITUDE {
+                return Some((
+                    j,
+                    format!(
+                        "a value of {v:e} after {} scaling overflows (at most 1e150 in magnitude)",
+                        pre.scaling.name()
+                    ),
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// A validated, preprocessed problem. The fields are private: a problem is made
@@ -178,6 +246,13 @@ impl Problem {
     /// Validate the spec, load and preprocess the data, draw or read the gates and
     /// compute the patterns.
     pub fn build(spec: &ProblemSpec) -> Result<Problem, ModelError> {
+        Problem::build_within(spec, crate::compile::DEFAULT_MAX_MEMORY)
+    }
+
+    /// [`Problem::build`], refusing (before allocating them) generated data and
+    /// patterns whose estimated memory is above `max_memory` bytes
+    /// ([`super::budget`]).
+    pub fn build_within(spec: &ProblemSpec, max_memory: u64) -> Result<Problem, ModelError> {
         if !spec.lambda.is_finite() || spec.lambda < 0.0 {
             return Err(invalid(
                 "lambda",
@@ -196,7 +271,8 @@ impl Problem {
         if spec.patterns == Some(0) {
             return Err(GateError::ZeroPatterns.into());
         }
-        let full = load_dataset(&spec.data)?;
+        let target = spec.target.as_deref();
+        let full = load_dataset_with(&spec.data, target, max_memory)?;
         let (train, test) = match (&spec.test, spec.split) {
             (Some(_), Some(_)) => {
                 return Err(invalid(
@@ -205,7 +281,7 @@ impl Problem {
                 ));
             }
             (Some(t), None) => {
-                let test = load_dataset(t)?;
+                let test = load_dataset_with(t, target, max_memory)?;
                 full.check_compatible(&test)?;
                 (full, Some(test))
             }
@@ -236,7 +312,22 @@ impl Problem {
         };
         let preprocess = Preprocess::fit(&train.x, spec.scale, spec.bias);
         let x = preprocess.apply(&train.x);
+        if let Some((j, message)) = overflowing_column(&x, &preprocess) {
+            return Err(ModelError::Overflow {
+                file: train.source.clone(),
+                column: train.feature_names[j].clone(),
+                message,
+            });
+        }
         let d = x.ncols();
+        if spec.gates.is_none() {
+            super::budget::check_patterns(
+                x.nrows(),
+                d,
+                spec.patterns.unwrap_or(DEFAULT_PATTERNS),
+                max_memory,
+            )?;
+        }
         let all_gates = match &spec.gates {
             Some(path) => gates::read(
                 &PathBuf::from(path),
@@ -246,7 +337,12 @@ impl Problem {
                     train.d(),
                     if spec.bias { " + 1 bias entry" } else { "" }
                 ),
-            )?,
+            )
+            .and_then(|g| {
+                super::budget::check_patterns(x.nrows(), d, g.ncols(), max_memory)
+                    .map_err(|e| GateError::TooLarge(e.to_string()))?;
+                Ok(g)
+            })?,
             None => gates::generate(
                 spec.patterns.unwrap_or(DEFAULT_PATTERNS),
                 d,

@@ -42,6 +42,9 @@ pub struct Details {
     pub path_index: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warm_started: Option<bool>,
+    /// Why the solver's `solved` was overruled (a non-finite certificate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_overruled: Option<String>,
 }
 
 /// A decomposition run: the decomposition's numbers, and the C-GReLU solve it
@@ -106,6 +109,9 @@ impl Details {
         }
         if let Some(v) = take(&mut map, "warm_started") {
             out.warm_started = Some(parse("warm_started", v)?);
+        }
+        if let Some(v) = take(&mut map, "status_overruled") {
+            out.status_overruled = Some(parse("status_overruled", v)?);
         }
         // Version 1 `decompose --from` records: the decomposition's keys at the top.
         if out.decomposition.is_none() && map.contains_key("inflation") {

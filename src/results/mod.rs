@@ -12,6 +12,7 @@
 
 pub mod decomposition;
 pub mod details;
+pub mod guard;
 pub mod record;
 pub mod run;
 pub mod solution;

@@ -110,11 +110,16 @@ impl Record {
     ) -> Record {
         let network = Network::recover(problem, point.weights);
         let (metric, train_metric, test_metric) = network.metrics(problem);
+        let (status, overruled) = super::guard::certified_status(point.status, cert);
+        let mut details = details;
+        if overruled.is_some() {
+            details.status_overruled = overruled;
+        }
         Record {
             schema_version: SCHEMA_VERSION,
             problem: problem.info(),
             solver,
-            status: point.status,
+            status,
             objective: cert.objective,
             loss: cert.loss,
             penalty: cert.penalty,

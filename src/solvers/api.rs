@@ -128,6 +128,9 @@ impl SolverConfig {
                     s.time_limit = t;
                 }
                 s.threads = threads;
+                if let Some(m) = o.max_memory {
+                    s.max_memory = m;
+                }
                 s.validate().map_err(err)?;
                 SolverConfig::Fista(s)
             }
@@ -144,6 +147,9 @@ impl SolverConfig {
                 }
                 s.verbose = o.verbose;
                 s.inner.threads = threads;
+                if let Some(m) = o.max_memory {
+                    s.inner.max_memory = m;
+                }
                 s.validate().map_err(err)?;
                 SolverConfig::Al(s)
             }
@@ -227,6 +233,17 @@ pub fn solve_convex(
     config: &SolverConfig,
     warm: Option<&Weights>,
 ) -> Result<SolveOutput, SolverError> {
+    // Native solvers refuse before allocating what would not fit (Clarabel checks
+    // its compiled SOCP itself).
+    let native_limit = match config {
+        SolverConfig::Fista(s) => Some(s.max_memory),
+        SolverConfig::Al(s) => Some(s.inner.max_memory),
+        SolverConfig::Clarabel(_) | SolverConfig::Baseline(_) => None,
+    };
+    if let Some(limit) = native_limit {
+        super::native::memory::check(config.kind(), problem, limit)
+            .map_err(SolverError::TooLarge)?;
+    }
     match config {
         SolverConfig::Clarabel(s) => super::clarabel::solve(problem, s),
         SolverConfig::Fista(s) => match problem.model() {

@@ -87,10 +87,8 @@ pub fn map_status(s: SolverStatus) -> Status {
         SolverStatus::AlmostSolved => Status::Inaccurate,
         SolverStatus::MaxIterations => Status::MaxIterations,
         SolverStatus::MaxTime => Status::TimeLimit,
-        SolverStatus::PrimalInfeasible
-        | SolverStatus::DualInfeasible
-        | SolverStatus::AlmostPrimalInfeasible
-        | SolverStatus::AlmostDualInfeasible => Status::Infeasible,
+        SolverStatus::PrimalInfeasible | SolverStatus::AlmostPrimalInfeasible => Status::Infeasible,
+        SolverStatus::DualInfeasible | SolverStatus::AlmostDualInfeasible => Status::Unbounded,
         SolverStatus::NumericalError | SolverStatus::InsufficientProgress => Status::NumericalError,
         SolverStatus::Unsolved | SolverStatus::CallbackTerminated => Status::NumericalError,
     }

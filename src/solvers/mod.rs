@@ -35,9 +35,12 @@ pub enum Status {
     TimeLimit,
     /// Numerical trouble or lack of progress.
     NumericalError,
-    /// The solver reports the problem infeasible or unbounded (should not happen
-    /// for these problems; reported honestly if it does).
+    /// The solver reports the problem infeasible (should not happen for these
+    /// problems; reported honestly if it does).
     Infeasible,
+    /// The objective is unbounded (Clarabel's dual infeasibility; for a CBF file the
+    /// objective is −∞ for `MIN`, +∞ for `MAX`, `null` in JSON).
+    Unbounded,
     /// The iterates blew up (first-order methods).
     Diverged,
     /// Not run (e.g. the SOCP would not fit in memory); the record says why.
@@ -56,6 +59,7 @@ impl Status {
             Status::TimeLimit => "time_limit",
             Status::NumericalError => "numerical_error",
             Status::Infeasible => "infeasible",
+            Status::Unbounded => "unbounded",
             Status::Diverged => "diverged",
             Status::Skipped => "skipped",
         }
@@ -151,6 +155,8 @@ pub enum SolverError {
         model: &'static str,
         hint: &'static str,
     },
+    #[error("{0}")]
+    TooLarge(String),
     #[error("Clarabel refused the problem: {0}")]
     Clarabel(String),
 }

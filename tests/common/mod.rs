@@ -55,6 +55,7 @@ impl Reference {
             gates: Some(reference_dir().join(&self.gates).display().to_string()),
             bias: false,
             scale: Scaling::None,
+            target: None,
         }
     }
 
@@ -87,6 +88,7 @@ pub fn synth_problem(
         gates: None,
         bias: true,
         scale: Scaling::Standardize,
+        target: None,
     };
     Problem::build(&spec).expect("synthetic problem builds")
 }
@@ -111,6 +113,7 @@ pub fn problem(data: &str, gates: &str, model: Model, lambda: f64, reg: Regulari
         gates: Some(dir.join(gates).display().to_string()),
         bias: false,
         scale: Scaling::None,
+        target: None,
     };
     Problem::build(&spec).expect("reference problem builds")
 }

@@ -32,6 +32,7 @@ pub fn record(
         gates: None,
         bias: false,
         scale: Scaling::None,
+        target: None,
     };
     Record {
         schema_version: cvxrelu::results::SCHEMA_VERSION,

@@ -1,4 +1,5 @@
-//! Reading CBF (versions 1 to 4) with the cones `F`, `L=`, `L+`, `L-`, `Q`, `QR`
+//! Reading CBF version 3 (the version [`super::write`] writes; other versions are
+//! refused with the supported one named) with the cones `F`, `L=`, `L+`, `L-`, `Q`, `QR`
 //! into a [`ConeProgram`]; anything else is refused with its line number.
 //!
 //! The file states `min/max cᵀx + c₀  s.t.  g(x) = G x + h ∈ K_con, x ∈ K_var`.
@@ -358,14 +359,19 @@ fn con_count(s: &Sections) -> usize {
     s.con.as_ref().map_or(0, |c| c.total)
 }
 
+/// The one CBF version read (and written).
+pub const SUPPORTED_VERSION: usize = 3;
+
 fn ver(lines: &mut Lines) -> Result<u32, CbfError> {
     let (ln, t) = lines.body("VER", "the version number")?;
     let f = fields(ln, t, 1, "version")?;
     let v = parse_usize(ln, f[0], "version")?;
-    if !(1..=4).contains(&v) {
+    if v != SUPPORTED_VERSION {
         return Err(err(
             ln,
-            format!("unsupported CBF version {v} (this reader reads versions 1 to 4)"),
+            format!(
+                "unsupported CBF version {v}: this reader supports CBF version {SUPPORTED_VERSION} only (the version cvxrelu writes)"
+            ),
         ));
     }
     Ok(v as u32)

@@ -26,6 +26,7 @@
 
 use std::time::Instant;
 
+use super::deadline::Deadline;
 use super::prox;
 use crate::model::Regularizer;
 use crate::solvers::{Status, TracePoint};
@@ -47,6 +48,9 @@ pub trait Smooth {
     fn dual_bound(&mut self, _state: &[f64], _grad: &[f64]) -> Option<f64> {
         None
     }
+    /// The solve's deadline, for smooth parts whose dual bound is long to compute
+    /// (it then returns `None` once the deadline has passed).
+    fn set_deadline(&mut self, _deadline: Deadline) {}
 }
 
 /// What the stopping tolerance measures.
@@ -87,6 +91,9 @@ pub struct FistaSettings {
     pub trace_every: usize,
     /// Threads of the dense kernels (default 1).
     pub threads: usize,
+    /// Refuse to start when the solver's estimated memory exceeds this many bytes
+    /// (default 8 GiB; [`super::memory`]).
+    pub max_memory: u64,
 }
 
 impl Default for FistaSettings {
@@ -104,6 +111,7 @@ impl Default for FistaSettings {
             check_every: 10,
             trace_every: 10,
             threads: 1,
+            max_memory: crate::compile::DEFAULT_MAX_MEMORY,
         }
     }
 }
@@ -160,6 +168,14 @@ pub trait Proximal {
     fn value(&mut self, u: &[f64]) -> f64;
     /// Squared norm of the minimum-norm element of `∇f(u) + ∂h(u)`.
     fn subgradient_sq(&mut self, u: &[f64], grad: &[f64]) -> f64;
+    /// The solve's deadline, for proximal maps that are long to compute: once it
+    /// has passed, `prox` may stop early (and [`Proximal::interrupted`] says so;
+    /// its output is then not to be used) and `subgradient_sq` returns NaN.
+    fn set_deadline(&mut self, _deadline: Deadline) {}
+    /// Whether the last `prox` stopped early at the deadline.
+    fn interrupted(&self) -> bool {
+        false
+    }
 }
 
 /// The stopping rule at λ = 0, where no dual bound certifies anything (the
@@ -351,6 +367,9 @@ pub fn solve_general<S: Smooth, H: Proximal>(
     observer: &mut dyn FnMut(&StepInfo),
 ) -> FistaOutcome {
     let start = Instant::now();
+    let deadline = Deadline::after(start, settings.time_limit);
+    smooth.set_deadline(deadline);
+    h.set_deadline(deadline);
     debug_assert_eq!(u.len(), smooth.dim());
     smooth.forward(u, &mut ws.state_u);
     ws.u_prev.copy_from_slice(u);
@@ -387,7 +406,7 @@ pub fn solve_general<S: Smooth, H: Proximal>(
                 break;
             }
         }
-        if start.elapsed().as_secs_f64() > settings.time_limit {
+        if start.elapsed().as_secs_f64() > settings.time_limit || deadline.expired() {
             status = Status::TimeLimit;
             break;
         }
@@ -400,11 +419,16 @@ pub fn solve_general<S: Smooth, H: Proximal>(
         };
         // Backtracking line search on the quadratic upper bound.
         let mut backtracks = 0;
-        let (f_plus, inner, ss) = loop {
+        let searched = loop {
             for ((c, v), g) in ws.cand.iter_mut().zip(&ws.v).zip(&ws.grad_v) {
                 *c = v - eta * g;
             }
             h.prox(eta, &mut ws.cand);
+            // Out of time inside the prox or the line search: the candidate is
+            // dropped and `u` (the last accepted iterate) is returned.
+            if h.interrupted() || (backtracks > 0 && deadline.expired()) {
+                break None;
+            }
             smooth.forward(&ws.cand, &mut ws.state_cand);
             let f_plus = smooth.value(&ws.state_cand);
             let (mut inner, mut ss) = (0.0, 0.0);
@@ -415,13 +439,17 @@ pub fn solve_general<S: Smooth, H: Proximal>(
             }
             let bound = f_v + inner + ss / (2.0 * eta);
             if f_plus <= bound + 1e-12 * f_v.abs() || ss == 0.0 {
-                break (f_plus, inner, ss);
+                break Some((f_plus, inner, ss));
             }
             eta *= settings.backtrack;
             backtracks += 1;
             if !f_plus.is_finite() && eta < 1e-300 {
-                break (f_plus, inner, ss);
+                break Some((f_plus, inner, ss));
             }
+        };
+        let Some((f_plus, inner, ss)) = searched else {
+            status = Status::TimeLimit;
+            break;
         };
         iterations = it + 1;
         let curvature = f_plus - f_v - inner;
@@ -484,8 +512,18 @@ pub fn solve_general<S: Smooth, H: Proximal>(
             });
         }
     }
+    // Out of time: no final measurement (for C-ReLU it projects every block); the
+    // returned point's certificate is computed by the caller. What the last
+    // measurement said of an earlier point is not reported for this one.
+    let out_of_time = status == Status::TimeLimit && deadline.expired();
+    // (The loop stops before any step after a measurement at a multiple of
+    // `check_every`, so that measurement is of the returned point.)
+    if out_of_time && iterations % settings.check_every != 0 {
+        last.subgradient_sq = f64::NAN;
+        last.dual = None;
+    }
     // Final measurement at the returned point (skipped when the loop just did it).
-    if status != Status::Solved && status != Status::Diverged {
+    if status != Status::Solved && status != Status::Diverged && !out_of_time {
         last = measure(smooth, h, u, settings.stopping, ws);
         objective = last.objective;
         if last.value <= settings.tol {
@@ -493,7 +531,7 @@ pub fn solve_general<S: Smooth, H: Proximal>(
         }
     }
     // The measure the stopping rule did not need, at the returned point.
-    if status != Status::Diverged {
+    if status != Status::Diverged && !out_of_time {
         if last.subgradient_sq.is_nan() {
             last.subgradient_sq = h.subgradient_sq(u, &ws.grad_u);
         }

@@ -10,8 +10,11 @@
 //! - [`relu`]: C-ReLU by R-FISTA whose prox projects exactly onto the cones.
 
 pub mod al;
+
+pub mod deadline;
 pub mod fista;
 pub mod gated;
+pub mod memory;
 pub mod operators;
 pub mod prox;
 pub mod relu;

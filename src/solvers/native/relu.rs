@@ -29,6 +29,7 @@
 
 use std::time::Instant;
 
+use super::deadline::Deadline;
 use super::fista::{self, FistaSettings, FistaWorkspace, Proximal, Smooth};
 use super::gated::GatedLoss;
 use super::operators::Operators;
@@ -54,6 +55,7 @@ pub struct ReluLoss<'a> {
     diff: Vec<f64>,
     /// The dual norm of the gradient (the certificate's, with warm sets per block).
     dual_norm: certify::ReluDualNorm<'a>,
+    deadline: Deadline,
 }
 
 impl<'a> ReluLoss<'a> {
@@ -70,6 +72,7 @@ impl<'a> ReluLoss<'a> {
             lambda,
             diff: vec![0.0; d * c * p],
             dual_norm: certify::ReluDualNorm::new(ops.x(), patterns, 2 * c * p),
+            deadline: Deadline::NONE,
         }
     }
 
@@ -105,7 +108,9 @@ impl Smooth for ReluLoss<'_> {
     }
     fn dual_bound(&mut self, state: &[f64], grad: &[f64]) -> Option<f64> {
         let (rr, ry) = self.gated.residual_products(state);
-        let dn = self.dual_norm.compute(grad);
+        // No bound when out of time before every block was seen.
+        let deadline = self.deadline;
+        let dn = self.dual_norm.compute_until(grad, &|| deadline.expired())?;
         let nc = self.gated.nc();
         Some(certify::scaled_residual_bound(
             self.lambda,
@@ -114,6 +119,9 @@ impl Smooth for ReluLoss<'_> {
             ry,
             dn * nc,
         ))
+    }
+    fn set_deadline(&mut self, deadline: Deadline) {
+        self.deadline = deadline;
     }
 }
 
@@ -141,6 +149,9 @@ pub struct ConeProx<'a> {
     pub steps: usize,
     /// Projections that hit the step limit.
     pub unconverged: usize,
+    deadline: Deadline,
+    /// The last `prox` stopped at the deadline (its output is incomplete).
+    stopped: bool,
 }
 
 impl<'a> ConeProx<'a> {
@@ -161,6 +172,8 @@ impl<'a> ConeProx<'a> {
             projections: 0,
             steps: 0,
             unconverged: 0,
+            deadline: Deadline::NONE,
+            stopped: false,
         }
     }
 }
@@ -184,6 +197,7 @@ impl Proximal for ConeProx<'_> {
     fn prox(&mut self, step: f64, u: &mut [f64]) {
         let (n, d, p) = (self.ops.n(), self.ops.d(), self.ops.p());
         let tau = step * self.lambda;
+        self.stopped = false;
         self.ops.products(u, &mut self.z);
         // Phase 1: per block, drop it (‖Π_K(z)‖ ≤ ‖z‖ ≤ τ), keep it (inside its
         // cone), or take the warm-start step δ_j of its last passive set.
@@ -232,6 +246,11 @@ impl Proximal for ConeProx<'_> {
                             *a += b;
                         }
                     } else {
+                        if self.deadline.expired() {
+                            // Out of time: blocks from j on are left as they came.
+                            self.stopped = true;
+                            return;
+                        }
                         let info = self.projector.project(mask, uj, cz, &mut self.warm[j]);
                         self.steps += info.steps;
                         self.unconverged += usize::from(!info.converged);
@@ -253,6 +272,9 @@ impl Proximal for ConeProx<'_> {
         let lambda = self.lambda;
         let mut total = 0.0;
         for (j, (uj, gj)) in u.chunks(d).zip(grad.chunks(d)).enumerate() {
+            if self.deadline.expired() {
+                return f64::NAN;
+            }
             let mask = self.ops.mask_col(j % p);
             let un = norm(uj);
             if un == 0.0 {
@@ -287,6 +309,14 @@ impl Proximal for ConeProx<'_> {
             total += norm(&self.block).powi(2);
         }
         total
+    }
+
+    fn set_deadline(&mut self, deadline: Deadline) {
+        self.deadline = deadline;
+    }
+
+    fn interrupted(&self) -> bool {
+        self.stopped
     }
 }
 
@@ -344,15 +374,19 @@ pub fn run(
     let ops = Operators::new(problem.x(), problem.patterns()).with_threads(settings.threads);
     let mut loss = ReluLoss::new(&ops, problem.patterns(), problem.y(), problem.lambda());
     let mut h = ConeProx::new(&ops, c, problem.lambda());
-    // A warm start need not be feasible: project it first (step 0: no shrinkage).
+    // A warm start need not be feasible: project it first (step 0: no shrinkage),
+    // within the time limit (blocks not reached by then stay as they came).
+    h.set_deadline(Deadline::after(t, settings.time_limit));
     h.prox(0.0, u);
     let mut ws = FistaWorkspace::new(loss.dim(), loss.state_len());
     let setup_s = t.elapsed().as_secs_f64();
-    let settings = if problem.lambda() == 0.0 {
+    let mut settings = if problem.lambda() == 0.0 {
         fista::zero_lambda_settings(&mut loss, settings)
     } else {
         settings.clone()
     };
+    // The setup (operators, first projection) counts against the time limit.
+    settings.time_limit = (settings.time_limit - setup_s).max(f64::MIN_POSITIVE);
     let out = fista::solve_general(
         &mut loss,
         &mut h,
