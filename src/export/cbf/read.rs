@@ -26,8 +26,8 @@
 //! each section at most once. Duplicate coordinates are summed. Counts and indices
 //! are checked against their headers, numbers must be finite.
 //!
-//! **Memory.** Nothing is allocated from a header's numbers: entry lists grow with
-//! the entries actually read (their initial capacity is capped), and the
+//! **Memory.** Nothing is allocated from a header's numbers: entry lists start with
+//! at most as many slots as the file has room for lines, and the
 //! dimension-sized buffers (`x`, the rows, the column pointers) are allocated only
 //! after every section has been read and [`estimate_bytes`] — the program plus its
 //! Clarabel solve — has been checked against the caller's limit
@@ -155,6 +155,8 @@ struct Lines<'a> {
     comments: Vec<String>,
     /// Number of the last line read (for end-of-file errors).
     last: usize,
+    /// Length of the text in bytes: no section has more entries than half of it.
+    len: usize,
 }
 
 impl<'a> Lines<'a> {
@@ -163,7 +165,14 @@ impl<'a> Lines<'a> {
             inner: text.lines().enumerate(),
             comments: Vec::new(),
             last: 0,
+            len: text.len(),
         }
+    }
+
+    /// Initial capacity for `count` entries of one line each: at most what the file
+    /// can hold (each entry line takes at least two bytes), never the header alone.
+    fn capacity(&self, count: usize) -> usize {
+        count.min(self.len / 2 + 1)
     }
 
     fn next(&mut self) -> Option<(usize, &'a str)> {
@@ -457,7 +466,7 @@ fn cone_list(lines: &mut Lines, section: &str, kw_line: usize) -> Result<ConeLis
     let total = parse_usize(ln, f[0], &format!("{section} total"))?;
     let k = parse_usize(ln, f[1], &format!("{section} number of cones"))?;
     let header_line = ln;
-    let mut cones = Vec::with_capacity(k.min(1 << 16));
+    let mut cones = Vec::with_capacity(lines.capacity(k));
     let mut sum = 0usize;
     for read in 0..k {
         let (ln, t) = lines.body(
@@ -535,7 +544,7 @@ fn entry<'a>(
 
 fn objacoord(lines: &mut Lines, n: usize) -> Result<Vec<(usize, f64)>, CbfError> {
     let (header, nnz) = count(lines, "OBJACOORD")?;
-    let mut c = Vec::with_capacity(nnz.min(1 << 20));
+    let mut c = Vec::with_capacity(lines.capacity(nnz));
     for r in 0..nnz {
         let (ln, t) = entry(lines, "OBJACOORD", r, nnz, header)?;
         let f = fields(ln, t, 2, "variable, value")?;
@@ -553,7 +562,7 @@ fn objbcoord(lines: &mut Lines) -> Result<f64, CbfError> {
 
 fn acoord(lines: &mut Lines, m: usize, n: usize) -> Result<Vec<(usize, usize, f64)>, CbfError> {
     let (header, nnz) = count(lines, "ACOORD")?;
-    let mut a = Vec::with_capacity(nnz.min(1 << 24));
+    let mut a = Vec::with_capacity(lines.capacity(nnz));
     for r in 0..nnz {
         let (ln, t) = entry(lines, "ACOORD", r, nnz, header)?;
         let f = fields(ln, t, 3, "row, variable, value")?;
@@ -566,7 +575,7 @@ fn acoord(lines: &mut Lines, m: usize, n: usize) -> Result<Vec<(usize, usize, f6
 
 fn bcoord(lines: &mut Lines, m: usize) -> Result<Vec<(usize, f64)>, CbfError> {
     let (header, nnz) = count(lines, "BCOORD")?;
-    let mut h = Vec::with_capacity(nnz.min(1 << 20));
+    let mut h = Vec::with_capacity(lines.capacity(nnz));
     for r in 0..nnz {
         let (ln, t) = entry(lines, "BCOORD", r, nnz, header)?;
         let f = fields(ln, t, 2, "row, value")?;
