@@ -23,6 +23,7 @@ fn main() {
     let mut target = None;
     let mut minutes = 1.0f64;
     let mut seed = 1u64;
+    let mut show = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || args.next().unwrap_or_else(|| usage(&format!("{a} needs a value")));
@@ -32,6 +33,7 @@ fn main() {
                 target = Some(Target::from_name(&v).unwrap_or_else(|| usage(&format!("unknown target {v}"))));
             }
             "--minutes" => minutes = value().parse().unwrap_or_else(|_| usage("--minutes: a number")),
+            "--show-signatures" => show = true,
             "--seed" => seed = value().parse().unwrap_or_else(|_| usage("--seed: an integer")),
             _ => usage(&format!("unknown argument {a}")),
         }
@@ -77,6 +79,11 @@ fn main() {
         }
     }
     let _ = std::fs::remove_file(out.join("aborted-input"));
+    if show {
+        for s in f.signatures() {
+            println!("signature: {s}");
+        }
+    }
     println!(
         "target {} seed {seed}: {} execs in {:.2} minutes ({} ok, {} refused), corpus {}, failures {}, largest allocation request {} bytes",
         target.name(),
@@ -92,6 +99,6 @@ fn main() {
 }
 
 fn usage(msg: &str) -> ! {
-    eprintln!("error: {msg}\nusage: cargo run --release --example fuzz -- --target csv|cbf|suite|problem|weights [--minutes M] [--seed S]");
+    eprintln!("error: {msg}\nusage: cargo run --release --example fuzz -- --target csv|cbf|suite|problem|weights [--minutes M] [--seed S] [--show-signatures]");
     std::process::exit(2);
 }

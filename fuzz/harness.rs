@@ -233,12 +233,17 @@ impl Outcome {
         match self {
             Outcome::Ok => "ok".into(),
             Outcome::Err(m) => {
-                let m: String = m.chars().filter(|c| !c.is_ascii_digit()).take(80).collect();
-                // Paths differ per run directory; keep what follows the file name.
-                m.rsplit_once(".csv:")
-                    .or_else(|| m.rsplit_once(".toml:"))
-                    .or_else(|| m.rsplit_once(".json:"))
-                    .map_or(m.clone(), |(_, t)| t.to_string())
+                // The kind of error, not its details: only the words made of
+                // lowercase letters (the reader's own prose), not numbers, paths,
+                // column names or other excerpts of the input.
+                let words: Vec<&str> = m
+                    .split(|c: char| c.is_whitespace() || c == ':' || c == ',')
+                    .filter(|w| {
+                        (2..=14).contains(&w.len()) && w.bytes().all(|b| b.is_ascii_lowercase())
+                    })
+                    .take(12)
+                    .collect();
+                words.join(" ")
             }
             Outcome::Panic(m) => format!("panic {m}"),
             Outcome::Oversize(_) => "oversize".into(),
@@ -483,6 +488,13 @@ impl Fuzzer {
         self.corpus.len()
     }
 
+    /// The outcome signatures seen so far (the corpus feedback), sorted.
+    pub fn signatures(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.seen.iter().cloned().collect();
+        v.sort();
+        v
+    }
+
     fn exec(&mut self, input: &[u8]) -> Outcome {
         self.execs += 1;
         let o = run_one(self.target, &self.ws, input);
@@ -504,7 +516,12 @@ impl Fuzzer {
     }
 
     fn mutate(&mut self, mut v: Vec<u8>) -> Vec<u8> {
-        let n = 1 + self.rng.random_range(0..8);
+        // Mostly one or two mutations, sometimes up to 8 (deep and wide).
+        let n = match self.rng.random_range(0..4) {
+            0 | 1 => 1,
+            2 => 2,
+            _ => 1 + self.rng.random_range(0..8),
+        };
         for _ in 0..n {
             self.mutate_once(&mut v);
         }
