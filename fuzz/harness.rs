@@ -43,6 +43,8 @@ thread_local! {
     static ARMED: Cell<bool> = const { Cell::new(false) };
     /// The largest refused request of the current case (0: none).
     static OVERSIZE: Cell<usize> = const { Cell::new(0) };
+    /// The largest single request of the current case.
+    static CASE_PEAK: Cell<usize> = const { Cell::new(0) };
     /// The current input, for the crash dump (pointer, length).
     static CURRENT: Cell<(*const u8, usize)> = const { Cell::new((std::ptr::null(), 0)) };
 }
@@ -91,6 +93,7 @@ fn check(size: usize) -> bool {
         return true;
     }
     PEAK_REQUEST.fetch_max(size, Ordering::Relaxed);
+    let _ = CASE_PEAK.try_with(|p| p.set(p.get().max(size)));
     if size <= ALLOC_CAP {
         return true;
     }
@@ -298,11 +301,17 @@ pub fn run_one(target: Target, ws: &Workspace, input: &[u8]) -> Outcome {
     run_case(input, || exec(target, ws, input))
 }
 
+/// The largest single allocation request of the last case on this thread.
+pub fn last_case_peak() -> usize {
+    CASE_PEAK.with(|p| p.get())
+}
+
 /// Run `case` as a fuzz case on `input` (the cap armed, panics caught).
 pub fn run_case(input: &[u8], case: impl FnOnce() -> Result<(), String>) -> Outcome {
     quiet_panics();
     CURRENT.with(|c| c.set((input.as_ptr(), input.len())));
     OVERSIZE.with(|o| o.set(0));
+    CASE_PEAK.with(|p| p.set(0));
     ARMED.with(|a| a.set(true));
     let result = catch_unwind(AssertUnwindSafe(case));
     ARMED.with(|a| a.set(false));

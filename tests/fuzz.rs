@@ -22,6 +22,15 @@ fn check_committed(target: Target) {
         for (path, bytes) in inputs(kind, target) {
             let o = run_one(target, &ws, &bytes);
             assert!(!o.is_failure(), "{}: {o:?}", path.display());
+            // Buffers are bounded by what the file contains, not by its headers:
+            // no single request above 1 MiB + 64 bytes per input byte.
+            let peak = harness::last_case_peak();
+            assert!(
+                peak <= (1 << 20) + 64 * bytes.len(),
+                "{}: a {peak}-byte allocation from a {}-byte file",
+                path.display(),
+                bytes.len()
+            );
             if kind == "seeds" {
                 // The seeds are valid files: they reach the end of the reader.
                 assert_eq!(o, Outcome::Ok, "seed {} is refused", path.display());
