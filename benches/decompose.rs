@@ -12,7 +12,7 @@ use cvxrelu::model::{Blocks, Model, Problem, ProblemSpec, Regularizer, Scaling, 
 use cvxrelu::solvers::native::gated;
 
 fn reference(name: &str) -> (Problem, Blocks) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/reference");
     let problem = Problem::build(&ProblemSpec {
         data: dir.join(format!("{name}.csv")).display().to_string(),
         test: None,

@@ -120,7 +120,7 @@ fn build(s: ProblemSpec) -> Problem {
 
 fn main() {
     let which = std::env::args().nth(1).unwrap_or_else(|| "main".into());
-    let refdir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference/");
+    let refdir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/reference/");
     header();
     let synth = |n: usize| format!("synth:n={n},d=20,width=10,noise=0.1,seed=0");
     match which.as_str() {

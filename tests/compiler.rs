@@ -335,8 +335,7 @@ fn network_objective_equals_convex_objective_at_exactly_feasible_point() {
 #[test]
 fn multi_output_equals_sum_of_single_outputs() {
     // digits10: 10 one-hot outputs; use the first 120 rows and 3 outputs to keep it quick.
-    let dir = common::reference_dir();
-    let full = cvxrelu::model::data::read_csv(&dir.join("digits10.csv")).unwrap();
+    let full = cvxrelu::model::data::read_csv(&common::reference_file("digits10.csv")).unwrap();
     let rows: Vec<usize> = (0..120).collect();
     let sub = full.select_rows(&rows);
     let tmp = tempfile::tempdir().unwrap();
@@ -385,7 +384,11 @@ fn multi_output_equals_sum_of_single_outputs() {
             reg: Regularizer::NeuronGl1,
             patterns: None,
             seed: 0,
-            gates: Some(dir.join("digits10_gates.csv").display().to_string()),
+            gates: Some(
+                common::reference_file("digits10_gates.csv")
+                    .display()
+                    .to_string(),
+            ),
             bias: false,
             scale: cvxrelu::model::Scaling::None,
             // real-valued targets as written (y0..y2 here are not one-hot rows, and a

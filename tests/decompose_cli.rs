@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::reference_dir;
+use common::reference_file;
 
 struct Run {
     code: i32,
@@ -40,9 +40,9 @@ fn solve(dir: &Path, model: &str) -> (PathBuf, PathBuf) {
     let r = run(&[
         "solve",
         "--data",
-        &s(&reference_dir().join("synth.csv")),
+        &s(&reference_file("synth.csv")),
         "--gates",
-        &s(&reference_dir().join("synth_gates.csv")),
+        &s(&reference_file("synth_gates.csv")),
         "--scale",
         "none",
         "--model",

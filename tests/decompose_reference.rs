@@ -1,4 +1,4 @@
-//! Cone decompositions on every reference problem (`../shared/reference/`):
+//! Cone decompositions on every reference problem (`tests/data/reference/`):
 //!
 //! - exact and LP decompositions are feasible (violation ≤ 1e-8) and leave the
 //!   predictions unchanged (≤ 1e-9 relative), and the ReLU network they define

@@ -1,7 +1,7 @@
 //! Round trips through the formats:
 //!
 //! - CBF: write → read gives back exactly the compiled conic program;
-//! - on every reference problem of `../shared/reference/objectives.json`: export to
+//! - on every reference problem of `tests/data/reference/objectives.json`: export to
 //!   CBF → read → Clarabel reaches the direct solve's optimum (1e-7 relative,
 //!   objectives recomputed from the weights by `certify`, both solves at
 //!   tolerance 1e-10), and the reference objective of CVXPY + Clarabel/ECOS/SCS
@@ -111,8 +111,18 @@ struct Reference {
     objective: f64,
 }
 
-fn reference_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference")
+/// A vendored reference file (`tests/data/reference/NAME`); panics naming the path
+/// when it is missing.
+fn reference_file(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/reference")
+        .join(name);
+    assert!(
+        path.is_file(),
+        "missing vendored test file {} (see tests/data/README.md)",
+        path.display()
+    );
+    path
 }
 
 fn references(data: &str) -> Vec<Reference> {
@@ -120,7 +130,7 @@ fn references(data: &str) -> Vec<Reference> {
     struct File {
         problems: Vec<Reference>,
     }
-    let text = std::fs::read_to_string(reference_dir().join("objectives.json")).unwrap();
+    let text = std::fs::read_to_string(reference_file("objectives.json")).unwrap();
     let file: File = serde_json::from_str(&text).unwrap();
     let list: Vec<Reference> = file
         .problems
@@ -139,7 +149,7 @@ fn rel(a: f64, b: f64) -> f64 {
 fn check_reference_dataset(data: &str) {
     for r in references(data) {
         let spec = ProblemSpec {
-            data: reference_dir().join(&r.data).display().to_string(),
+            data: reference_file(&r.data).display().to_string(),
             test: None,
             split: None,
             split_seed: 0,
@@ -148,7 +158,7 @@ fn check_reference_dataset(data: &str) {
             reg: Regularizer::NeuronGl1,
             patterns: None,
             seed: 0,
-            gates: Some(reference_dir().join(&r.gates).display().to_string()),
+            gates: Some(reference_file(&r.gates).display().to_string()),
             bias: false,
             scale: Scaling::None,
             target: None,

@@ -2,11 +2,11 @@
 
 mod common;
 
-use common::reference_dir;
+use common::reference_file;
 use cvxrelu::cli::run_from;
 
 fn refs(name: &str) -> String {
-    reference_dir().join(name).display().to_string()
+    reference_file(name).display().to_string()
 }
 
 #[test]

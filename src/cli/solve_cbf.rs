@@ -80,7 +80,11 @@ pub fn run(args: &SolveArgs, path: &Path) -> Result<i32, CliError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let problem = cbf::read(&text).map_err(|e| CliError::File {
+    let limit = args
+        .solver
+        .max_memory
+        .unwrap_or(crate::compile::DEFAULT_MAX_MEMORY);
+    let problem = cbf::read_with_limit(&text, limit).map_err(|e| CliError::File {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;

@@ -81,6 +81,25 @@ impl Blocks {
     pub fn is_finite(&self) -> bool {
         self.data.iter().all(|v| v.is_finite())
     }
+
+    /// `data` holds exactly `c·P·d` values (the product without overflow). `field`
+    /// names the blocks in messages (e.g. `weights.u`). Every accessor indexes by
+    /// the shape, so blocks read from a file are checked before use.
+    pub fn check_shape(&self, field: &str) -> Result<(), String> {
+        let (c, p, d) = (self.c, self.p, self.d);
+        let Some(len) = c.checked_mul(p).and_then(|cp| cp.checked_mul(d)) else {
+            return Err(format!(
+                "field {field}: shape c={c} × p={p} × d={d} overflows"
+            ));
+        };
+        if self.data.len() != len {
+            return Err(format!(
+                "field {field}.data: {} values, but the shape c={c} × p={p} × d={d} needs {len}",
+                self.data.len()
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Relative threshold for counting a block as an active neuron.
@@ -174,6 +193,25 @@ impl Weights {
         match self {
             Weights::GatedRelu { u } => u.is_finite(),
             Weights::Relu { v, w } => v.is_finite() && w.is_finite(),
+        }
+    }
+
+    /// Every block has as many values as its shape says, and `v` and `w` have the
+    /// same shape; messages name the field (`weights.u.data`, …).
+    pub fn check_shapes(&self) -> Result<(), String> {
+        match self {
+            Weights::GatedRelu { u } => u.check_shape("weights.u"),
+            Weights::Relu { v, w } => {
+                v.check_shape("weights.v")?;
+                w.check_shape("weights.w")?;
+                if (v.c, v.p, v.d) != (w.c, w.p, w.d) {
+                    return Err(format!(
+                        "field weights.w: shape (c={}, p={}, d={}) differs from weights.v's (c={}, p={}, d={})",
+                        w.c, w.p, w.d, v.c, v.p, v.d
+                    ));
+                }
+                Ok(())
+            }
         }
     }
 

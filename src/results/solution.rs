@@ -104,7 +104,52 @@ impl SolutionFile {
                 message: "weights contain NaN or infinity".into(),
             });
         }
+        f.check_shapes()
+            .map_err(|message| SolutionError::Invalid { path: p, message })?;
         Ok(f)
+    }
+
+    /// The sizes the fields must agree on, checked when a file is read (a corrupt
+    /// file must be an error naming the field, not a panic later): the weights'
+    /// data against their shape, one gate of length `d` and one gate index per
+    /// pattern, the preprocessing's `d` (raw features + bias), the network's `c`.
+    fn check_shapes(&self) -> Result<(), String> {
+        self.weights.check_shapes()?;
+        let (c, p, d) = self.weights.shape();
+        if self.gates.len() != p {
+            return Err(format!(
+                "field gates: {} gates, but the weights have p={p} patterns",
+                self.gates.len()
+            ));
+        }
+        if let Some(i) = self.gates.iter().position(|g| g.len() != d) {
+            return Err(format!(
+                "field gates[{i}]: {} values, but the weights have d={d}",
+                self.gates[i].len()
+            ));
+        }
+        if self.gate_index.len() != p {
+            return Err(format!(
+                "field gate_index: {} entries, but the weights have p={p} patterns",
+                self.gate_index.len()
+            ));
+        }
+        let pre = &self.preprocess;
+        if pre.shift.len() != pre.factor.len() || pre.shift.len() + usize::from(pre.bias) != d {
+            return Err(format!(
+                "field preprocess: {} shifts and {} factors{}, but the weights have d={d}",
+                pre.shift.len(),
+                pre.factor.len(),
+                if pre.bias { " plus a bias" } else { "" }
+            ));
+        }
+        if self.network.c != c {
+            return Err(format!(
+                "field network.c: {}, but the weights have c={c} outputs",
+                self.network.c
+            ));
+        }
+        Ok(())
     }
 
     /// Rebuild the problem and check that it matches the stored weights and gates.

@@ -1,5 +1,6 @@
 //! Shared helpers for the integration tests: the reference problems of
-//! `../shared/reference/objectives.json` and small problem builders.
+//! `tests/data/reference/objectives.json` (vendored, see `tests/data/README.md`) and
+//! small problem builders.
 #![allow(dead_code)]
 
 pub mod records;
@@ -8,8 +9,28 @@ use std::path::PathBuf;
 
 use cvxrelu::model::{Model, Problem, ProblemSpec, Regularizer, Scaling};
 
+/// The vendored reference problems (`tests/data/reference/`).
 pub fn reference_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/reference")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/reference")
+}
+
+/// A vendored test file (path relative to `tests/data/`); panics naming the path
+/// when it is missing, so a broken checkout says what it lacks.
+pub fn data_file(rel: &str) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(rel);
+    assert!(
+        path.is_file(),
+        "missing vendored test file {} (see tests/data/README.md)",
+        path.display()
+    );
+    path
+}
+
+/// A file of the reference set (`tests/data/reference/NAME`), checked to exist.
+pub fn reference_file(name: &str) -> PathBuf {
+    data_file(&format!("reference/{name}"))
 }
 
 #[derive(Clone, Debug, serde::Deserialize)]
@@ -33,8 +54,9 @@ struct File {
 }
 
 pub fn references() -> Vec<Reference> {
-    let text = std::fs::read_to_string(reference_dir().join("objectives.json"))
-        .expect("reference objectives");
+    let path = reference_file("objectives.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_str::<File>(&text)
         .expect("objectives.json parses")
         .problems
@@ -43,7 +65,7 @@ pub fn references() -> Vec<Reference> {
 impl Reference {
     pub fn spec(&self) -> ProblemSpec {
         ProblemSpec {
-            data: reference_dir().join(&self.data).display().to_string(),
+            data: reference_file(&self.data).display().to_string(),
             test: None,
             split: None,
             split_seed: 0,
@@ -52,7 +74,7 @@ impl Reference {
             reg: Regularizer::NeuronGl1,
             patterns: None,
             seed: 0,
-            gates: Some(reference_dir().join(&self.gates).display().to_string()),
+            gates: Some(reference_file(&self.gates).display().to_string()),
             bias: false,
             scale: Scaling::None,
             target: None,
@@ -99,9 +121,8 @@ pub fn rel_diff(a: f64, b: f64) -> f64 {
 
 /// A reference dataset with its 50 gates (standardized already: scale none, no bias).
 pub fn problem(data: &str, gates: &str, model: Model, lambda: f64, reg: Regularizer) -> Problem {
-    let dir = reference_dir();
     let spec = ProblemSpec {
-        data: dir.join(data).display().to_string(),
+        data: reference_file(data).display().to_string(),
         test: None,
         split: None,
         split_seed: 0,
@@ -110,7 +131,7 @@ pub fn problem(data: &str, gates: &str, model: Model, lambda: f64, reg: Regulari
         reg,
         patterns: None,
         seed: 0,
-        gates: Some(dir.join(gates).display().to_string()),
+        gates: Some(reference_file(gates).display().to_string()),
         bias: false,
         scale: Scaling::None,
         target: None,

@@ -25,7 +25,7 @@
 pub mod read;
 pub mod write;
 
-pub use read::{CbfError, CbfProblem, Sense, read};
+pub use read::{CbfError, CbfProblem, Sense, estimate_bytes, read, read_with_limit};
 pub use write::write;
 
 /// The CBF version this crate writes.

@@ -26,6 +26,15 @@
 //! `VER` first, `VAR` before `OBJACOORD`/`ACOORD`, `CON` before `ACOORD`/`BCOORD`;
 //! each section at most once. Duplicate coordinates are summed. Counts and indices
 //! are checked against their headers, numbers must be finite.
+//!
+//! **Memory.** Nothing is allocated from a header's numbers: entry lists start with
+//! at most as many slots as the file has room for lines, and the
+//! dimension-sized buffers (`x`, the rows, the column pointers) are allocated only
+//! after every section has been read and [`estimate_bytes`] — the program plus its
+//! Clarabel solve — has been checked against the caller's limit
+//! ([`read_with_limit`]; [`read`] uses the default 8 GiB of `--max-memory`). So
+//! `VAR 100000000000 1` / `F 100000000000` is refused with the estimate instead of
+//! aborting in the allocator.
 
 use std::f64::consts::FRAC_1_SQRT_2;
 
@@ -147,6 +156,8 @@ struct Lines<'a> {
     comments: Vec<String>,
     /// Number of the last line read (for end-of-file errors).
     last: usize,
+    /// Length of the text in bytes: no section has more entries than half of it.
+    len: usize,
 }
 
 impl<'a> Lines<'a> {
@@ -155,7 +166,14 @@ impl<'a> Lines<'a> {
             inner: text.lines().enumerate(),
             comments: Vec::new(),
             last: 0,
+            len: text.len(),
         }
+    }
+
+    /// Initial capacity for `count` entries of one line each: at most what the file
+    /// can hold (each entry line takes at least two bytes), never the header alone.
+    fn capacity(&self, count: usize) -> usize {
+        count.min(self.len / 2 + 1)
     }
 
     fn next(&mut self) -> Option<(usize, &'a str)> {
@@ -240,6 +258,8 @@ fn index(ln: usize, s: &str, what: &str, bound: usize, declared: &str) -> Result
 struct ConeList {
     total: usize,
     cones: Vec<(CbfCone, usize)>,
+    /// Line of the header `total count`.
+    line: usize,
 }
 
 /// Everything read, before assembly.
@@ -255,8 +275,25 @@ struct Sections {
     h: Vec<(usize, f64)>,
 }
 
-/// Read a CBF file's text.
+/// Read a CBF file's text, refusing programs whose estimated size
+/// ([`estimate_bytes`]) exceeds the default memory limit
+/// ([`crate::compile::DEFAULT_MAX_MEMORY`]).
 pub fn read(text: &str) -> Result<CbfProblem, CbfError> {
+    read_with_limit(text, crate::compile::DEFAULT_MAX_MEMORY)
+}
+
+/// Estimated bytes of the program of a file with `vars` variables, `rows` program
+/// rows and `nnz` nonzeros in `A`, once read and solved by Clarabel: the compile
+/// estimate's per-entry and per-row/column terms ([`crate::compile::MemoryEstimate`],
+/// 2 × (48 B per nonzero + 240 B per row or column)), which also bounds the reader's
+/// own buffers (about 100 B per row or column, 40 B per nonzero). Computed in
+/// floating point so that no header overflows it.
+pub fn estimate_bytes(vars: usize, rows: usize, nnz: usize) -> f64 {
+    2.0 * (48.0 * nnz as f64 + 240.0 * (vars as f64 + rows as f64))
+}
+
+/// [`read`] with an explicit memory limit in bytes (`--max-memory`).
+pub fn read_with_limit(text: &str, max_bytes: u64) -> Result<CbfProblem, CbfError> {
     let mut lines = Lines::new(text);
     let mut s = Sections::default();
     let mut seen: Vec<(Keyword, usize)> = Vec::new();
@@ -303,7 +340,47 @@ pub fn read(text: &str) -> Result<CbfProblem, CbfError> {
     }
     let end = lines.last + 1;
     let comments = std::mem::take(&mut lines.comments);
+    check_size(&s, end, max_bytes)?;
     assemble(s, end, comments)
+}
+
+/// Refuse, before any dimension-sized allocation, a program above `max_bytes`.
+fn check_size(s: &Sections, end: usize, max_bytes: u64) -> Result<(), CbfError> {
+    let Some(var) = &s.var else {
+        return Ok(()); // assemble reports the missing section
+    };
+    // Sums of dimensions that were summed without overflow to their section's total.
+    let non_free = |l: &ConeList| -> usize {
+        l.cones
+            .iter()
+            .filter(|(c, _)| *c != CbfCone::Free)
+            .map(|(_, d)| *d)
+            .sum()
+    };
+    let constrained = non_free(var);
+    let con_rows = s.con.as_ref().map_or(0, non_free);
+    let rows = con_rows as u128 + constrained as u128;
+    let nnz = s.a.len() + constrained;
+    // The reader also keeps an entry (16 B) per CON row, free or not.
+    let bytes =
+        estimate_bytes(var.total, 0, nnz) + 480.0 * rows as f64 + 16.0 * con_count(s) as f64;
+    if bytes > max_bytes as f64 {
+        let gib = |b: f64| b / (1u64 << 30) as f64;
+        let (line, what) = match &s.con {
+            Some(c) if c.total > var.total => (c.line, "CON"),
+            _ => (var.line, "VAR"),
+        };
+        return Err(err(
+            line.max(1).min(end),
+            format!(
+                "{what}: the file declares {} variables and {rows} constrained rows ({nnz} nonzeros): reading and solving it needs an estimated {:.3} GiB, above the memory limit of {:.3} GiB (raise it with --max-memory BYTES)",
+                var.total,
+                gib(bytes),
+                gib(max_bytes as f64)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// `VER` first; `VAR` before what indexes variables; `CON` before what indexes rows.
@@ -396,7 +473,7 @@ fn cone_list(lines: &mut Lines, section: &str, kw_line: usize) -> Result<ConeLis
     let total = parse_usize(ln, f[0], &format!("{section} total"))?;
     let k = parse_usize(ln, f[1], &format!("{section} number of cones"))?;
     let header_line = ln;
-    let mut cones = Vec::with_capacity(k.min(1 << 16));
+    let mut cones = Vec::with_capacity(lines.capacity(k));
     let mut sum = 0usize;
     for read in 0..k {
         let (ln, t) = lines.body(
@@ -446,7 +523,11 @@ fn cone_list(lines: &mut Lines, section: &str, kw_line: usize) -> Result<ConeLis
             ),
         ));
     }
-    Ok(ConeList { total, cones })
+    Ok(ConeList {
+        total,
+        cones,
+        line: header_line,
+    })
 }
 
 fn count(lines: &mut Lines, section: &str) -> Result<(usize, usize), CbfError> {
@@ -470,7 +551,7 @@ fn entry<'a>(
 
 fn objacoord(lines: &mut Lines, n: usize) -> Result<Vec<(usize, f64)>, CbfError> {
     let (header, nnz) = count(lines, "OBJACOORD")?;
-    let mut c = Vec::with_capacity(nnz.min(1 << 20));
+    let mut c = Vec::with_capacity(lines.capacity(nnz));
     for r in 0..nnz {
         let (ln, t) = entry(lines, "OBJACOORD", r, nnz, header)?;
         let f = fields(ln, t, 2, "variable, value")?;
@@ -488,7 +569,7 @@ fn objbcoord(lines: &mut Lines) -> Result<f64, CbfError> {
 
 fn acoord(lines: &mut Lines, m: usize, n: usize) -> Result<Vec<(usize, usize, f64)>, CbfError> {
     let (header, nnz) = count(lines, "ACOORD")?;
-    let mut a = Vec::with_capacity(nnz.min(1 << 24));
+    let mut a = Vec::with_capacity(lines.capacity(nnz));
     for r in 0..nnz {
         let (ln, t) = entry(lines, "ACOORD", r, nnz, header)?;
         let f = fields(ln, t, 3, "row, variable, value")?;
@@ -501,7 +582,7 @@ fn acoord(lines: &mut Lines, m: usize, n: usize) -> Result<Vec<(usize, usize, f6
 
 fn bcoord(lines: &mut Lines, m: usize) -> Result<Vec<(usize, f64)>, CbfError> {
     let (header, nnz) = count(lines, "BCOORD")?;
-    let mut h = Vec::with_capacity(nnz.min(1 << 20));
+    let mut h = Vec::with_capacity(lines.capacity(nnz));
     for r in 0..nnz {
         let (ln, t) = entry(lines, "BCOORD", r, nnz, header)?;
         let f = fields(ln, t, 2, "row, value")?;
@@ -535,6 +616,20 @@ fn group(c: CbfCone) -> Option<Group> {
     }
 }
 
+/// `vec![value; n]`, an error instead of an abort when the allocation fails (a limit
+/// raised far above the machine's memory).
+fn filled<T: Clone>(n: usize, value: T, line: usize) -> Result<Vec<T>, CbfError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| {
+        err(
+            line,
+            format!("cannot allocate a buffer of {n} entries for the program"),
+        )
+    })?;
+    v.resize(n, value);
+    Ok(v)
+}
+
 fn assemble(s: Sections, end: usize, comments: Vec<String>) -> Result<CbfProblem, CbfError> {
     let version = s.version.ok_or_else(|| err(end, "missing VER section"))?;
     let sense = s
@@ -544,6 +639,7 @@ fn assemble(s: Sections, end: usize, comments: Vec<String>) -> Result<CbfProblem
     let con = s.con.unwrap_or(ConeList {
         total: 0,
         cones: Vec::new(),
+        line: 0,
     });
     let (n, m) = (var.total, con.total);
 
@@ -557,7 +653,7 @@ fn assemble(s: Sections, end: usize, comments: Vec<String>) -> Result<CbfProblem
         });
         start += dim;
     }
-    let mut var_ext: Vec<Option<usize>> = vec![None; n];
+    let mut var_ext: Vec<Option<usize>> = filled(n, None, end)?;
     let mut ext = m;
     let mut j0 = 0;
     for &(cone, dim) in &var.cones {
@@ -586,7 +682,7 @@ fn assemble(s: Sections, end: usize, comments: Vec<String>) -> Result<CbfProblem
         }
     }
     let g: CsMat<f64> = g.to_csr();
-    let mut h = vec![0.0; ext_rows];
+    let mut h = filled(ext_rows, 0.0, end)?;
     for &(i, v) in &s.h {
         h[i] += v;
     }
@@ -594,7 +690,7 @@ fn assemble(s: Sections, end: usize, comments: Vec<String>) -> Result<CbfProblem
     // Place the blocks: Zero, then Nonnegative, then each SecondOrder cone.
     let mut order: Vec<&Block> = blocks.iter().filter(|b| group(b.cone).is_some()).collect();
     order.sort_by_key(|b| group(b.cone)); // stable: file order within a group
-    let mut program_row: Vec<Option<usize>> = vec![None; ext_rows];
+    let mut program_row: Vec<Option<usize>> = filled(ext_rows, None, end)?;
     let mut cones: Vec<Cone> = Vec::new();
     let (mut ai, mut aj, mut av) = (Vec::new(), Vec::new(), Vec::new());
     let mut b = Vec::new();
@@ -659,7 +755,7 @@ fn assemble(s: Sections, end: usize, comments: Vec<String>) -> Result<CbfProblem
         Sense::Min => 1.0,
         Sense::Max => -1.0,
     };
-    let mut q = vec![0.0; n];
+    let mut q = filled(n, 0.0, end)?;
     for &(j, v) in &s.c {
         q[j] += sign * v;
     }
