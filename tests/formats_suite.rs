@@ -113,7 +113,9 @@ fn mps_library_skips_conic_problems_with_reasons_and_flags_are_checked() {
         ])
         .output()
         .unwrap();
-    assert_eq!(st.status.code(), Some(0));
+    // Every instance skipped: nothing to use, so exit 2 (issue 12), index written.
+    assert_eq!(st.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&st.stderr).contains("no instance written"));
     let index: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("index.json")).unwrap()).unwrap();
     assert_eq!(index["written"], 0);

@@ -785,8 +785,8 @@ fn target_column_is_chosen_by_name() {
     let r = solve_csv(&labeled, &[]);
     assert_error(&r, &["labeled.csv", "no target column"]);
     // suites
-    let suite = format!(
-        "name = \"t\"\ntime-limit = 20.0\nlambdas = [1e-3]\n[[dataset]]\nname = \"ds\"\ndata = \"labeled.csv\"\ntarget = \"label\"\n[[model]]\nkind = \"gated-relu\"\npatterns = 4\n[[solver]]\nkind = \"fista\"\n"
+    let suite = String::from(
+        "name = \"t\"\ntime-limit = 20.0\nlambdas = [1e-3]\n[[dataset]]\nname = \"ds\"\ndata = \"labeled.csv\"\ntarget = \"label\"\n[[model]]\nkind = \"gated-relu\"\npatterns = 4\n[[solver]]\nkind = \"fista\"\n",
     );
     let st = write(dir.path(), "s.toml", &suite);
     let out = dir.path().join("bench");

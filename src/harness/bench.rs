@@ -142,13 +142,23 @@ pub fn select(suite: &Suite, opts: &BenchOptions) -> Result<Vec<Run>, HarnessErr
         .collect())
 }
 
+/// The limit for data and patterns: the suite's max-memory is the threshold of
+/// Clarabel skips, so building a problem keeps at least the default limit.
+fn build_limit(max_memory: u64) -> u64 {
+    max_memory.max(crate::compile::DEFAULT_MAX_MEMORY)
+}
+
 /// Load every dataset once before running anything, so a bad file fails now and
 /// not hours into the suite.
 fn preflight(suite: &Suite) -> Result<(), HarnessError> {
     for ds in &suite.datasets {
-        let train = load_dataset_with(&ds.data, ds.target.as_deref(), suite.max_memory)?;
+        let train = load_dataset_with(
+            &ds.data,
+            ds.target.as_deref(),
+            build_limit(suite.max_memory),
+        )?;
         if let Some(t) = &ds.test {
-            let test = load_dataset_with(t, ds.target.as_deref(), suite.max_memory)?;
+            let test = load_dataset_with(t, ds.target.as_deref(), build_limit(suite.max_memory))?;
             train
                 .check_compatible(&test)
                 .map_err(crate::model::ModelError::from)?;
@@ -179,7 +189,9 @@ pub fn solver_options(run: &Run) -> SolverOptions {
     o.tol = s.tol;
     o.max_iters = s.max_iters;
     o.time_limit = Some(s.time_limit);
-    o.max_memory = Some(run.max_memory);
+    // The suite's max-memory skips Clarabel runs (memory_skip); the native
+    // solvers' guard keeps at least the default limit.
+    o.max_memory = Some(run.max_memory.max(crate::compile::DEFAULT_MAX_MEMORY));
     o.batch_size = s.batch_size;
     o.step_sizes = s.step_sizes.clone();
     o.threads = s.threads;
@@ -306,7 +318,7 @@ pub fn bench(suite: &Suite, out: &Path, opts: &BenchOptions) -> Result<BenchSumm
         let problem = match &cached {
             Some((id, p)) if *id == run.info.problem_id => p,
             _ => {
-                let p = Problem::build_within(&run.info.spec, run.max_memory)?;
+                let p = Problem::build_within(&run.info.spec, build_limit(run.max_memory))?;
                 &cached.insert((run.info.problem_id.clone(), p)).1
             }
         };

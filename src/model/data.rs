@@ -233,8 +233,11 @@ pub(crate) fn read_numeric_csv(path: &Path) -> Result<(Vec<String>, Vec<f64>, us
     Ok((header, values, lines.len()))
 }
 
+/// Header, row-major values and the line number of every row.
+type NumericCsv = (Vec<String>, Vec<f64>, Vec<u64>);
+
 /// [`read_numeric_csv`] with the line number of every row instead of the count.
-fn read_numeric_csv_lines(path: &Path) -> Result<(Vec<String>, Vec<f64>, Vec<u64>), DataError> {
+fn read_numeric_csv_lines(path: &Path) -> Result<NumericCsv, DataError> {
     let file = std::fs::File::open(path).map_err(|source| DataError::Io {
         path: path.into(),
         source,
