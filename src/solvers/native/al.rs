@@ -396,6 +396,7 @@ pub fn solve(
         }));
         total_iters += out.iterations;
         inner.initial_step = out.step;
+        inner.power_iterations = 0;
         subgrad = out.subgradient_sq;
         inner_status = out.status;
         if out.status == Status::Diverged {
