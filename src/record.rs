@@ -71,8 +71,13 @@ impl Record {
     /// Assemble the record of a finished solve: certificate and metrics are computed
     /// here from the weights.
     pub fn new(problem: &Problem, solver: &str, out: &SolveOutput, cert: &Certificate) -> Record {
+        let t = std::time::Instant::now();
         let network = Network::recover(problem, &out.weights);
         let (metric, train_metric, test_metric) = network.metrics(problem);
+        // Network recovery and metrics (dense products), recorded next to the
+        // solver's details; not part of `time`, which is the solver's.
+        let mut details = out.details.clone();
+        details.insert("post_solve_s".into(), t.elapsed().as_secs_f64().into());
         Record {
             problem: problem.info(),
             solver: solver.to_string(),
@@ -94,7 +99,7 @@ impl Record {
             test_metric,
             metric,
             weights_file: None,
-            details: out.details.clone(),
+            details,
             trace: out.trace.clone(),
             run: None,
         }
