@@ -9,9 +9,11 @@
 //! - [`al`]: C-ReLU by an augmented Lagrangian with warm-started R-FISTA inner solves.
 //! - [`relu`]: C-ReLU by R-FISTA whose prox projects exactly onto the cones.
 //! - [`cone_projection`]: the projection onto one pattern's cone (active-set NNLS).
+//! - [`dual_point`]: dual points extrapolated from the residuals of the iterates.
 
 pub mod al;
 pub mod cone_projection;
+pub mod dual_point;
 pub mod fista;
 pub mod gated;
 pub mod operators;
