@@ -10,6 +10,7 @@
 //! - [`relu`]: C-ReLU by R-FISTA whose prox projects exactly onto the cones.
 //! - [`cone_projection`]: the projection onto one pattern's cone (active-set NNLS).
 //! - [`dual_point`]: dual points extrapolated from the residuals of the iterates.
+//! - [`working_set`]: C-GReLU on growing working sets of patterns, certified on the full problem.
 
 pub mod al;
 pub mod cone_projection;
@@ -19,3 +20,4 @@ pub mod gated;
 pub mod operators;
 pub mod prox;
 pub mod relu;
+pub mod working_set;
