@@ -8,12 +8,16 @@
 //!
 //! Weights and gates live in the model feature space (scaled, with the bias column);
 //! [`Network`] also stores them mapped back to raw inputs through
-//! [`Preprocess::to_raw`], so the network predicts on raw data (gates included).
+//! [`Preprocess::to_raw`](crate::model::Preprocess::to_raw), so the network predicts on raw data (gates included).
 
-use faer::Mat;
+use faer::{Accum, Mat, Par, linalg::matmul::matmul};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Model, Preprocess, Problem, Weights};
+use crate::model::{Model, Problem, Weights};
+
+/// Rows per block of the network's forward pass (its buffers are `rows × m` for
+/// `m` neurons).
+pub const FORWARD_ROWS: usize = 1024;
 
 /// One hidden neuron.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -144,59 +148,98 @@ impl Network {
         }
     }
 
-    fn forward(&self, x: &Mat<f64>, raw: bool, pre: Option<&Preprocess>) -> Mat<f64> {
-        let _ = pre;
-        let n = x.nrows();
-        let mut out = Mat::zeros(n, self.c);
-        for nu in &self.neurons {
-            let (w, b) = if raw {
+    /// Predictions as dense products, by row blocks of at most [`FORWARD_ROWS`]
+    /// rows: with the `m` neurons' first layers stacked as `W` (`d × m`, biases `b`)
+    /// and their gates as `G`,
+    ///
+    /// ```text
+    ///   Z_B = X_B W + 1bᵀ,   A_B = act(Z_B) (ReLU, or Z_B where X_B G + 1gᵀ > 0)
+    ///   out_B = A_B S,       S_{j,k} = second_j if neuron j feeds output k
+    /// ```
+    ///
+    /// three GEMMs per block (two for ReLU), the buffers `FORWARD_ROWS × m`.
+    fn forward(&self, x: &Mat<f64>, raw: bool) -> Mat<f64> {
+        let (n, d, m, c) = (x.nrows(), x.ncols(), self.neurons.len(), self.c);
+        let mut out = Mat::zeros(n, c);
+        if m == 0 || n == 0 {
+            return out;
+        }
+        let gated = self.model == Model::GatedRelu;
+        let mut w = Mat::<f64>::zeros(d, m);
+        let mut g = Mat::<f64>::zeros(if gated { d } else { 0 }, m);
+        let (mut wb, mut gb) = (vec![0.0; m], vec![0.0; m]);
+        let mut s = Mat::<f64>::zeros(m, c);
+        for (j, nu) in self.neurons.iter().enumerate() {
+            let (first, b) = if raw {
                 (&nu.raw_first, nu.raw_bias)
             } else {
                 (&nu.first, 0.0)
             };
-            for r in 0..n {
-                let z: f64 = w
-                    .iter()
-                    .enumerate()
-                    .map(|(j, a)| a * x[(r, j)])
-                    .sum::<f64>()
-                    + b;
-                let act = match self.model {
-                    Model::Relu => z.max(0.0),
-                    Model::GatedRelu => {
-                        let on = if raw {
-                            let (g, gb) = nu.raw_gate.as_ref().expect("gated neuron has a gate");
-                            g.iter()
-                                .enumerate()
-                                .map(|(j, a)| a * x[(r, j)])
-                                .sum::<f64>()
-                                + gb
-                                > 0.0
-                        } else {
-                            let g = nu.gate.as_ref().expect("gated neuron has a gate");
-                            g.iter()
-                                .enumerate()
-                                .map(|(j, a)| a * x[(r, j)])
-                                .sum::<f64>()
-                                > 0.0
-                        };
-                        if on { z } else { 0.0 }
-                    }
-                };
-                out[(r, nu.output)] += nu.second * act;
+            for (l, &v) in first.iter().enumerate() {
+                w[(l, j)] = v;
             }
+            wb[j] = b;
+            if gated {
+                let (gate, b) = if raw {
+                    let (g, b) = nu.raw_gate.as_ref().expect("gated neuron has a gate");
+                    (g, *b)
+                } else {
+                    (nu.gate.as_ref().expect("gated neuron has a gate"), 0.0)
+                };
+                for (l, &v) in gate.iter().enumerate() {
+                    g[(l, j)] = v;
+                }
+                gb[j] = b;
+            }
+            s[(j, nu.output)] = nu.second;
+        }
+        let rows = FORWARD_ROWS.min(n);
+        let mut z = Mat::<f64>::zeros(rows, m);
+        let mut a = Mat::<f64>::zeros(if gated { rows } else { 0 }, m);
+        let mut r0 = 0;
+        while r0 < n {
+            let nr = rows.min(n - r0);
+            let xb = x.as_ref().subrows(r0, nr);
+            let mut zb = z.as_mut().subrows_mut(0, nr);
+            matmul(zb.as_mut(), Accum::Replace, xb, w.as_ref(), 1.0, Par::Seq);
+            if gated {
+                let mut ab = a.as_mut().subrows_mut(0, nr);
+                matmul(ab.as_mut(), Accum::Replace, xb, g.as_ref(), 1.0, Par::Seq);
+                for j in 0..m {
+                    for r in 0..nr {
+                        let on = ab[(r, j)] + gb[j] > 0.0;
+                        let v = zb[(r, j)] + wb[j];
+                        zb[(r, j)] = if on { v } else { 0.0 };
+                    }
+                }
+            } else {
+                for j in 0..m {
+                    for r in 0..nr {
+                        zb[(r, j)] = (zb[(r, j)] + wb[j]).max(0.0);
+                    }
+                }
+            }
+            matmul(
+                out.as_mut().subrows_mut(r0, nr),
+                Accum::Replace,
+                zb.as_ref(),
+                s.as_ref(),
+                1.0,
+                Par::Seq,
+            );
+            r0 += nr;
         }
         out
     }
 
     /// Predictions on raw inputs (`n × d_raw`).
     pub fn predict_raw(&self, x: &Mat<f64>) -> Mat<f64> {
-        self.forward(x, true, None)
+        self.forward(x, true)
     }
 
     /// Predictions on model features (`n × d`, preprocessed).
     pub fn predict_model(&self, x: &Mat<f64>) -> Mat<f64> {
-        self.forward(x, false, None)
+        self.forward(x, false)
     }
 
     /// The non-convex training objective of the network on the model features:

@@ -64,6 +64,7 @@ fn committed_v1_records_read_and_keep_their_keys() {
                 Some(SolverDetails::Fista(_)) => "fista",
                 Some(SolverDetails::Al(_)) => "al",
                 Some(SolverDetails::Baseline(_)) => "baseline",
+                Some(SolverDetails::WorkingSet(_)) => "working-set",
                 None if rec.details.decomposition.is_some() => "decomposition",
                 None => "none",
             });

@@ -42,6 +42,10 @@ pub struct Details {
     pub path_index: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warm_started: Option<bool>,
+    /// Seconds of network recovery and metrics after the solve (dense products;
+    /// not part of the record's `time`, which is the solver's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post_solve_s: Option<f64>,
     /// Why the solver's `solved` was overruled (a non-finite certificate).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_overruled: Option<String>,
@@ -109,6 +113,9 @@ impl Details {
         }
         if let Some(v) = take(&mut map, "warm_started") {
             out.warm_started = Some(parse("warm_started", v)?);
+        }
+        if let Some(v) = take(&mut map, "post_solve_s") {
+            out.post_solve_s = Some(parse("post_solve_s", v)?);
         }
         if let Some(v) = take(&mut map, "status_overruled") {
             out.status_overruled = Some(parse("status_overruled", v)?);

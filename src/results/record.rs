@@ -108,10 +108,12 @@ impl Record {
         cert: &Certificate,
         details: Details,
     ) -> Record {
+        let t = std::time::Instant::now();
         let network = Network::recover(problem, point.weights);
         let (metric, train_metric, test_metric) = network.metrics(problem);
         let (status, overruled) = super::guard::certified_status(point.status, cert);
         let mut details = details;
+        details.post_solve_s = Some(t.elapsed().as_secs_f64());
         if overruled.is_some() {
             details.status_overruled = overruled;
         }

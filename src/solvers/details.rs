@@ -23,6 +23,23 @@ pub enum SolverDetails {
     Fista(FistaDetails),
     Al(AlDetails),
     Baseline(BaselineDetails),
+    WorkingSet(WorkingSetDetails),
+}
+
+/// R-FISTA on growing working sets of patterns (C-GReLU), certified on the full
+/// problem.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkingSetDetails {
+    pub stopping: Stopping,
+    pub tol: f64,
+    #[serde(deserialize_with = "nullable_f64")]
+    pub solver_objective: f64,
+    #[serde(deserialize_with = "nullable_f64")]
+    pub solver_relative_gap: f64,
+    /// Working-set rounds.
+    pub outer_iterations: usize,
+    /// Patterns in the working set of each round.
+    pub working_set_sizes: Vec<usize>,
 }
 
 /// Clarabel on the compiled SOCP.
@@ -65,6 +82,9 @@ pub struct FistaDetails {
     pub projection_steps: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub projections_unconverged: Option<usize>,
+    /// C-GReLU: how many checks the extrapolated dual point gave the better bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extrapolated_dual_wins: Option<usize>,
 }
 
 /// The augmented Lagrangian (C-ReLU): the AL phase, then the projected R-FISTA
@@ -114,7 +134,9 @@ impl SolverDetails {
         match self {
             SolverDetails::Fista(f) => Some(f),
             SolverDetails::Al(a) => a.polish.as_ref(),
-            SolverDetails::Clarabel(_) | SolverDetails::Baseline(_) => None,
+            SolverDetails::Clarabel(_)
+            | SolverDetails::Baseline(_)
+            | SolverDetails::WorkingSet(_) => None,
         }
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! The variable is `(v, w)`, `2cP` blocks (`v` first, then `w`, each in the
 //! [`Blocks`](crate::model::Blocks) layout), and the state of the inner smooth part is the products
-//! `Z = X [V W]` (`n × 2cP`, one GEMM). With `S = 2M − 1`, `σ_j = +1` on `v` blocks
+//! `Z = X [V W]` (`n × 2cP`, formed one row block at a time, see [`AugmentedLoss`]). With `S = 2M − 1`, `σ_j = +1` on `v` blocks
 //! and `−1` on `w` blocks, block `j` using pattern `i` and feeding output `k`:
 //!
 //! ```text
@@ -39,6 +39,7 @@ use super::operators::Operators;
 use crate::model::{Model, Problem, Regularizer, Weights};
 use crate::solvers::details::AlDetails;
 use crate::solvers::{SolveOutput, SolverDetails, SolverError, Status, TracePoint};
+use faer::{Accum, MatMut, MatRef, linalg::matmul::matmul};
 
 /// Augmented-Lagrangian settings.
 #[derive(Clone, Debug, PartialEq)]
@@ -138,7 +139,14 @@ impl AlSettings {
     }
 }
 
-/// The smooth part of the augmented Lagrangian, state `Z = X[V W]`.
+/// The smooth part of the augmented Lagrangian. Its state is `u = (v, w)` itself
+/// (a copy): the products `Z = X[V W]` are formed only one row block at a time,
+/// inside fused passes (`Z_B = X_B U`, then the loss, penalty and gradient
+/// right-hand side of those rows, then `G += X_Bᵀ W_B`), so nothing of size
+/// `n × 2cP` exists but the multipliers. (An `n × 2cP` state made R-FISTA hold four
+/// copies of `Z`, ~106 B per n·P at c = 1; the price is one more GEMM `X_B U` per
+/// gradient, since the momentum point's products are no longer combined from the
+/// iterates'.)
 pub struct AugmentedLoss<'a> {
     ops: &'a Operators,
     y: Vec<f64>,
@@ -147,8 +155,23 @@ pub struct AugmentedLoss<'a> {
     pub delta: f64,
     /// Multipliers `γ` (for `v`) then `ξ` (for `w`), `n × 2cP`.
     pub multipliers: Vec<f64>,
-    pred: Vec<f64>,
-    w: Vec<f64>,
+    /// One row block of `Z`, then of the gradient's right-hand side (`rows × 2cP`).
+    zb: Vec<f64>,
+    /// Residual of one row block, `rows × c`.
+    rb: Vec<f64>,
+}
+
+/// What a fused pass computes besides the products.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// Loss and penalty.
+    Value,
+    /// Loss, penalty and the gradient.
+    Gradient,
+    /// `Σ_j ‖(−S_i ⊙ Z_j)_+‖²` and the max of the same.
+    Violation,
+    /// `γ ← (γ + δ(−S ⊙ Z))_+`.
+    Multipliers,
 }
 
 impl<'a> AugmentedLoss<'a> {
@@ -164,57 +187,133 @@ impl<'a> AugmentedLoss<'a> {
             c,
             delta,
             multipliers: vec![0.0; n * 2 * c * p],
-            pred: vec![0.0; n * c],
-            w: vec![0.0; n * 2 * c * p],
+            zb: vec![0.0; ops.block_workspace_len(2 * c * p)],
+            rb: vec![0.0; ops.block_rows(2 * c * p) * c],
         }
-    }
-
-    fn half(&self) -> usize {
-        self.ops.n() * self.c * self.ops.p()
     }
 
     fn nc(&self) -> f64 {
         (self.ops.n() * self.c) as f64
     }
 
-    /// Loss `1/(2N)‖pred − Y‖²`, leaving the residual in `self.pred`.
-    fn loss_residual(&mut self, z: &[f64]) -> f64 {
-        let h = self.half();
-        self.ops
-            .masked_row_sum_diff(&z[..h], &z[h..], &mut self.pred);
-        let mut s = 0.0;
-        for (p, y) in self.pred.iter_mut().zip(&self.y) {
-            *p -= y;
-            s += *p * *p;
+    /// One fused pass over the row blocks at `u`: returns `(loss + penalty, ·)` for
+    /// `Value`/`Gradient` (the gradient into `grad`), `(squared, max)` violation for
+    /// `Violation`, and updates the multipliers for `Multipliers`.
+    fn pass(&mut self, u: &[f64], what: Pass, mut grad: Option<&mut [f64]>) -> (f64, f64) {
+        let (n, d, p, c) = (self.ops.n(), self.ops.d(), self.ops.p(), self.c);
+        let m = 2 * c * p;
+        debug_assert_eq!(u.len(), d * m);
+        if n == 0 {
+            if let Some(g) = grad {
+                g.iter_mut().for_each(|v| *v = 0.0);
+            }
+            return (0.0, 0.0);
         }
-        s / (2.0 * self.nc())
+        let (delta, inv, inv_nc) = (self.delta, 1.0 / self.delta, 1.0 / self.nc());
+        let nb = self.ops.block_rows(m);
+        let um = MatRef::from_column_major_slice(u, d, m);
+        let (mut loss, mut pen, mut mx) = (0.0f64, 0.0f64, 0.0f64);
+        let mut r0 = 0;
+        while r0 < n {
+            let rows = nb.min(n - r0);
+            let zb = &mut self.zb[..rows * m];
+            matmul(
+                MatMut::from_column_major_slice_mut(zb, rows, m),
+                Accum::Replace,
+                self.ops.x().subrows(r0, rows),
+                um,
+                1.0,
+                self.ops.par(),
+            );
+            let on = |l: usize, i: usize| self.ops.mask_bit(r0 + l, i);
+            if matches!(what, Pass::Value | Pass::Gradient) {
+                // Residual of these rows: Σ_i M_i ⊙ (Z_v − Z_w) − Y.
+                for k in 0..c {
+                    let rk = &mut self.rb[k * rows..(k + 1) * rows];
+                    rk.iter_mut()
+                        .zip(&self.y[k * n + r0..k * n + r0 + rows])
+                        .for_each(|(r, y)| *r = -y);
+                    for i in 0..p {
+                        let (jv, jw) = (k * p + i, c * p + k * p + i);
+                        let zv = &zb[jv * rows..(jv + 1) * rows];
+                        let zw = &zb[jw * rows..(jw + 1) * rows];
+                        for (l, (r, (a, b))) in rk.iter_mut().zip(zv.iter().zip(zw)).enumerate() {
+                            if on(l, i) {
+                                *r += a - b;
+                            }
+                        }
+                    }
+                    loss += rk.iter().map(|r| r * r).sum::<f64>();
+                }
+            }
+            for j in 0..m {
+                let i = j % p;
+                let zj = &mut zb[j * rows..(j + 1) * rows];
+                let gj = &mut self.multipliers[j * n + r0..j * n + r0 + rows];
+                match what {
+                    Pass::Value => {
+                        for (l, (&zz, &g)) in zj.iter().zip(gj.iter()).enumerate() {
+                            let s = if on(l, i) { 1.0 } else { -1.0 };
+                            let e = (g * inv - s * zz).max(0.0);
+                            pen += e * e;
+                        }
+                    }
+                    Pass::Gradient => {
+                        let sigma = if j < c * p { inv_nc } else { -inv_nc };
+                        let k = (j % (c * p)) / p;
+                        let rk = &self.rb[k * rows..(k + 1) * rows];
+                        for (l, ((o, &g), &r)) in zj.iter_mut().zip(gj.iter()).zip(rk).enumerate() {
+                            let (s, mm) = if on(l, i) { (1.0, 1.0) } else { (-1.0, 0.0) };
+                            let e = (g * inv - s * *o).max(0.0);
+                            pen += e * e;
+                            *o = sigma * mm * r - delta * s * e;
+                        }
+                    }
+                    Pass::Violation => {
+                        for (l, &zz) in zj.iter().enumerate() {
+                            let s = if on(l, i) { 1.0 } else { -1.0 };
+                            let e = (-s * zz).max(0.0);
+                            pen += e * e;
+                            mx = mx.max(e);
+                        }
+                    }
+                    Pass::Multipliers => {
+                        for (l, (&zz, g)) in zj.iter().zip(gj.iter_mut()).enumerate() {
+                            let s = if on(l, i) { 1.0 } else { -1.0 };
+                            *g = (*g - delta * s * zz).max(0.0);
+                        }
+                    }
+                }
+            }
+            if what == Pass::Gradient {
+                let g = grad.as_deref_mut().expect("gradient pass has an output");
+                let accum = if r0 == 0 { Accum::Replace } else { Accum::Add };
+                matmul(
+                    MatMut::from_column_major_slice_mut(g, d, m),
+                    accum,
+                    self.ops.x().subrows(r0, rows).transpose(),
+                    MatRef::from_column_major_slice(&self.zb[..rows * m], rows, m),
+                    1.0,
+                    self.ops.par(),
+                );
+            }
+            r0 += rows;
+        }
+        match what {
+            Pass::Value | Pass::Gradient => (loss * 0.5 * inv_nc + 0.5 * delta * pen, 0.0),
+            Pass::Violation => (pen, mx),
+            Pass::Multipliers => (0.0, 0.0),
+        }
     }
 
-    /// `Σ_j ‖(−S_i ⊙ Z_j)_+‖²` and `max` of the same, from the products.
-    pub fn violation(&self, z: &[f64]) -> (f64, f64) {
-        let n = self.ops.n();
-        let (mut sq, mut mx) = (0.0f64, 0.0f64);
-        for (j, zj) in z.chunks(n).enumerate() {
-            let mi = self.ops.mask_col(self.ops.pattern_of(j));
-            for (&zz, &mm) in zj.iter().zip(mi) {
-                let e = ((1.0 - 2.0 * mm) * zz).max(0.0);
-                sq += e * e;
-                mx = mx.max(e);
-            }
-        }
-        (sq, mx)
+    /// `Σ_j ‖(−S_i ⊙ Z_j)_+‖²` and `max` of the same, at `u` (the state).
+    pub fn violation(&mut self, u: &[f64]) -> (f64, f64) {
+        self.pass(u, Pass::Violation, None)
     }
 
-    /// `γ ← (γ + δ(−S ⊙ Z))_+`.
-    pub fn update_multipliers(&mut self, z: &[f64]) {
-        let n = self.ops.n();
-        let delta = self.delta;
-        for (j, (gj, zj)) in self.multipliers.chunks_mut(n).zip(z.chunks(n)).enumerate() {
-            let mi = self.ops.mask_col(self.ops.pattern_of(j));
-            for ((g, &zz), &mm) in gj.iter_mut().zip(zj).zip(mi) {
-                *g = (*g + delta * (1.0 - 2.0 * mm) * zz).max(0.0);
-            }
-        }
+    /// `γ ← (γ + δ(−S ⊙ Z))_+`, at `u` (the state).
+    pub fn update_multipliers(&mut self, u: &[f64]) {
+        self.pass(u, Pass::Multipliers, None);
     }
 }
 
@@ -223,50 +322,16 @@ impl Smooth for AugmentedLoss<'_> {
         2 * self.c * self.ops.p() * self.ops.d()
     }
     fn state_len(&self) -> usize {
-        2 * self.half()
+        self.dim()
     }
     fn forward(&mut self, u: &[f64], state: &mut [f64]) {
-        self.ops.products(u, state);
+        state.copy_from_slice(u);
     }
-    fn value(&mut self, z: &[f64]) -> f64 {
-        let loss = self.loss_residual(z);
-        let n = self.ops.n();
-        let (delta, inv) = (self.delta, 1.0 / self.delta);
-        let mut pen = 0.0;
-        for (j, (zj, gj)) in z.chunks(n).zip(self.multipliers.chunks(n)).enumerate() {
-            let mi = self.ops.mask_col(self.ops.pattern_of(j));
-            for ((&zz, &g), &mm) in zj.iter().zip(gj).zip(mi) {
-                let e = ((1.0 - 2.0 * mm) * zz + g * inv).max(0.0);
-                pen += e * e;
-            }
-        }
-        loss + 0.5 * delta * pen
+    fn value(&mut self, u: &[f64]) -> f64 {
+        self.pass(u, Pass::Value, None).0
     }
-    fn gradient(&mut self, z: &[f64], grad: &mut [f64]) -> f64 {
-        let loss = self.loss_residual(z);
-        let (n, p, c) = (self.ops.n(), self.ops.p(), self.c);
-        let (delta, inv, inv_nc) = (self.delta, 1.0 / self.delta, 1.0 / self.nc());
-        let mut pen = 0.0;
-        for (j, ((wj, zj), gj)) in self
-            .w
-            .chunks_mut(n)
-            .zip(z.chunks(n))
-            .zip(self.multipliers.chunks(n))
-            .enumerate()
-        {
-            let sigma = if j < c * p { inv_nc } else { -inv_nc };
-            let k = (j % (c * p)) / p;
-            let rk = &self.pred[k * n..(k + 1) * n];
-            let mi = self.ops.mask_col(j % p);
-            for ((((o, &zz), &g), &mm), &r) in wj.iter_mut().zip(zj).zip(gj).zip(mi).zip(rk) {
-                let s = 2.0 * mm - 1.0;
-                let e = (g * inv - s * zz).max(0.0);
-                pen += e * e;
-                *o = sigma * mm * r - delta * s * e;
-            }
-        }
-        self.ops.transpose_products(&self.w, grad);
-        loss + 0.5 * delta * pen
+    fn gradient(&mut self, u: &[f64], grad: &mut [f64]) -> f64 {
+        self.pass(u, Pass::Gradient, Some(grad)).0
     }
 }
 
@@ -331,6 +396,7 @@ pub fn solve(
         }));
         total_iters += out.iterations;
         inner.initial_step = out.step;
+        inner.power_iterations = 0;
         subgrad = out.subgradient_sq;
         inner_status = out.status;
         if out.status == Status::Diverged {

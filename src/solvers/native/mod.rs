@@ -8,16 +8,19 @@
 //! - [`gated`]: C-GReLU (any regularizer), stopping on the certified duality gap.
 //! - [`al`]: C-ReLU by an augmented Lagrangian with warm-started R-FISTA inner solves.
 //! - [`relu`]: C-ReLU by R-FISTA whose prox projects exactly onto the cones.
+//! - [`dual_point`]: dual points extrapolated from the residuals of the iterates.
+//! - [`working_set`]: C-GReLU on growing working sets of patterns, certified on the full problem.
 
 pub mod al;
-
 pub mod deadline;
+pub mod dual_point;
 pub mod fista;
 pub mod gated;
 pub mod memory;
 pub mod operators;
 pub mod prox;
 pub mod relu;
+pub mod working_set;
 
 use crate::model::{Model, Problem};
 use crate::solvers::SolverError;

@@ -33,13 +33,18 @@
 //! AVX-512 when the CPU has them (detected at run time) so they vectorise.
 //!
 //! The full products ([`Operators::products`], [`Operators::transpose_products`]) and
-//! the masked passes over them use a dense mask (`0.0/1.0` in `f64`, [`Operators::mask_col`]):
-//! the augmented Lagrangian needs `Z` whole. Nothing here allocates: callers pass
+//! the masked passes over them read the same bit mask. A dense `0.0/1.0` mask
+//! column is filled on demand ([`Operators::fill_mask_col`], `n` doubles of the
+//! caller's); [`Operators::mask_col`] keeps the old whole dense mask (`8nP` bytes)
+//! for benchmarks and tests only, built on its first call — no solver calls it, so
+//! a solve holds the mask in `nP/8` bytes. Nothing here allocates: callers pass
 //! workspaces sized once with [`Operators::workspace_len`] (full products) or
 //! [`Operators::block_workspace_len`] (fused kernels).
 //!
 //! All GEMMs run with the operators' parallelism ([`Operators::with_threads`],
 //! default sequential; [`crate::model::parallelism`] maps a thread count to it).
+
+use std::sync::OnceLock;
 
 use faer::{Accum, Mat, MatMut, MatRef, Par, linalg::matmul::matmul};
 
@@ -62,8 +67,9 @@ const MAX_BLOCK_ROWS: usize = 4096;
 pub struct Operators {
     /// `X`, `n × d`, stored with column stride exactly `n`.
     x: Vec<f64>,
-    /// `M` as `0.0 / 1.0`, `n × P`, column-major with stride `n`.
-    mask: Vec<f64>,
+    /// `M` as `0.0 / 1.0`, `n × P`, column-major with stride `n`: built only by
+    /// [`Operators::mask_col`] (benchmarks, tests), never by a solver.
+    dense_mask: OnceLock<Vec<f64>>,
     /// `M` bit-packed word-major: bit `r % 64` of `bits[(r / 64)·P + i]` is
     /// `M[r, i]`, so the words of a row block are contiguous.
     bits: Vec<u64>,
@@ -84,13 +90,6 @@ impl Operators {
         for j in 0..d {
             xs.extend(x.col(j).iter().copied());
         }
-        let mut mask = vec![0.0; n * p];
-        for i in 0..p {
-            let col = &mut mask[i * n..(i + 1) * n];
-            for r in patterns.active_rows(i) {
-                col[r] = 1.0;
-            }
-        }
         let words = n.div_ceil(64);
         let mut bits = vec![0u64; words * p];
         for i in 0..p {
@@ -100,7 +99,7 @@ impl Operators {
         }
         Operators {
             x: xs,
-            mask,
+            dense_mask: OnceLock::new(),
             bits,
             block_rows: None,
             par: Par::Seq,
@@ -128,6 +127,11 @@ impl Operators {
         self
     }
 
+    /// The parallelism of the GEMMs (for callers running their own on `X`).
+    pub fn par(&self) -> Par {
+        self.par
+    }
+
     pub fn n(&self) -> usize {
         self.n
     }
@@ -143,10 +147,43 @@ impl Operators {
         MatRef::from_column_major_slice(&self.x, self.n, self.d)
     }
 
-    /// Column `i` of the mask `M`.
-    #[inline]
+    /// Column `i` of the mask `M` as `0.0/1.0`, from a dense copy of the whole mask
+    /// (`8nP` bytes) made on the first call: for benchmarks and tests. Solvers use
+    /// [`Operators::fill_mask_col`] or [`Operators::mask_bit`].
     pub fn mask_col(&self, i: usize) -> &[f64] {
-        &self.mask[i * self.n..(i + 1) * self.n]
+        let n = self.n;
+        let dense = self.dense_mask.get_or_init(|| {
+            let mut m = vec![0.0; n * self.p];
+            for i in 0..self.p {
+                self.fill_mask_col(i, &mut m[i * n..(i + 1) * n]);
+            }
+            m
+        });
+        &dense[i * n..(i + 1) * n]
+    }
+
+    /// `out = M_{:,i}` as `0.0/1.0` (`out` has `n` entries), from the bit mask.
+    pub fn fill_mask_col(&self, i: usize, out: &mut [f64]) {
+        debug_assert_eq!(out.len(), self.n);
+        for (w, o) in out.chunks_mut(64).enumerate() {
+            let word = self.bits[w * self.p + i];
+            for (j, o) in o.iter_mut().enumerate() {
+                *o = ((word >> j) & 1) as f64;
+            }
+        }
+    }
+
+    /// `M[r, i]`.
+    #[inline]
+    pub fn mask_bit(&self, r: usize, i: usize) -> bool {
+        (self.bits[(r / 64) * self.p + i] >> (r % 64)) & 1 == 1
+    }
+
+    /// The 64 mask bits of pattern `i` for rows `64w .. 64w + 63` (bit `j` is row
+    /// `64w + j`).
+    #[inline]
+    pub fn mask_word(&self, w: usize, i: usize) -> u64 {
+        self.bits[w * self.p + i]
     }
 
     /// Length of an `n × m` workspace (the full products of [`Operators::products`],
@@ -202,8 +239,11 @@ impl Operators {
             out.iter_mut().for_each(|v| *v = 0.0);
             for i in 0..self.p {
                 let zi = &z[(k * self.p + i) * n..(k * self.p + i + 1) * n];
-                for ((o, &zz), &mm) in out.iter_mut().zip(zi).zip(self.mask_col(i)) {
-                    *o += mm * zz;
+                for (w, (o, zc)) in out.chunks_mut(64).zip(zi.chunks(64)).enumerate() {
+                    let word = self.mask_word(w, i);
+                    for (j, (o, &zz)) in o.iter_mut().zip(zc).enumerate() {
+                        *o += f64::from_bits(zz.to_bits() & keep(word, j));
+                    }
                 }
             }
         }
@@ -221,8 +261,10 @@ impl Operators {
             for i in 0..self.p {
                 let o = (k * self.p + i) * n;
                 let (a, b) = (&zv[o..o + n], &zw[o..o + n]);
-                for (((o, &za), &zb), &mm) in out.iter_mut().zip(a).zip(b).zip(self.mask_col(i)) {
-                    *o += mm * (za - zb);
+                for (r, (o, (&za, &zb))) in out.iter_mut().zip(a.iter().zip(b)).enumerate() {
+                    if self.mask_bit(r, i) {
+                        *o += za - zb;
+                    }
                 }
             }
         }
@@ -237,8 +279,8 @@ impl Operators {
             let rk = &r[k * n..(k + 1) * n];
             for i in 0..self.p {
                 let wi = &mut w[(k * self.p + i) * n..(k * self.p + i + 1) * n];
-                for ((o, &rr), &mm) in wi.iter_mut().zip(rk).zip(self.mask_col(i)) {
-                    *o = alpha * mm * rr;
+                for (r, (o, &rr)) in wi.iter_mut().zip(rk).enumerate() {
+                    *o = if self.mask_bit(r, i) { alpha * rr } else { 0.0 };
                 }
             }
         }
@@ -347,9 +389,9 @@ impl Operators {
     pub fn cone_column(&self, z: &[f64], j: usize, out: &mut [f64]) {
         let n = self.n;
         let zj = &z[j * n..(j + 1) * n];
-        let mi = self.mask_col(self.pattern_of(j));
-        for ((o, &zz), &mm) in out.iter_mut().zip(zj).zip(mi) {
-            *o = (2.0 * mm - 1.0) * zz;
+        let i = self.pattern_of(j);
+        for (r, (o, &zz)) in out.iter_mut().zip(zj).enumerate() {
+            *o = if self.mask_bit(r, i) { zz } else { -zz };
         }
     }
 
@@ -361,9 +403,9 @@ impl Operators {
         let mut worst: f64 = 0.0;
         for j in 0..m {
             let zj = &z[j * n..(j + 1) * n];
-            let mi = self.mask_col(self.pattern_of(j));
-            for (&zz, &mm) in zj.iter().zip(mi) {
-                worst = worst.max(-(2.0 * mm - 1.0) * zz);
+            let i = self.pattern_of(j);
+            for (r, &zz) in zj.iter().enumerate() {
+                worst = worst.max(if self.mask_bit(r, i) { -zz } else { zz });
             }
         }
         worst

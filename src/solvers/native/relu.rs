@@ -130,11 +130,15 @@ pub struct ConeProx<'a> {
     ops: &'a Operators,
     lambda: f64,
     projector: ConeProjector<'a>,
-    /// `X·[V W]` of the point being projected, then its cone values, `n × 2cP`.
+    /// `X·[V W]` of one chunk of [`PROX_CHUNK`] blocks being projected, then its
+    /// cone values, `n × chunk`: the prox runs chunk by chunk, so no `n × 2cP`
+    /// buffer exists.
     z: Vec<f64>,
-    /// Warm-start steps `Δ` (`d × 2cP`) and `X Δ` (`n × 2cP`).
+    /// Warm-start steps `Δ` (`d × 2cP`) and `X Δ` of a chunk (`n × chunk`).
     delta: Vec<f64>,
     xdelta: Vec<f64>,
+    /// Mask columns of a chunk as `0.0/1.0` (`n × chunk`), filled from the bits.
+    masks: Vec<f64>,
     /// What phase 1 decided for each block.
     state: Vec<Block>,
     /// Cone values of one block, `n`.
@@ -154,16 +158,22 @@ pub struct ConeProx<'a> {
     stopped: bool,
 }
 
+/// Blocks per chunk of the prox: the GEMMs `X·U_chunk` and `X·Δ_chunk` are wide
+/// enough to run at GEMM speed, and the buffers are `n × 64` whatever `P` is.
+pub const PROX_CHUNK: usize = 64;
+
 impl<'a> ConeProx<'a> {
     pub fn new(ops: &'a Operators, c: usize, lambda: f64) -> ConeProx<'a> {
         let (n, p, d) = (ops.n(), ops.p(), ops.d());
+        let chunk = PROX_CHUNK.min(2 * c * p);
         ConeProx {
             ops,
             lambda,
             projector: ConeProjector::new(ops.x()),
-            z: vec![0.0; ops.workspace_len(2 * c * p)],
+            z: vec![0.0; n * chunk],
             delta: vec![0.0; 2 * c * p * d],
-            xdelta: vec![0.0; ops.workspace_len(2 * c * p)],
+            xdelta: vec![0.0; n * chunk],
+            masks: vec![0.0; n * chunk],
             state: vec![Block::Zero; 2 * c * p],
             cone: vec![0.0; n],
             block: vec![0.0; d],
@@ -193,16 +203,18 @@ fn norm(v: &[f64]) -> f64 {
     v.iter().map(|x| x * x).sum::<f64>().sqrt()
 }
 
-impl Proximal for ConeProx<'_> {
-    fn prox(&mut self, step: f64, u: &mut [f64]) {
+impl ConeProx<'_> {
+    /// The prox on blocks `j0 .. j0 + uc.len()/d` (`uc` their weights).
+    fn prox_chunk(&mut self, step: f64, j0: usize, uc: &mut [f64]) {
         let (n, d, p) = (self.ops.n(), self.ops.d(), self.ops.p());
         let tau = step * self.lambda;
-        self.stopped = false;
-        self.ops.products(u, &mut self.z);
+        let m = uc.len() / d;
+        self.ops.products(uc, &mut self.z[..n * m]);
         // Phase 1: per block, drop it (‖Π_K(z)‖ ≤ ‖z‖ ≤ τ), keep it (inside its
         // cone), or take the warm-start step δ_j of its last passive set.
         let mut pending = false;
-        for (j, uj) in u.chunks_mut(d).enumerate() {
+        for (l, uj) in uc.chunks_mut(d).enumerate() {
+            let j = j0 + l;
             let dj = &mut self.delta[j * d..(j + 1) * d];
             dj.iter_mut().for_each(|v| *v = 0.0);
             let nrm = norm(uj);
@@ -211,10 +223,11 @@ impl Proximal for ConeProx<'_> {
                 self.warm[j].clear();
                 Block::Zero
             } else {
-                let mask = self.ops.mask_col(j % p);
-                let cz = &mut self.z[j * n..(j + 1) * n];
-                for (c, &m) in cz.iter_mut().zip(mask) {
-                    *c *= 2.0 * m - 1.0;
+                let mask = &mut self.masks[l * n..(l + 1) * n];
+                self.ops.fill_mask_col(j % p, mask);
+                let cz = &mut self.z[l * n..(l + 1) * n];
+                for (c, &mm) in cz.iter_mut().zip(mask.iter()) {
+                    *c *= 2.0 * mm - 1.0;
                 }
                 if self.projector.is_inside(cz, nrm) {
                     self.warm[j].clear();
@@ -229,16 +242,18 @@ impl Proximal for ConeProx<'_> {
         // Phase 2: one GEMM X·Δ checks every warm step; blocks whose active rows
         // changed get the full projection.
         if pending {
-            self.ops.products(&self.delta, &mut self.xdelta);
+            self.ops
+                .products(&self.delta[j0 * d..(j0 + m) * d], &mut self.xdelta[..n * m]);
         }
-        for (j, uj) in u.chunks_mut(d).enumerate() {
+        for (l, uj) in uc.chunks_mut(d).enumerate() {
+            let j = j0 + l;
             match self.state[j] {
                 Block::Zero => continue,
                 Block::Inside => {}
                 Block::Pending => {
-                    let mask = self.ops.mask_col(j % p);
-                    let cz = &self.z[j * n..(j + 1) * n];
-                    let xd = &self.xdelta[j * n..(j + 1) * n];
+                    let mask = &self.masks[l * n..(l + 1) * n];
+                    let cz = &self.z[l * n..(l + 1) * n];
+                    let xd = &self.xdelta[l * n..(l + 1) * n];
                     self.projections += 1;
                     if self.projector.is_feasible(mask, cz, xd, norm(uj)) {
                         self.steps += 1;
@@ -262,6 +277,20 @@ impl Proximal for ConeProx<'_> {
             uj.iter_mut().for_each(|v| *v *= s);
         }
     }
+}
+
+impl Proximal for ConeProx<'_> {
+    fn prox(&mut self, step: f64, u: &mut [f64]) {
+        let d = self.ops.d();
+        let m = u.len() / d.max(1);
+        self.stopped = false;
+        let mut j0 = 0;
+        while j0 < m && !self.stopped {
+            let j1 = (j0 + PROX_CHUNK).min(m);
+            self.prox_chunk(step, j0, &mut u[j0 * d..j1 * d]);
+            j0 = j1;
+        }
+    }
 
     fn value(&mut self, u: &[f64]) -> f64 {
         self.lambda * u.chunks(self.ops.d()).map(norm).sum::<f64>()
@@ -271,11 +300,14 @@ impl Proximal for ConeProx<'_> {
         let (d, p) = (self.ops.d(), self.ops.p());
         let lambda = self.lambda;
         let mut total = 0.0;
+        let n = self.ops.n();
         for (j, (uj, gj)) in u.chunks(d).zip(grad.chunks(d)).enumerate() {
             if self.deadline.expired() {
                 return f64::NAN;
             }
-            let mask = self.ops.mask_col(j % p);
+            let mask = &mut self.masks[..n];
+            self.ops.fill_mask_col(j % p, mask);
+            let mask = &self.masks[..n];
             let un = norm(uj);
             if un == 0.0 {
                 // dist(−g, λB + K°) = (‖Π_K(−g)‖ − λ)_+.
