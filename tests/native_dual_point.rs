@@ -98,8 +98,10 @@ fn bound_is_valid_at_random_points() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
     for r in references().iter().filter(|r| r.model == Model::GatedRelu) {
         let prob = reference_problem(r);
-        let ops = Operators::new(&prob.x(), &prob.patterns());
-        let mut loss = GatedLoss::new(&ops, &prob.y(), prob.reg(), prob.lambda());
+        let ops = Operators::new(prob.x(), prob.patterns());
+        let mut loss = GatedLoss::new(&ops, prob.y(), prob.reg(), prob.lambda())
+            .with_extrapolation(gated::DUAL_EXTRAPOLATION_K);
+        loss.keep_best_dual = true;
         let (dim, sl) = (loss.dim(), loss.state_len());
         let (mut state, mut grad) = (vec![0.0; sl], vec![0.0; dim]);
         let mut check = |loss: &mut GatedLoss, u: &[f64]| {
@@ -142,7 +144,9 @@ fn bound_is_valid_at_random_points() {
             &mut ws,
         );
         let e: Vec<f64> = (0..dim).map(|_| StandardNormal.sample(&mut rng)).collect();
-        let mut loss = GatedLoss::new(&ops, &prob.y(), prob.reg(), prob.lambda());
+        let mut loss = GatedLoss::new(&ops, prob.y(), prob.reg(), prob.lambda())
+            .with_extrapolation(gated::DUAL_EXTRAPOLATION_K);
+        loss.keep_best_dual = true;
         for t in 0..40 {
             let rho = 0.8f64.powi(t);
             let u: Vec<f64> = ustar
