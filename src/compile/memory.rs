@@ -27,7 +27,7 @@ use super::layout::Layout;
 const CALIBRATION: f64 = 2.0;
 
 /// Default limit: 8 GiB.
-pub const DEFAULT_MAX_MEMORY: u64 = 8 << 30;
+pub use crate::model::budget::DEFAULT_MAX_MEMORY;
 
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MemoryEstimate {

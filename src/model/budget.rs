@@ -1,6 +1,6 @@
 //! Memory guards for what the user sizes: a synthetic dataset (`synth:n=..,d=..`)
 //! and the gates and patterns of `P` requested patterns. Each is checked against the
-//! memory limit (`--max-memory`, default [`crate::compile::DEFAULT_MAX_MEMORY`])
+//! memory limit (`--max-memory`, default [`DEFAULT_MAX_MEMORY`])
 //! *before* anything of that size is allocated, so a typo such as
 //! `--patterns 100000000` is refused with the estimate (exit 2) instead of
 //! aborting in an allocation.
@@ -11,6 +11,10 @@
 //!   preprocessed copy: `4 × 8 B × n (d + c)`;
 //! - patterns: the `d × P` gates drawn and kept (`2 × 8 B × d P`), the `n × P`
 //!   products `X G` (`8 B × n P`) and the `n × P` bit patterns (`n P / 8` B).
+
+/// Default memory limit (`--max-memory`): 8 GiB, for the data, the patterns, the
+/// native solvers and the compiled SOCP alike.
+pub const DEFAULT_MAX_MEMORY: u64 = 8 << 30;
 
 use super::problem::ModelError;
 

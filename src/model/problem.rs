@@ -110,7 +110,7 @@ fn invalid(field: &'static str, message: impl Into<String>) -> ModelError {
 
 /// Load a dataset from a path or a `synth:` generator description.
 pub fn load_dataset(source: &str) -> Result<Dataset, ModelError> {
-    load_dataset_with(source, None, crate::compile::DEFAULT_MAX_MEMORY)
+    load_dataset_with(source, None, super::budget::DEFAULT_MAX_MEMORY)
 }
 
 /// [`load_dataset`] with the target column(s) of a CSV and a memory limit for
@@ -246,7 +246,7 @@ impl Problem {
     /// Validate the spec, load and preprocess the data, draw or read the gates and
     /// compute the patterns.
     pub fn build(spec: &ProblemSpec) -> Result<Problem, ModelError> {
-        Problem::build_within(spec, crate::compile::DEFAULT_MAX_MEMORY)
+        Problem::build_within(spec, super::budget::DEFAULT_MAX_MEMORY)
     }
 
     /// [`Problem::build`], refusing (before allocating them) generated data and
