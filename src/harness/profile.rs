@@ -66,7 +66,8 @@ pub fn curves(records: &[Record], tau: f64) -> BTreeMap<&'static str, (Model, Ve
     out
 }
 
-const COLORS: [RGBColor; 6] = [
+/// The curve colours, shared by the ratio profiles.
+pub(super) const COLORS: [RGBColor; 6] = [
     RGBColor(0x1f, 0x77, 0xb4),
     RGBColor(0xd6, 0x27, 0x28),
     RGBColor(0x2c, 0xa0, 0x2c),
@@ -80,7 +81,21 @@ fn color_of(solver: &str, all: &[String]) -> RGBColor {
     COLORS[i % COLORS.len()]
 }
 
-fn draw_err(path: &Path, e: impl std::fmt::Display) -> HarnessError {
+/// The points of a step curve from `(x0, 0)`: up by `1/n` at each sorted `x`,
+/// flat to `x_end` (the `x` are clamped to `x0`).
+pub(super) fn steps(x0: f64, xs: &[f64], n: usize, x_end: f64) -> Vec<(f64, f64)> {
+    let n = n.max(1) as f64;
+    let mut pts = vec![(x0, 0.0)];
+    for (i, &x) in xs.iter().enumerate() {
+        let x = x.max(x0);
+        pts.push((x, i as f64 / n));
+        pts.push((x, (i + 1) as f64 / n));
+    }
+    pts.push((x_end, xs.len() as f64 / n));
+    pts
+}
+
+pub(super) fn draw_err(path: &Path, e: impl std::fmt::Display) -> HarnessError {
     HarnessError::Write(crate::fsio::WriteError {
         path: path.to_path_buf(),
         source: std::io::Error::other(e.to_string()),
@@ -151,13 +166,7 @@ pub fn render(
                 .map_err(err)?;
             for c in cs {
                 let color = color_of(&c.solver, &solvers);
-                let mut pts = vec![(tmin, 0.0)];
-                for (i, &t) in c.times.iter().enumerate() {
-                    let t = t.max(tmin);
-                    pts.push((t, i as f64 / c.runs as f64));
-                    pts.push((t, (i + 1) as f64 / c.runs as f64));
-                }
-                pts.push((tmax, c.times.len() as f64 / c.runs.max(1) as f64));
+                let pts = steps(tmin, &c.times, c.runs, tmax);
                 chart
                     .draw_series(LineSeries::new(pts, color.stroke_width(2)))
                     .map_err(err)?

@@ -7,15 +7,7 @@ use plotters::prelude::*;
 
 use super::HarnessError;
 use super::comparison::RatioProfile;
-
-const COLORS: [RGBColor; 6] = [
-    RGBColor(0x1f, 0x77, 0xb4),
-    RGBColor(0xd6, 0x27, 0x28),
-    RGBColor(0x2c, 0xa0, 0x2c),
-    RGBColor(0xff, 0x7f, 0x0e),
-    RGBColor(0x94, 0x67, 0xbd),
-    RGBColor(0x8c, 0x56, 0x4b),
-];
+use super::profile::{COLORS, draw_err, steps};
 
 /// File name of the ratio profile at `tau`.
 pub fn file(tau: f64) -> String {
@@ -24,12 +16,7 @@ pub fn file(tau: f64) -> String {
 
 /// Render the profiles (one per model) at one τ.
 pub fn render(profiles: &[RatioProfile], path_for_errors: &Path) -> Result<String, HarnessError> {
-    let err = |e: &dyn std::fmt::Display| {
-        HarnessError::Write(crate::fsio::WriteError {
-            path: path_for_errors.to_path_buf(),
-            source: std::io::Error::other(e.to_string()),
-        })
-    };
+    let err = |e: &dyn std::fmt::Display| draw_err(path_for_errors, e);
     // α from 1 to past the largest finite ratio.
     let amax = profiles
         .iter()
@@ -66,13 +53,7 @@ pub fn render(profiles: &[RatioProfile], path_for_errors: &Path) -> Result<Strin
                 let mut finite: Vec<f64> =
                     ratios.iter().copied().filter(|r| r.is_finite()).collect();
                 finite.sort_by(f64::total_cmp);
-                let n = prof.problems.len().max(1) as f64;
-                let mut pts = vec![(1.0, 0.0)];
-                for (k, &r) in finite.iter().enumerate() {
-                    pts.push((r.max(1.0), k as f64 / n));
-                    pts.push((r.max(1.0), (k + 1) as f64 / n));
-                }
-                pts.push((amax, finite.len() as f64 / n));
+                let pts = steps(1.0, &finite, prof.problems.len(), amax);
                 chart
                     .draw_series(LineSeries::new(pts, color.stroke_width(2)))
                     .map_err(|e| err(&e))?
