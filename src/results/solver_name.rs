@@ -58,15 +58,23 @@ impl FromStr for SolverName {
     }
 }
 
+/// Compares with the serialised name without building it (the report compares
+/// names once per record and solver).
 impl PartialEq<str> for SolverName {
     fn eq(&self, other: &str) -> bool {
-        self.to_string() == other
+        match self {
+            SolverName::Solver(k) => k.name() == other,
+            SolverName::Decomposed { source, method } => other
+                .split_once("+decompose-")
+                .is_some_and(|(s, m)| s == source.name() && m == method.name()),
+            SolverName::Entry(s) => s == other,
+        }
     }
 }
 
 impl PartialEq<&str> for SolverName {
     fn eq(&self, other: &&str) -> bool {
-        self.to_string() == *other
+        *self == **other
     }
 }
 
@@ -95,5 +103,37 @@ impl<'de> serde::Deserialize<'de> for SolverName {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<SolverName, D::Error> {
         let s = String::deserialize(d)?;
         Ok(SolverName::from(s.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_compare_with_their_strings() {
+        for s in [
+            "fista",
+            "clarabel+decompose-exact",
+            "fista-tight",
+            "al+decompose-",
+        ] {
+            let n = SolverName::from(s);
+            assert_eq!(n.to_string(), s);
+            assert!(n == s, "{s}");
+            assert!(n != "adam" && n != "fista+decompose-lp", "{s}");
+        }
+        assert_eq!(
+            SolverName::from("fista"),
+            SolverName::Solver(SolverKind::Fista)
+        );
+        assert_eq!(
+            SolverName::from("clarabel+decompose-exact"),
+            SolverName::Decomposed {
+                source: SolverKind::Clarabel,
+                method: Method::Exact
+            }
+        );
+        assert_eq!(SolverName::from("fista-tight").kind(), None);
     }
 }
