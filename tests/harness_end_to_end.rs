@@ -127,6 +127,12 @@ fn tiny_suite_end_to_end() {
         md.contains("Machine: ") && md.contains(&format!("Clarabel {v}")),
         "{md}"
     );
+    // The suite fingerprint of the manifest is in the report's header.
+    let fp = manifest["fingerprint"].as_str().expect("manifest fingerprint");
+    assert!(
+        md.contains(&format!("suite fingerprint {fp}")),
+        "report header lacks the fingerprint {fp}"
+    );
 
     // Without --resume an existing directory is refused; with it nothing is redone.
     let o = bin()

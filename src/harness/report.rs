@@ -77,8 +77,15 @@ pub fn markdown(
         .map(|m| m.suite.as_str())
         .unwrap_or("(unknown suite)");
     let _ = writeln!(s, "# Benchmark report: {suite}\n");
-    if let Some(machine) = manifest.and_then(|m| m.machine.as_ref()) {
-        let _ = writeln!(s, "{}", machine.markdown(None));
+    let fingerprint = manifest.map(super::lock::manifest_fingerprint);
+    match (manifest.and_then(|m| m.machine.as_ref()), &fingerprint) {
+        (Some(machine), f) => {
+            let _ = writeln!(s, "{}", machine.markdown(f.as_deref()));
+        }
+        (None, Some(f)) => {
+            let _ = writeln!(s, "Suite fingerprint {f} (no machine record).\n");
+        }
+        (None, None) => {}
     }
     let problems: std::collections::BTreeSet<&str> = records
         .iter()
