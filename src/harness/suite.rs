@@ -56,6 +56,16 @@
 //! decomposed point, time is the gated solve plus the decomposition (see
 //! [`super::decomposed`]).
 //!
+//! **Time basis.** `time-basis` (default `"cpu"`) is the clock of every entry's
+//! time limit, of the records' traces and of times to τ: `"cpu"` counts the
+//! solve's CPU time ([`crate::solvers::clock`]), so a single-threaded run stops at
+//! the same point however loaded the machine; `"wall"` counts elapsed time.
+//!
+//! **Baselines.** `sgd`/`adam` entries follow the published protocol
+//! ([`crate::solvers::baselines`]); `width = "active"` sizes the relu networks
+//! from the same problem's convex records ([`super::width`]), `repeats` repeats
+//! the step-size grid with other seeds.
+//!
 //! Top-level keys must come before the first `[[...]]` table (TOML scoping).
 //! Expansion into runs is in [`super::expand`].
 

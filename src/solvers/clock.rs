@@ -188,11 +188,14 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
+    /// Burn `seconds` of this thread's CPU time (however loaded the machine).
     fn burn(seconds: f64) {
-        let t = Instant::now();
+        let t0 = CpuClock::Thread.now();
         let mut x = 0u64;
-        while t.elapsed().as_secs_f64() < seconds {
-            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        while CpuClock::Thread.now() - t0 < seconds {
+            for _ in 0..1000 {
+                x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+            }
         }
     }
 
