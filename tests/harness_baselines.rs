@@ -69,7 +69,7 @@ fn objective_is_the_networks_and_bounds_the_convex_one() {
             let p = problem(model, 2);
             let mut s = BaselineSettings::new(method);
             s.epochs = 30;
-            s.batch_size = 8;
+            s.batch_size = Some(8);
             let out = train(&p, &s).unwrap();
             assert_eq!(out.grid.len(), 7);
             assert_eq!(out.trace.len(), out.epochs + 1);
@@ -115,7 +115,7 @@ fn divergence_and_time_limit() {
     assert_eq!(out.status, Status::Diverged);
     let mut s = BaselineSettings::new(Method::Adam);
     s.epochs = u32::MAX;
-    s.batch_size = 1;
+    s.batch_size = Some(1);
     s.time_limit = 0.2;
     s.step_sizes = Some(vec![1e-3, 1e-4]);
     let t = std::time::Instant::now();
@@ -130,4 +130,57 @@ fn divergence_and_time_limit() {
     let mut bad = BaselineSettings::new(Method::Sgd);
     bad.step_sizes = Some(vec![]);
     assert!(train(&p, &bad).is_err());
+}
+
+#[test]
+fn published_protocol_defaults() {
+    let s = BaselineSettings::new(Method::Sgd);
+    assert_eq!(s.grid(), vec![10.0, 5.0, 1.0, 0.5, 0.1, 0.01, 0.001]);
+    assert_eq!(s.epochs, 2000);
+    // ⌈10% of n⌉.
+    assert_eq!(s.batch(455), 46);
+    assert_eq!(s.batch(5), 1);
+    // ×0.5 every 100 epochs.
+    assert_eq!(s.step(1.0, 1), 1.0);
+    assert_eq!(s.step(1.0, 100), 1.0);
+    assert_eq!(s.step(1.0, 101), 0.5);
+    assert_eq!(s.step(1.0, 250), 0.25);
+}
+
+#[test]
+fn repeats_and_relu_width() {
+    let p = problem(Model::Relu, 1);
+    let mut s = BaselineSettings::new(Method::Adam);
+    s.epochs = 5;
+    s.repeats = 2;
+    s.neurons = Some(7);
+    s.step_sizes = Some(vec![1e-2, 1e-3]);
+    let out = train(&p, &s).unwrap();
+    assert_eq!(out.shape.m, 7);
+    assert_eq!(out.grid.len(), 4);
+    assert_eq!(
+        out.grid.iter().map(|g| g.repeat).collect::<Vec<_>>(),
+        vec![0, 0, 1, 1]
+    );
+    // Different seeds give different runs.
+    assert_ne!(out.grid[0].objective, out.grid[2].objective);
+    // The grid time is that of the best run's repetition.
+    let best = out
+        .grid
+        .iter()
+        .filter(|g| g.objective == out.objective)
+        .map(|g| g.repeat)
+        .next()
+        .unwrap();
+    let t: f64 = out
+        .grid
+        .iter()
+        .filter(|g| g.repeat == best)
+        .map(|g| g.time_s)
+        .sum();
+    assert!((t - out.grid_time_s).abs() < 1e-12);
+    assert!(out.grid_time_s >= out.solve_s);
+    // The gated network keeps its P gates whatever the width says.
+    let g = problem(Model::GatedRelu, 1);
+    assert_eq!(train(&g, &s).unwrap().shape.m, 6);
 }

@@ -10,7 +10,9 @@ use crate::model::Problem;
 use crate::results::record::Record;
 use crate::results::solution::SolutionFile;
 use crate::solvers::native::fista::Stopping;
-use crate::solvers::{self, SolverConfig, SolverDetails, SolverError, SolverKind, SolverOptions};
+use crate::solvers::{
+    self, SolverConfig, SolverDetails, SolverError, SolverKind, SolverOptions, TimeBasis,
+};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct SolveArgs {
@@ -45,9 +47,13 @@ pub struct SolverArgs {
     pub stopping: Option<Stopping>,
     #[arg(long, value_name = "N")]
     pub max_iters: Option<u32>,
-    /// Wall-clock limit of the solve, in seconds.
+    /// Limit of the solve, in seconds of --time-basis (sgd/adam: per step size).
     #[arg(long, value_name = "SEC")]
     pub time_limit: Option<f64>,
+    /// Clock of --time-limit and of the trace: wall, or the solve's CPU time
+    /// [default: wall]
+    #[arg(long, value_parser = super::values::parser::<TimeBasis>())]
+    pub time_basis: Option<TimeBasis>,
     /// Print the solver's own log on stderr.
     #[arg(long)]
     pub verbose: bool,
@@ -55,10 +61,10 @@ pub struct SolverArgs {
     /// (bytes, or with a K/M/G/T suffix) [default: 8G].
     #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
     pub max_memory: Option<u64>,
-    /// sgd/adam: minibatch size [default: 64]
+    /// sgd/adam: minibatch size [default: n/10, rounded up]
     #[arg(long, value_name = "B")]
     pub batch_size: Option<usize>,
-    /// sgd/adam: step sizes to try, best in hindsight [default: a 7-point grid]
+    /// sgd/adam: step sizes to try, best in hindsight [default: 10,5,1,0.5,0.1,0.01,0.001]
     #[arg(long, value_name = "ETA,...", value_delimiter = ',')]
     pub step_sizes: Option<Vec<f64>>,
     /// Threads for the dense kernels and Clarabel [default: 1]
@@ -76,6 +82,7 @@ impl SolverArgs {
         o.stopping = self.stopping;
         o.max_iters = self.max_iters;
         o.time_limit = self.time_limit;
+        o.time_basis = self.time_basis;
         o.verbose = self.verbose;
         o.max_memory = self.max_memory;
         o.batch_size = self.batch_size;

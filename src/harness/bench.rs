@@ -195,6 +195,8 @@ pub fn solver_options(run: &Run) -> SolverOptions {
     o.batch_size = s.batch_size;
     o.step_sizes = s.step_sizes.clone();
     o.threads = s.threads;
+    o.time_basis = Some(s.time_basis);
+    o.repeats = s.repeats;
     o
 }
 
@@ -242,19 +244,38 @@ pub(crate) fn error_record(problem: &Problem, run: &Run, error: impl ToString) -
 /// Run one run on its built problem and return its record: a decomposition entry
 /// through [`super::decomposed::run`], any other through the solver dispatch.
 pub fn run_one(problem: &Problem, run: &Run) -> Record {
+    run_with_width(problem, run, (None, None))
+}
+
+/// [`run_one`] with a baseline's ReLU width resolved ([`super::width::resolve`]):
+/// neurons per output (`None`: 2P) and the note recorded in
+/// `details.width_source`.
+pub fn run_with_width(
+    problem: &Problem,
+    run: &Run,
+    width: (Option<usize>, Option<String>),
+) -> Record {
+    let (neurons, source) = width;
     let mut rec = match run.info.solver.decompose {
         Some(method) => super::decomposed::run(problem, run, method),
         None => match memory_skip(problem, problem, run) {
             Some(skipped) => skipped,
-            None => match solver_config(run)
-                .map_err(SolverError::from)
-                .and_then(|config| solvers::solve(problem, &config, None))
+            None => match SolverConfig::new(run.info.solver.kind, &{
+                let mut o = solver_options(run);
+                o.neurons = neurons;
+                o
+            })
+            .map_err(SolverError::from)
+            .and_then(|config| solvers::solve(problem, &config, None))
             {
                 Ok(solution) => Record::from_solution(problem, solver_name(run), &solution),
                 Err(e) => error_record(problem, run, e),
             },
         },
     };
+    if let Some(crate::solvers::SolverDetails::Baseline(b)) = rec.details.solver.as_mut() {
+        b.width_source = source;
+    }
     let n = rec.trace.len();
     if thin_trace(&mut rec.trace, MAX_TRACE) {
         rec.details.trace_points = Some(n);
@@ -312,6 +333,10 @@ pub fn bench(suite: &Suite, out: &Path, opts: &BenchOptions) -> Result<BenchSumm
         )
         .expect("static template"),
     );
+    // Baselines of `width = "active"` need the convex records of their problem:
+    // run them after the shard's other runs (stable: suite order otherwise).
+    pending
+        .sort_by_key(|(run, _)| run.info.solver.width == Some(crate::results::run::Width::Active));
     let mut cached: Option<(String, Problem)> = None;
     for (run, stale) in pending {
         bar.set_message(run.info.id.clone());
@@ -323,7 +348,8 @@ pub fn bench(suite: &Suite, out: &Path, opts: &BenchOptions) -> Result<BenchSumm
             }
         };
         let t = Instant::now();
-        let rec = run_one(problem, run);
+        let width = super::width::resolve(out, run, &all, problem.c());
+        let rec = run_with_width(problem, run, width);
         store::write_record(out, &rec)?;
         summary.ran += 1;
         summary.rerun_stale += usize::from(stale);

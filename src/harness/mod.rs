@@ -36,6 +36,7 @@ pub mod report;
 pub mod store;
 pub mod study;
 pub mod suite;
+pub mod width;
 
 pub use crate::results::run::{RunInfo, SolverDef};
 pub use expand::{Run, Shard, expand};

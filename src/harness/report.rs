@@ -136,8 +136,10 @@ on the relu model a network may use activation patterns outside the sampled ones
 - solved at τ: the run ended with a point (status solved, inaccurate, max_iterations or time_limit), \
 the point is certified, gap ≤ τ, and time to τ ≤ the time limit.\n\
 - time to τ includes setup (compilation for Clarabel). Clarabel and AL: total time (their traces hold \
-uncertified iterates); FISTA, SGD, Adam: the first trace point within τ. SGD/Adam times are those of \
-the best step size only (the grid's total time is in the records' details). Traces longer than \
+uncertified iterates); FISTA, SGD, Adam: the first trace point within τ (best so far). Times are on \
+each record's time basis (`time.basis`: the suite's `time-basis`, CPU or wall seconds). SGD/Adam rows \
+count the best step size in hindsight; their `(whole grid)` rows add the other step sizes' time \
+(limit: the grid's runs × the time limit). Traces longer than \
 1000 points are stored thinned (best objective so far at the end of each of 1000 equal time buckets): \
 times read from them are late by at most 0.1% of the run, never early.\n\
 - SGM: shifted geometric mean of times to τ (shift {} s), unsolved runs counted at the time limit.\n",

@@ -11,6 +11,7 @@
 //! seeds = [0]                       # gate seeds (default [0])
 //! patterns = [16]                   # P of every [[model]] that gives none
 //! max-memory = "8G"                 # skip Clarabel runs whose SOCP would not fit
+//! time-basis = "cpu"                # cpu (default) | wall: clock of limits, traces, time to τ
 //!
 //! [[dataset]]
 //! name = "breast_cancer"            # [A-Za-z0-9_.-]+, part of the run ids
@@ -29,9 +30,11 @@
 //! kind = "fista"                    # clarabel | fista | al | sgd | adam
 //! name = "fista"                    # default: the kind; part of the run ids
 //! tol = 1e-6                        # optional; each solver's own default otherwise
-//! max-iters = 10000                 # sgd/adam: epochs per step size
-//! batch-size = 64                   # sgd/adam only
-//! step-sizes = [1.0, 0.1]           # sgd/adam only
+//! max-iters = 10000                 # sgd/adam: epochs per step size (default 2000)
+//! batch-size = 64                   # sgd/adam only (default ⌈n/10⌉)
+//! step-sizes = [1.0, 0.1]           # sgd/adam only (default 10, 5, 1, 0.5, 0.1, 0.01, 0.001)
+//! repeats = 3                       # sgd/adam only: repetitions of the grid, seeds seed + r
+//! width = "active"                  # sgd/adam only: relu width "2P" (default) or "active"
 //! time-limit = 30.0                 # optional override of the suite's
 //! model = "relu"                    # optional: run only on this model's problems
 //!
@@ -53,6 +56,16 @@
 //! decomposed point, time is the gated solve plus the decomposition (see
 //! [`super::decomposed`]).
 //!
+//! **Time basis.** `time-basis` (default `"cpu"`) is the clock of every entry's
+//! time limit, of the records' traces and of times to τ: `"cpu"` counts the
+//! solve's CPU time ([`crate::solvers::clock`]), so a single-threaded run stops at
+//! the same point however loaded the machine; `"wall"` counts elapsed time.
+//!
+//! **Baselines.** `sgd`/`adam` entries follow the published protocol
+//! ([`crate::solvers::baselines`]); `width = "active"` sizes the relu networks
+//! from the same problem's convex records ([`super::width`]), `repeats` repeats
+//! the step-size grid with other seeds.
+//!
 //! Top-level keys must come before the first `[[...]]` table (TOML scoping).
 //! Expansion into runs is in [`super::expand`].
 
@@ -65,7 +78,8 @@ use super::SolverDef;
 use super::study::Study;
 use crate::decompose::Method;
 use crate::model::{Model, Regularizer, Scaling};
-use crate::solvers::SolverKind;
+use crate::results::run::Width;
+use crate::solvers::{SolverKind, TimeBasis};
 
 /// The τ levels used when a suite does not list its own.
 pub const DEFAULT_TAUS: [f64; 3] = [1e-1, 1e-3, 1e-6];
@@ -100,6 +114,7 @@ struct SuiteFile {
     seeds: Option<Spanned<Vec<u64>>>,
     patterns: Option<Spanned<Vec<usize>>>,
     max_memory: Option<Spanned<String>>,
+    time_basis: Option<TimeBasis>,
     #[serde(default)]
     dataset: Vec<Spanned<DatasetEntry>>,
     #[serde(default)]
@@ -149,6 +164,8 @@ struct SolverEntry {
     step_sizes: Option<Spanned<Vec<f64>>>,
     time_limit: Option<Spanned<f64>>,
     threads: Option<Spanned<usize>>,
+    repeats: Option<Spanned<u32>>,
+    width: Option<Spanned<Width>>,
 }
 
 /// A dataset of the suite, paths resolved relative to the suite file.
@@ -181,6 +198,8 @@ pub struct Suite {
     pub path: PathBuf,
     pub name: String,
     pub time_limit: f64,
+    /// The clock of limits, traces, times to τ and profiles (default cpu).
+    pub time_basis: TimeBasis,
     pub taus: Vec<f64>,
     pub lambdas: Vec<f64>,
     pub seeds: Vec<u64>,
@@ -277,6 +296,7 @@ impl Suite {
             }
         };
         let time_limit = positive(&file.time_limit, "time-limit")?;
+        let time_basis = file.time_basis.unwrap_or(TimeBasis::Cpu);
         let taus = match &file.taus {
             None => DEFAULT_TAUS.to_vec(),
             Some(t) => {
@@ -581,6 +601,21 @@ impl Suite {
                 Some(t) if *t.get_ref() == 0 => return Err(cx.at(t, "threads must be >= 1")),
                 Some(t) => Some(*t.get_ref()),
             };
+            let repeats = match &e.repeats {
+                None => None,
+                Some(r) if !baseline => {
+                    return Err(cx.at(r, "repeats applies only to sgd and adam"));
+                }
+                Some(r) if *r.get_ref() == 0 => return Err(cx.at(r, "repeats must be >= 1")),
+                Some(r) => Some(*r.get_ref()),
+            };
+            let width = match &e.width {
+                None => None,
+                Some(w) if !baseline => {
+                    return Err(cx.at(w, "width applies only to sgd and adam"));
+                }
+                Some(w) => Some(*w.get_ref()),
+            };
             solvers.push(SolverDef {
                 kind,
                 decompose,
@@ -592,6 +627,9 @@ impl Suite {
                 step_sizes,
                 time_limit,
                 threads,
+                time_basis,
+                repeats,
+                width,
             });
         }
 
@@ -617,6 +655,7 @@ impl Suite {
             path: path.to_path_buf(),
             name,
             time_limit,
+            time_basis,
             taus,
             lambdas,
             seeds,

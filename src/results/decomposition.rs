@@ -16,7 +16,7 @@ use super::solver_name::SolverName;
 use crate::certify::Certificate;
 use crate::decompose::{self, Decomposition, Quality};
 use crate::model::Problem;
-use crate::solvers::SolveOutput;
+use crate::solvers::{CpuTimes, SolveOutput, TimeBasis};
 
 /// Where the decomposed C-GReLU solution came from.
 pub enum Source<'a> {
@@ -41,7 +41,7 @@ impl Record {
             from: None,
             source_solver: None,
         };
-        let (status, iterations, setup_s, solve_s) = match source {
+        let (status, iterations, setup_s, solve_s, cpu, basis) = match source {
             Source::Solved(out, cert) => {
                 run.gated = Some(GatedSolve {
                     gated_status: out.status,
@@ -56,12 +56,25 @@ impl Record {
                     out.iterations + dec.iterations,
                     out.setup_s,
                     out.solve_s + dec.time_s,
+                    // The decomposition's own time is wall time (single-threaded).
+                    Some(CpuTimes {
+                        solve_s: out.cpu.solve_s + dec.time_s,
+                        ..out.cpu
+                    }),
+                    out.basis,
                 )
             }
             Source::File { path, solver } => {
                 run.from = Some(path);
                 run.source_solver = Some(solver);
-                (dec.status, dec.iterations, 0.0, dec.time_s)
+                (
+                    dec.status,
+                    dec.iterations,
+                    0.0,
+                    dec.time_s,
+                    None,
+                    TimeBasis::Wall,
+                )
             }
         };
         let details = Details {
@@ -74,6 +87,8 @@ impl Record {
             iterations,
             setup_s,
             solve_s,
+            cpu,
+            basis,
             trace: &[],
         };
         Record::of_point(relu, solver, &point, &quality.relu, details)

@@ -15,13 +15,55 @@ use crate::json::nullable_f64;
 use crate::model::{Problem, ProblemInfo};
 use crate::network::{Metric, Network};
 use crate::solvers::baselines::BaselineOutput;
-use crate::solvers::{Solution, SolveOutput, SolverDetails, Status, TracePoint};
+use crate::solvers::{
+    CpuTimes, Solution, SolveOutput, SolverDetails, Status, TimeBasis, TracePoint,
+};
 
+/// The times of a run. `setup_s`/`solve_s` are wall seconds; `cpu` the CPU
+/// seconds of the same phases ([`crate::solvers::clock`]; absent in records made
+/// before schema 3); `basis` the clock the run's time limit and trace used
+/// (absent = wall). Metrics read times on the record's basis ([`Times::setup_on_basis`]).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Times {
     /// Loading is excluded; compile (Clarabel) or workspace set-up (native).
     pub setup_s: f64,
     pub solve_s: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<CpuTimes>,
+    #[serde(default)]
+    pub basis: TimeBasis,
+}
+
+impl Times {
+    /// Wall times only, on the wall basis (records without CPU times).
+    pub fn wall(setup_s: f64, solve_s: f64) -> Times {
+        Times {
+            setup_s,
+            solve_s,
+            cpu: None,
+            basis: TimeBasis::Wall,
+        }
+    }
+
+    /// `(setup, solve)` seconds on the record's basis: the CPU times on the CPU
+    /// basis (the wall times when a record has none), the wall times otherwise.
+    pub fn on_basis(&self) -> (f64, f64) {
+        match (self.basis, self.cpu) {
+            (TimeBasis::Cpu, Some(c)) => (c.setup_s, c.solve_s),
+            (TimeBasis::Cpu, None) | (TimeBasis::Wall, _) => (self.setup_s, self.solve_s),
+        }
+    }
+
+    /// Setup seconds on the record's basis.
+    pub fn setup_on_basis(&self) -> f64 {
+        self.on_basis().0
+    }
+
+    /// Setup + solve seconds on the record's basis.
+    pub fn total_on_basis(&self) -> f64 {
+        let (a, b) = self.on_basis();
+        a + b
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -89,6 +131,8 @@ impl Record {
             iterations: out.iterations,
             setup_s: out.setup_s,
             solve_s: out.solve_s,
+            cpu: Some(out.cpu),
+            basis: out.basis,
             trace: &out.trace,
         };
         Record::of_point(
@@ -133,6 +177,8 @@ impl Record {
             time: Times {
                 setup_s: point.setup_s,
                 solve_s: point.solve_s,
+                cpu: point.cpu,
+                basis: point.basis,
             },
             active_neurons: point.weights.active_neurons(),
             train_metric,
@@ -153,6 +199,8 @@ pub struct Point<'a> {
     pub iterations: usize,
     pub setup_s: f64,
     pub solve_s: f64,
+    pub cpu: Option<CpuTimes>,
+    pub basis: TimeBasis,
     pub trace: &'a [TracePoint],
 }
 
@@ -210,6 +258,8 @@ impl Record {
             time: Times {
                 setup_s: out.setup_s,
                 solve_s: out.solve_s,
+                cpu: Some(out.cpu),
+                basis: out.basis,
             },
             active_neurons: out.active_neurons(),
             train_metric,
@@ -243,10 +293,7 @@ impl Record {
             relative_duality_gap: None,
             dual_objective: None,
             iterations: 0,
-            time: Times {
-                setup_s: 0.0,
-                solve_s: 0.0,
-            },
+            time: Times::wall(0.0, 0.0),
             active_neurons: 0,
             train_metric: f64::NAN,
             test_metric: None,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::decompose::Method;
 use crate::model::{Model, ProblemSpec};
-use crate::solvers::SolverKind;
+use crate::solvers::{SolverKind, TimeBasis};
 
 /// A solver and its settings; `None` means the solver's own default.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -31,6 +31,43 @@ pub struct SolverDef {
     /// serialised form when `None`, so fingerprints of older entries are unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threads: Option<usize>,
+    /// The clock of the time limit, the trace and time to τ (the suite's
+    /// `time-basis`). Absent from the serialised form when wall (the only clock
+    /// before it was recorded), so older records read as wall and fingerprints
+    /// of wall entries are unchanged.
+    #[serde(default, skip_serializing_if = "is_wall")]
+    pub time_basis: TimeBasis,
+    /// sgd/adam: repetitions of the step-size grid (`None`: 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeats: Option<u32>,
+    /// sgd/adam on relu problems: the network's width (`None`: 2P).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<Width>,
+}
+
+fn is_wall(b: &TimeBasis) -> bool {
+    *b == TimeBasis::Wall
+}
+
+/// The ReLU width of a baseline entry (neurons per output).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Width {
+    /// `2P`: one neuron per sign of each sampled pattern (the C-ReLU model's).
+    #[serde(rename = "2P")]
+    TwoP,
+    /// `max(50, a)` with `a` the active neurons per output of the same problem's
+    /// convex solution (the published protocol's `m_star`).
+    #[serde(rename = "active")]
+    Active,
+}
+
+impl Width {
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Width::TwoP => "2P",
+            Width::Active => "active",
+        }
+    }
 }
 
 impl SolverDef {

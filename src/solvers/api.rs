@@ -12,6 +12,7 @@
 
 use super::baselines::{self, BaselineOutput, BaselineSettings, Method};
 use super::clarabel::ClarabelSettings;
+use super::clock::TimeBasis;
 use super::native::al::AlSettings;
 use super::native::fista::{FistaSettings, Stopping};
 use super::{SolveOutput, SolverError, SolverKind};
@@ -34,14 +35,21 @@ pub struct SolverOptions {
     pub max_iters: Option<u32>,
     /// Time limit of the solve, seconds (sgd/adam: per step size).
     pub time_limit: Option<f64>,
+    /// The clock of the time limit and of the trace (default wall;
+    /// [`super::clock`]).
+    pub time_basis: Option<TimeBasis>,
     /// Print the solver's own log on stderr.
     pub verbose: bool,
     /// clarabel: refuse problems whose estimated memory exceeds this (default 8 GiB).
     pub max_memory: Option<u64>,
-    /// sgd/adam: minibatch size (default 64).
+    /// sgd/adam: minibatch size (default ⌈n/10⌉).
     pub batch_size: Option<usize>,
-    /// sgd/adam: the step-size grid (default 7 sizes).
+    /// sgd/adam: the step-size grid (default {10, 5, 1, 0.5, 0.1, 0.01, 0.001}).
     pub step_sizes: Option<Vec<f64>>,
+    /// sgd/adam: repetitions of the grid with seeds `seed + r` (default 1).
+    pub repeats: Option<u32>,
+    /// sgd/adam on the relu model: neurons per output (default 2P).
+    pub neurons: Option<usize>,
     /// Threads for the dense kernels and Clarabel (default 1).
     pub threads: Option<usize>,
 }
@@ -83,6 +91,7 @@ impl SolverConfig {
     pub fn new(kind: SolverKind, options: &SolverOptions) -> Result<SolverConfig, SettingsError> {
         let o = options;
         let threads = o.threads.unwrap_or(DEFAULT_THREADS);
+        let basis = o.time_basis.unwrap_or_default();
         let err = |message: String| SettingsError {
             solver: kind,
             message,
@@ -102,6 +111,7 @@ impl SolverConfig {
                 if let Some(t) = o.time_limit {
                     s.time_limit = t;
                 }
+                s.time_basis = basis;
                 if let Some(m) = o.max_memory {
                     s.max_memory = m;
                 }
@@ -127,6 +137,7 @@ impl SolverConfig {
                 if let Some(t) = o.time_limit {
                     s.time_limit = t;
                 }
+                s.time_basis = basis;
                 s.threads = threads;
                 if let Some(m) = o.max_memory {
                     s.max_memory = m;
@@ -147,6 +158,7 @@ impl SolverConfig {
                 }
                 s.verbose = o.verbose;
                 s.inner.threads = threads;
+                s.inner.time_basis = basis;
                 if let Some(m) = o.max_memory {
                     s.inner.max_memory = m;
                 }
@@ -162,13 +174,16 @@ impl SolverConfig {
                 if let Some(m) = o.max_iters {
                     s.epochs = m;
                 }
-                if let Some(b) = o.batch_size {
-                    s.batch_size = b;
-                }
+                s.batch_size = o.batch_size.or(s.batch_size);
                 if let Some(t) = o.time_limit {
                     s.time_limit = t;
                 }
+                s.time_basis = basis;
                 s.step_sizes = o.step_sizes.clone();
+                if let Some(r) = o.repeats {
+                    s.repeats = r;
+                }
+                s.neurons = o.neurons;
                 s.threads = threads;
                 s.validate().map_err(|e| err(e.to_string()))?;
                 SolverConfig::Baseline(s)

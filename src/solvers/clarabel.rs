@@ -4,13 +4,14 @@
 //! Settings are validated here, and the program by [`ConeProgram::validate`], before
 //! anything reaches Clarabel, so nothing it can panic on gets there.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use clarabel::solver::{DefaultSettings, DefaultSolver, IPSolver, SolverStatus};
 
+use super::clock::{Stopwatch, TimeBasis};
 use super::details::{ClarabelDetails, SolverDetails};
-use super::{SolveOutput, SolverError, Status, TracePoint};
+use super::{CpuTimes, SolveOutput, SolverError, Status, TracePoint};
 use crate::compile::{self, Lowering};
 use crate::cone::ConeProgram;
 use crate::model::Problem;
@@ -22,8 +23,14 @@ pub struct ClarabelSettings {
     pub tol: f64,
     /// Maximum interior-point iterations (default 200).
     pub max_iters: u32,
-    /// Time limit in seconds (default: none).
+    /// Time limit in seconds (default: none), counted from the start of the
+    /// interior-point iterations, on `time_basis`.
     pub time_limit: f64,
+    /// The clock of the limit and of the trace (default wall). A wall limit is
+    /// Clarabel's own `time_limit`; a CPU limit is enforced by Clarabel's
+    /// termination callback, checked once per interior-point iteration (one
+    /// iteration is the overshoot; the status is then `time_limit`).
+    pub time_basis: TimeBasis,
     pub verbose: bool,
     /// Threads for Clarabel's linear algebra (default 1: on 2 cores two threads are
     /// slower than one).
@@ -38,6 +45,7 @@ impl Default for ClarabelSettings {
             tol: 1e-8,
             max_iters: 200,
             time_limit: f64::INFINITY,
+            time_basis: TimeBasis::Wall,
             verbose: false,
             max_threads: 1,
             max_memory: compile::DEFAULT_MAX_MEMORY,
@@ -72,7 +80,11 @@ impl ClarabelSettings {
         s.tol_feas = self.tol;
         s.tol_ktratio = s.tol_ktratio.min(self.tol * 1e2);
         s.max_iter = self.max_iters;
-        s.time_limit = self.time_limit;
+        // A CPU limit is the termination callback's (`solve_program`).
+        s.time_limit = match self.time_basis {
+            TimeBasis::Wall => self.time_limit,
+            TimeBasis::Cpu => f64::INFINITY,
+        };
         s.verbose = self.verbose;
         s.max_threads = self.max_threads;
         s.direct_solve_method = "faer".to_string();
@@ -103,8 +115,11 @@ pub struct ProgramSolution {
     pub status: Status,
     pub clarabel_status: String,
     pub iterations: usize,
+    /// Wall seconds of Clarabel's setup and of its iterations.
     pub setup_s: f64,
     pub solve_s: f64,
+    /// CPU seconds of the same two phases.
+    pub cpu: CpuTimes,
     pub cost_primal: f64,
     pub cost_dual: f64,
     pub trace: Vec<TracePoint>,
@@ -117,40 +132,57 @@ pub fn solve_program(
 ) -> Result<ProgramSolution, SolverError> {
     settings.validate()?;
     program.validate()?;
-    let start = Instant::now();
+    let threads = settings.max_threads as usize;
+    let start = Stopwatch::start(settings.time_basis, threads);
     let cones = crate::cone::clarabel::cones(&program.cones);
     let ConeProgram { p, q, a, b, .. } = program;
     let (p, a) = (crate::cone::clarabel::csc(p), crate::cone::clarabel::csc(a));
     let mut solver = DefaultSolver::new(&p, &q, &a, &b, &cones, settings.to_clarabel())
         .map_err(|e| SolverError::Clarabel(e.to_string()))?;
     drop((p, a));
-    let setup_s = start.elapsed().as_secs_f64();
+    let setup = start.read();
     let trace = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&trace);
-    let t0 = Instant::now();
+    let out_of_time = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&out_of_time);
+    let t0 = Stopwatch::start(settings.time_basis, threads);
+    let cpu_limit = match settings.time_basis {
+        TimeBasis::Wall => f64::INFINITY,
+        TimeBasis::Cpu => settings.time_limit,
+    };
     solver.set_termination_callback(move |info: &clarabel::solver::DefaultInfo<f64>| {
         if let Ok(mut t) = sink.lock() {
             t.push(TracePoint {
                 iteration: info.iterations as usize,
-                time_s: t0.elapsed().as_secs_f64(),
+                time_s: t0.elapsed(),
                 objective: info.cost_primal,
             });
         }
-        false
+        let stop = t0.passed(cpu_limit);
+        if stop {
+            flag.store(true, Ordering::Relaxed);
+        }
+        stop
     });
     solver.solve();
-    let solve_s = t0.elapsed().as_secs_f64();
+    let solve = t0.read();
     let sol = &solver.solution;
     let trace = trace.lock().map(|t| t.clone()).unwrap_or_default();
     Ok(ProgramSolution {
         x: sol.x.clone(),
         z: sol.z.clone(),
         s: sol.s.clone(),
-        status: map_status(sol.status),
+        status: match sol.status {
+            SolverStatus::CallbackTerminated if out_of_time.load(Ordering::Relaxed) => {
+                Status::TimeLimit
+            }
+            other => map_status(other),
+        },
         clarabel_status: format!("{:?}", sol.status),
         iterations: sol.iterations as usize,
-        setup_s,
-        solve_s,
+        setup_s: setup.wall_s,
+        solve_s: solve.wall_s,
+        cpu: CpuTimes::new(t0.cpu_clock(), setup, solve),
         cost_primal: sol.obj_val,
         cost_dual: sol.obj_val_dual,
         trace,
@@ -160,11 +192,12 @@ pub fn solve_program(
 /// Compile `problem` and solve it with Clarabel.
 pub fn solve(problem: &Problem, settings: &ClarabelSettings) -> Result<SolveOutput, SolverError> {
     settings.validate()?;
-    let t = Instant::now();
+    let t = Stopwatch::start(settings.time_basis, settings.max_threads as usize);
     compile::check_memory(problem, Lowering::Quadratic, settings.max_memory)?;
     let (program, inverse) = compile::apply(problem, Lowering::Quadratic);
     let size = program.size();
-    let compile_s = t.elapsed().as_secs_f64();
+    let compile = t.read();
+    let compile_s = compile.wall_s;
     let sol = solve_program(program, settings)?;
     let weights = inverse
         .invert(&sol.x)
@@ -182,6 +215,11 @@ pub fn solve(problem: &Problem, settings: &ClarabelSettings) -> Result<SolveOutp
         iterations: sol.iterations,
         setup_s: compile_s + sol.setup_s,
         solve_s: sol.solve_s,
+        cpu: CpuTimes {
+            setup_s: compile.cpu_s + sol.cpu.setup_s,
+            ..sol.cpu
+        },
+        basis: settings.time_basis,
         trace: sol.trace,
         details,
     })

@@ -119,9 +119,21 @@ pub struct BaselineDetails {
     pub method: String,
     /// Every run of the step-size grid.
     pub grid: Vec<GridRun>,
-    /// The whole grid's time (the record's time is the best run's).
+    /// The grid's wall time: every step size of the best run's repetition (the
+    /// record's time is the best run's).
     pub grid_time_s: f64,
+    /// The same in CPU seconds (absent in older records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grid_cpu_s: Option<f64>,
+    /// Repetitions of the grid (absent in older records = 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeats: Option<u32>,
     pub neurons_per_output: usize,
+    /// Where the ReLU width came from when the suite asked for `width = "active"`
+    /// (e.g. `max(50, 37 active neurons of iris-...-clarabel)`, or why it fell
+    /// back to 2P).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width_source: Option<String>,
     /// Gated model: the objective of the C-GReLU point with the network's
     /// predictions.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -13,6 +13,7 @@
 pub mod api;
 pub mod baselines;
 pub mod clarabel;
+pub mod clock;
 pub mod details;
 pub mod native;
 
@@ -22,6 +23,7 @@ pub use details::SolverDetails;
 use serde::{Deserialize, Serialize};
 
 use crate::model::Weights;
+pub use clock::{CpuClock, TimeBasis};
 
 /// How a solve ended (the `status` field of a record).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,8 +116,9 @@ impl SolverKind {
     }
 }
 
-/// One point of a solver's progress: iteration, seconds since the solve started,
-/// objective (the solver's own view of it).
+/// One point of a solver's progress: iteration, seconds since the solve started
+/// on the solve's time basis ([`clock::TimeBasis`]: wall or CPU), objective (the
+/// solver's own view of it).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TracePoint {
     pub iteration: usize,
@@ -131,11 +134,37 @@ pub struct SolveOutput {
     pub weights: Weights,
     pub status: Status,
     pub iterations: usize,
+    /// Wall seconds of the setup and of the solve.
     pub setup_s: f64,
     pub solve_s: f64,
+    /// CPU seconds of the same two phases.
+    pub cpu: CpuTimes,
+    /// The clock of the time limit and of the trace.
+    pub basis: TimeBasis,
     pub trace: Vec<TracePoint>,
     /// The solver's own numbers (e.g. Clarabel's primal/dual costs).
     pub details: SolverDetails,
+}
+
+/// CPU seconds of a solve's setup and solve phases, and the clock they were read
+/// on ([`clock`]: the thread's for single-threaded solves, the process's otherwise).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CpuTimes {
+    pub clock: CpuClock,
+    pub setup_s: f64,
+    pub solve_s: f64,
+}
+
+impl CpuTimes {
+    /// From the reading of the setup and the reading of the solve (each measured
+    /// over its own phase) on `clock`.
+    pub fn new(clock: CpuClock, setup: clock::Reading, solve: clock::Reading) -> CpuTimes {
+        CpuTimes {
+            clock,
+            setup_s: setup.cpu_s,
+            solve_s: solve.cpu_s,
+        }
+    }
 }
 
 /// Errors that stop a solver before it runs.

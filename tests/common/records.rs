@@ -57,10 +57,7 @@ pub fn record(
         relative_duality_gap: None,
         dual_objective: None,
         iterations: 1,
-        time: Times {
-            setup_s: setup,
-            solve_s: solve,
-        },
+        time: Times::wall(setup, solve),
         active_neurons: 1,
         train_metric: 1.0,
         test_metric: None,
@@ -95,6 +92,9 @@ pub fn record(
                 step_sizes: None,
                 time_limit: 10.0,
                 threads: None,
+                time_basis: Default::default(),
+                repeats: None,
+                width: None,
             },
         }),
     }

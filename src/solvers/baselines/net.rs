@@ -52,6 +52,15 @@ impl Shape {
             m,
         }
     }
+    /// A ReLU network with `m` neurons per output (the gated network's width is
+    /// the problem's `P`, whatever `m` says).
+    pub fn with_neurons(problem: &Problem, m: usize) -> Shape {
+        let shape = Shape::of(problem);
+        match problem.model() {
+            Model::GatedRelu => shape,
+            Model::Relu => Shape { m, ..shape },
+        }
+    }
     /// Total hidden neurons `c·m`.
     pub fn width(&self) -> usize {
         self.c * self.m

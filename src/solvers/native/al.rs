@@ -32,13 +32,12 @@
 //! `gap_tol`: the result is feasible to rounding and its accuracy is proved. With
 //! `polish = false` the AL's own point and status are returned.
 
-use std::time::Instant;
-
 use super::fista::{self, Composite, FistaSettings, FistaWorkspace, Smooth, Stopping};
 use super::operators::Operators;
 use crate::model::{Model, Problem, Regularizer, Weights};
+use crate::solvers::clock::Stopwatch;
 use crate::solvers::details::AlDetails;
-use crate::solvers::{SolveOutput, SolverDetails, SolverError, Status, TracePoint};
+use crate::solvers::{CpuTimes, SolveOutput, SolverDetails, SolverError, Status, TracePoint};
 use faer::{Accum, MatMut, MatRef, linalg::matmul::matmul};
 
 /// Augmented-Lagrangian settings.
@@ -60,7 +59,8 @@ pub struct AlSettings {
     pub max_iters: usize,
     /// Outer iterations (default 1000).
     pub max_outer: usize,
-    /// Wall-clock limit in seconds (default none).
+    /// Time limit in seconds (default none), on `inner.time_basis` (the clock of
+    /// the whole solve: AL phase, inner solves and polish).
     pub time_limit: f64,
     /// Initial penalty is `delta_scale / n` (default 100).
     pub delta_scale: f64,
@@ -348,14 +348,15 @@ pub fn solve(
         "--solver fista (or clarabel)",
         settings.validate(),
     )?;
-    let t0 = Instant::now();
+    let (basis, threads) = (settings.inner.time_basis, settings.inner.threads);
+    let t0 = Stopwatch::start(basis, threads);
     let (n, c, p, d) = (problem.n(), problem.c(), problem.p(), problem.d());
     let mut u = Weights::relu_stacked(warm, c, p, d);
     let ops = Operators::new(problem.x(), problem.patterns()).with_threads(settings.inner.threads);
     let mut al = AugmentedLoss::new(&ops, &problem.y(), settings.delta_scale / n as f64);
     let mut ws = FistaWorkspace::new(al.dim(), al.state_len());
-    let setup_s = t0.elapsed().as_secs_f64();
-    let start = Instant::now();
+    let setup = t0.read();
+    let start = Stopwatch::start(basis, threads);
     let comp = Composite {
         reg: Regularizer::NeuronGl1,
         lambda: problem.lambda(),
@@ -377,7 +378,7 @@ pub fn solve(
     let mut prev_sq_viol = f64::INFINITY;
     while outer < settings.max_outer {
         outer += 1;
-        let elapsed = start.elapsed().as_secs_f64();
+        let elapsed = start.elapsed();
         if elapsed > settings.time_limit {
             status = Status::TimeLimit;
             break;
@@ -455,14 +456,14 @@ pub fn solve(
         }
     }
     let (al_status, al_iterations) = (status, total_iters);
-    let al_seconds = start.elapsed().as_secs_f64();
+    let al_seconds = start.elapsed();
     let mut polish_details = None;
     let delta = al.delta;
     drop(ws);
     drop(al);
     drop(ops);
     if settings.polish && status != Status::Diverged {
-        let elapsed = start.elapsed().as_secs_f64();
+        let elapsed = start.elapsed();
         let polish = FistaSettings {
             stopping: Stopping::DualityGap,
             tol: settings.gap_tol,
@@ -479,7 +480,7 @@ pub fn solve(
         status = out.fista.status;
         polish_details = Some(details);
     }
-    let solve_s = start.elapsed().as_secs_f64();
+    let solve = start.read();
     let details = SolverDetails::Al(AlDetails {
         al_status,
         al_iterations,
@@ -498,8 +499,10 @@ pub fn solve(
         weights: Weights::relu_from_stacked(&u, c, p, d),
         status,
         iterations: total_iters,
-        setup_s,
-        solve_s,
+        setup_s: setup.wall_s,
+        solve_s: solve.wall_s,
+        cpu: CpuTimes::new(start.cpu_clock(), setup, solve),
+        basis,
         trace,
         details,
     })

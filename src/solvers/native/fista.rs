@@ -24,11 +24,10 @@
 //! the smooth part supplies a dual bound; also max iterations, time limit, and
 //! divergence (a non-finite objective).
 
-use std::time::Instant;
-
 use super::deadline::Deadline;
 use super::prox;
 use crate::model::Regularizer;
+use crate::solvers::clock::{Stopwatch, TimeBasis};
 use crate::solvers::{Status, TracePoint};
 
 /// A smooth function `f(u) = φ(L u)` with `L` linear.
@@ -72,8 +71,11 @@ pub struct FistaSettings {
     pub stopping: Stopping,
     /// Maximum iterations (default 10000).
     pub max_iters: usize,
-    /// Wall-clock limit in seconds (default none).
+    /// Time limit in seconds on `time_basis` (default none).
     pub time_limit: f64,
+    /// The clock of the limit and of the trace (default wall;
+    /// [`crate::solvers::clock`]).
+    pub time_basis: TimeBasis,
     /// First step size η (default 10), used as given when `power_iterations` is 0.
     pub initial_step: f64,
     /// Power iterations estimating the Lipschitz constant `L` of `∇f` at the
@@ -109,6 +111,7 @@ impl Default for FistaSettings {
             stopping: Stopping::Subgradient,
             max_iters: 10_000,
             time_limit: f64::INFINITY,
+            time_basis: TimeBasis::Wall,
             initial_step: 10.0,
             power_iterations: 3,
             backtrack: 0.8,
@@ -378,8 +381,8 @@ pub fn solve_general<S: Smooth, H: Proximal>(
     time_offset: f64,
     observer: &mut dyn FnMut(&StepInfo),
 ) -> FistaOutcome {
-    let start = Instant::now();
-    let deadline = Deadline::after(start, settings.time_limit);
+    let start = Stopwatch::start(settings.time_basis, settings.threads);
+    let deadline = Deadline::on(start, settings.time_limit);
     smooth.set_deadline(deadline);
     h.set_deadline(deadline);
     debug_assert_eq!(u.len(), smooth.dim());
@@ -405,7 +408,7 @@ pub fn solve_general<S: Smooth, H: Proximal>(
             if it == 0 {
                 trace.push(TracePoint {
                     iteration: 0,
-                    time_s: time_offset + start.elapsed().as_secs_f64(),
+                    time_s: time_offset + start.elapsed(),
                     objective,
                 });
             }
@@ -423,7 +426,7 @@ pub fn solve_general<S: Smooth, H: Proximal>(
                 }
             }
         }
-        if start.elapsed().as_secs_f64() > settings.time_limit || deadline.expired() {
+        if deadline.expired() {
             status = Status::TimeLimit;
             break;
         }
@@ -524,7 +527,7 @@ pub fn solve_general<S: Smooth, H: Proximal>(
         if iterations % settings.trace_every == 0 {
             trace.push(TracePoint {
                 iteration: iterations,
-                time_s: time_offset + start.elapsed().as_secs_f64(),
+                time_s: time_offset + start.elapsed(),
                 objective,
             });
         }
@@ -559,7 +562,7 @@ pub fn solve_general<S: Smooth, H: Proximal>(
     if trace.last().map(|p| p.iteration) != Some(iterations) {
         trace.push(TracePoint {
             iteration: iterations,
-            time_s: time_offset + start.elapsed().as_secs_f64(),
+            time_s: time_offset + start.elapsed(),
             objective,
         });
     }

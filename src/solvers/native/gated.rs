@@ -10,15 +10,14 @@
 //! the allocation-free adjoint, so stopping on the relative duality gap proves the
 //! accuracy of the returned point. That is the default stopping rule here.
 
-use std::time::Instant;
-
 use super::dual_point::DualExtrapolation;
 use super::fista::{self, Composite, FistaSettings, FistaWorkspace, Smooth, Stopping};
 use super::operators::Operators;
 use crate::certify;
 use crate::model::{Blocks, Model, Problem, Regularizer, Weights};
+use crate::solvers::clock::Stopwatch;
 use crate::solvers::details::FistaDetails;
-use crate::solvers::{SolveOutput, SolverDetails, SolverError};
+use crate::solvers::{CpuTimes, SolveOutput, SolverDetails, SolverError};
 
 /// Default relative duality-gap tolerance of `solve --solver fista`.
 pub const DEFAULT_GAP_TOL: f64 = 1e-6;
@@ -212,14 +211,14 @@ pub fn solve(
         "--solver al (or clarabel)",
         settings.validate(),
     )?;
-    let t = Instant::now();
+    let t = Stopwatch::start(settings.time_basis, settings.threads);
     let (c, p, d) = (problem.c(), problem.p(), problem.d());
     let mut u = Weights::gated_start(warm, c, p, d);
     let ops = Operators::new(problem.x(), problem.patterns()).with_threads(settings.threads);
     let mut loss = GatedLoss::new(&ops, &problem.y(), problem.reg(), problem.lambda());
     let mut ws = FistaWorkspace::new(loss.dim(), loss.state_len());
-    let setup_s = t.elapsed().as_secs_f64();
-    let t = Instant::now();
+    let setup = t.read();
+    let t = Stopwatch::start(settings.time_basis, settings.threads);
     let comp = Composite {
         reg: problem.reg(),
         lambda: problem.lambda(),
@@ -234,7 +233,7 @@ pub fn solve(
     };
     let settings = &settings;
     let out = fista::solve(&mut loss, comp, &mut u.data, settings, &mut ws);
-    let solve_s = t.elapsed().as_secs_f64();
+    let solve = t.read();
     let details = SolverDetails::Fista(FistaDetails {
         extrapolated_dual_wins: Some(loss.extrapolated_wins),
         ..out.details(settings)
@@ -243,8 +242,10 @@ pub fn solve(
         weights: Weights::GatedRelu { u },
         status: out.status,
         iterations: out.iterations,
-        setup_s,
-        solve_s,
+        setup_s: setup.wall_s,
+        solve_s: solve.wall_s,
+        cpu: CpuTimes::new(t.cpu_clock(), setup, solve),
+        basis: settings.time_basis,
         trace: out.trace,
         details,
     })

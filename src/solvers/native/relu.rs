@@ -27,8 +27,6 @@
 //! columns each), one GEMM `X·[V W]` for the cone values of the candidate, and the
 //! projections of the blocks that left their cone.
 
-use std::time::Instant;
-
 use super::deadline::Deadline;
 use super::fista::{self, FistaSettings, FistaWorkspace, Proximal, Smooth};
 use super::gated::GatedLoss;
@@ -36,8 +34,9 @@ use super::operators::Operators;
 use crate::certify;
 use crate::cone::polyhedral::{ConeProjector, Passive};
 use crate::model::{Model, Problem, Regularizer, Weights};
+use crate::solvers::clock::{Reading, Stopwatch};
 use crate::solvers::details::FistaDetails;
-use crate::solvers::{SolveOutput, SolverDetails, SolverError};
+use crate::solvers::{CpuTimes, SolveOutput, SolverDetails, SolverError};
 
 /// Settings of `solve --solver fista --model relu`: the C-GReLU defaults
 /// ([`super::gated::default_settings`]: certified relative gap 1e-6, 100000
@@ -365,21 +364,27 @@ pub fn solve(
         "--solver fista",
         settings.validate(),
     )?;
-    let t = Instant::now();
+    let t = Stopwatch::start(settings.time_basis, settings.threads);
     let (c, p, d) = (problem.c(), problem.p(), problem.d());
     let mut u = Weights::relu_stacked(warm, c, p, d);
-    let t_run = Instant::now();
+    let start = t.read();
     let (out, details) = run(problem, &mut u, settings, 0.0);
+    let total = t.read();
     // The operators are built inside `run`: count them as setup.
-    let setup_s = t_run.duration_since(t).as_secs_f64() + out.setup_s;
-    let solve_s = t_run.elapsed().as_secs_f64() - out.setup_s;
+    let setup = Reading {
+        wall_s: start.wall_s + out.setup.wall_s,
+        cpu_s: start.cpu_s + out.setup.cpu_s,
+    };
+    let solve = total.since(setup);
     let out = out.fista;
     Ok(SolveOutput {
         weights: Weights::relu_from_stacked(&u, c, p, d),
         status: out.status,
         iterations: out.iterations,
-        setup_s,
-        solve_s,
+        setup_s: setup.wall_s,
+        solve_s: solve.wall_s,
+        cpu: CpuTimes::new(t.cpu_clock(), setup, solve),
+        basis: settings.time_basis,
         trace: out.trace,
         details: SolverDetails::Fista(details),
     })
@@ -388,8 +393,8 @@ pub fn solve(
 /// What [`run`] returns besides the details.
 pub struct RunOutcome {
     pub fista: fista::FistaOutcome,
-    /// Seconds spent building the operators and workspaces.
-    pub setup_s: f64,
+    /// Seconds spent building the operators and workspaces (both clocks).
+    pub setup: Reading,
 }
 
 /// Cone-projected R-FISTA on `problem` from `u = [v; w]` (projected onto the cones
@@ -401,17 +406,18 @@ pub fn run(
     settings: &FistaSettings,
     time_offset: f64,
 ) -> (RunOutcome, FistaDetails) {
-    let t = Instant::now();
+    let t = Stopwatch::start(settings.time_basis, settings.threads);
     let c = problem.c();
     let ops = Operators::new(problem.x(), problem.patterns()).with_threads(settings.threads);
     let mut loss = ReluLoss::new(&ops, problem.patterns(), problem.y(), problem.lambda());
     let mut h = ConeProx::new(&ops, c, problem.lambda());
     // A warm start need not be feasible: project it first (step 0: no shrinkage),
     // within the time limit (blocks not reached by then stay as they came).
-    h.set_deadline(Deadline::after(t, settings.time_limit));
+    h.set_deadline(Deadline::on(t, settings.time_limit));
     h.prox(0.0, u);
     let mut ws = FistaWorkspace::new(loss.dim(), loss.state_len());
-    let setup_s = t.elapsed().as_secs_f64();
+    let setup = t.read();
+    let setup_s = setup.on(settings.time_basis);
     let mut settings = if problem.lambda() == 0.0 {
         fista::zero_lambda_settings(&mut loss, settings)
     } else {
@@ -434,11 +440,5 @@ pub fn run(
         projections_unconverged: Some(h.unconverged),
         ..out.details(&settings)
     };
-    (
-        RunOutcome {
-            fista: out,
-            setup_s,
-        },
-        details,
-    )
+    (RunOutcome { fista: out, setup }, details)
 }

@@ -18,13 +18,12 @@
 //! the full problem's certificate only (the same bound as [`super::gated`]'s), so
 //! the result is certified whatever the working sets were.
 
-use std::time::Instant;
-
 use super::fista::{self, Composite, FistaSettings, FistaWorkspace, Smooth, Stopping};
 use super::gated::GatedLoss;
 use super::operators::Operators;
 use crate::model::{Blocks, Model, Problem, Regularizer, Weights};
-use crate::solvers::{SolveOutput, SolverError, Status, TracePoint};
+use crate::solvers::clock::Stopwatch;
+use crate::solvers::{CpuTimes, SolveOutput, SolverError, Status, TracePoint};
 
 /// Patterns of the first working set besides the warm start's.
 pub const INITIAL_SIZE: usize = 10;
@@ -54,7 +53,7 @@ pub fn solve(
     {
         return super::gated::solve(problem, settings, warm);
     }
-    let t = Instant::now();
+    let t = Stopwatch::start(settings.time_basis, settings.threads);
     let (c, p, d) = (problem.c(), problem.p(), problem.d());
     let lambda = problem.lambda();
     let mut u = match warm {
@@ -64,8 +63,8 @@ pub fn solve(
     let ops = Operators::new(&problem.x(), &problem.patterns());
     let mut full = GatedLoss::new(&ops, &problem.y(), problem.reg(), lambda);
     let (mut state, mut grad) = (vec![0.0; full.state_len()], vec![0.0; full.dim()]);
-    let setup_s = t.elapsed().as_secs_f64();
-    let start = Instant::now();
+    let setup = t.read();
+    let start = Stopwatch::start(settings.time_basis, settings.threads);
     let mut in_set = vec![false; p];
     for i in 0..p {
         in_set[i] = (0..c).any(|k| u.norm(k, i) > 0.0);
@@ -93,7 +92,7 @@ pub fn solve(
         if outer == 0 {
             trace.push(TracePoint {
                 iteration: 0,
-                time_s: start.elapsed().as_secs_f64(),
+                time_s: start.elapsed(),
                 objective,
             });
         }
@@ -108,7 +107,7 @@ pub fn solve(
         if outer >= MAX_OUTER || iterations >= settings.max_iters {
             break;
         }
-        if start.elapsed().as_secs_f64() > settings.time_limit {
+        if start.elapsed() > settings.time_limit {
             status = Status::TimeLimit;
             break;
         }
@@ -160,7 +159,7 @@ pub fn solve(
             }
         }
         let mut ws = FistaWorkspace::new(sub.dim(), sub.state_len());
-        let elapsed = start.elapsed().as_secs_f64();
+        let elapsed = start.elapsed();
         let inner = FistaSettings {
             tol: inner_tol,
             max_iters: settings.max_iters - iterations,
@@ -207,11 +206,11 @@ pub fn solve(
     if trace.last().map(|tp| tp.iteration) != Some(iterations) {
         trace.push(TracePoint {
             iteration: iterations,
-            time_s: start.elapsed().as_secs_f64(),
+            time_s: start.elapsed(),
             objective,
         });
     }
-    let solve_s = start.elapsed().as_secs_f64();
+    let solve = start.read();
     let details =
         crate::solvers::SolverDetails::WorkingSet(crate::solvers::details::WorkingSetDetails {
             stopping: settings.stopping,
@@ -225,8 +224,10 @@ pub fn solve(
         weights: Weights::GatedRelu { u },
         status,
         iterations,
-        setup_s,
-        solve_s,
+        setup_s: setup.wall_s,
+        solve_s: solve.wall_s,
+        cpu: CpuTimes::new(start.cpu_clock(), setup, solve),
+        basis: settings.time_basis,
         trace,
         details,
     })
