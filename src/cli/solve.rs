@@ -28,6 +28,10 @@ pub struct SolveArgs {
     /// (exported conic problems are harder: use --tol 1e-10 for 1e-7 accuracy).
     #[arg(long, value_name = "FILE.cbf", conflicts_with_all = ["problem", "data", "model", "lambda", "weights"])]
     pub cbf: Option<PathBuf>,
+    /// With --cbf: write the status and primal vector as a solution file
+    /// (`cvxrelu-solution 1`, the format external solvers of a suite write).
+    #[arg(long, value_name = "SOL", requires = "cbf")]
+    pub write_solution: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug, Clone)]

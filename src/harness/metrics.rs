@@ -122,7 +122,7 @@ pub fn time_to(r: &Record, f_star: Option<f64>, tau: f64) -> Option<f64> {
     let total = r.time.setup_s + r.time.solve_s;
     let from_trace = !is_decomposition(r)
         && match kind(r) {
-            Some(SolverKind::Clarabel | SolverKind::Al) | None => false,
+            Some(SolverKind::Clarabel | SolverKind::Al | SolverKind::External) | None => false,
             Some(SolverKind::Fista | SolverKind::Sgd | SolverKind::Adam) => true,
         };
     let t = if from_trace {

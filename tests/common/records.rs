@@ -95,6 +95,7 @@ pub fn record(
                 step_sizes: None,
                 time_limit: 10.0,
                 threads: None,
+                external: None,
             },
         }),
     }
