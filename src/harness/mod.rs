@@ -11,6 +11,8 @@
 //!   [`decomposed`]: the runs of decomposition entries (C-GReLU solve, then a cone
 //!   decomposition, recorded on the C-ReLU problem); [`external`]: the runs of
 //!   external solvers (instance file → command → solution file → certificate);
+//! - [`ipm`]: Clarabel's configurations compared on the reference problems
+//!   (`examples/ipm_variants.rs`, `results/ipm/`);
 //! - [`metrics`]: reference optima `f*`, gaps, "solved at τ", time to τ, shifted
 //!   geometric means;
 //! - [`report`]: the Markdown report and the CSV of all records; [`profile`]: the
@@ -29,6 +31,7 @@ pub mod comparison_report;
 pub mod decomposed;
 pub mod expand;
 pub mod external;
+pub mod ipm;
 pub mod lock;
 pub mod machine;
 pub mod metrics;
