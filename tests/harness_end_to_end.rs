@@ -61,6 +61,7 @@ fn tiny_suite_end_to_end() {
                 assert!((r.objective - fs[pid]) / fs[pid] <= 1e-6, "{pid}");
             }
             SolverKind::Al => assert!(r.max_cone_violation <= 1e-6, "{pid}"),
+            SolverKind::External => unreachable!("the suite has no external entry"),
             SolverKind::Sgd | SolverKind::Adam => {
                 assert!(
                     serde_json::to_value(&r.details)

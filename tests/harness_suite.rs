@@ -151,6 +151,8 @@ fn bundled_suites_are_valid() {
         ("table1.toml", 5 * 5 * 6),
         // 4 datasets × 9 λ × (gated: fista; relu: fista, al, clarabel)
         ("path.toml", 4 * 9 * 4),
+        // iris × 2 models × 2 λ × (clarabel, scs, ecos: external entries)
+        ("external.toml", 2 * 2 * 3),
     ] {
         let s = Suite::load(&root.join(name)).unwrap();
         assert_eq!(expand(&s).len(), runs, "{name}");

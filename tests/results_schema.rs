@@ -65,6 +65,7 @@ fn committed_v1_records_read_and_keep_their_keys() {
                 Some(SolverDetails::Al(_)) => "al",
                 Some(SolverDetails::Baseline(_)) => "baseline",
                 Some(SolverDetails::WorkingSet(_)) => "working-set",
+                Some(SolverDetails::External(_)) => "external",
                 None if rec.details.decomposition.is_some() => "decomposition",
                 None => "none",
             });
@@ -72,7 +73,14 @@ fn committed_v1_records_read_and_keep_their_keys() {
         }
     }
     assert!(seen > 500, "only {seen} committed records found");
-    for k in ["clarabel", "fista", "al", "baseline", "decomposition"] {
+    for k in [
+        "clarabel",
+        "fista",
+        "al",
+        "baseline",
+        "decomposition",
+        "external",
+    ] {
         assert!(
             kinds.contains(k),
             "no committed record read as {k}: {kinds:?}"

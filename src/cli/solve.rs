@@ -30,6 +30,10 @@ pub struct SolveArgs {
     /// (exported conic problems are harder: use --tol 1e-10 for 1e-7 accuracy).
     #[arg(long, value_name = "FILE.cbf", conflicts_with_all = ["problem", "data", "model", "lambda", "weights"])]
     pub cbf: Option<PathBuf>,
+    /// With --cbf: write the status and primal vector as a solution file
+    /// (`cvxrelu-solution 1`, the format external solvers of a suite write).
+    #[arg(long, value_name = "SOL")]
+    pub write_solution: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -166,6 +170,11 @@ pub fn emit_json(out: &std::path::Path, value: &impl serde::Serialize) -> Result
 pub fn run(args: &SolveArgs) -> Result<i32, CliError> {
     if let Some(path) = &args.cbf {
         return super::solve_cbf::run(args, path);
+    }
+    if args.write_solution.is_some() {
+        return Err(CliError::usage(
+            "--write-solution writes the solution of a --cbf FILE (training problems: use --weights)",
+        ));
     }
     // Check outputs before any expensive work: a failure later must lose nothing.
     for p in [&args.out, &args.weights].into_iter().flatten() {

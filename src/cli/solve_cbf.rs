@@ -5,7 +5,10 @@
 //! small object rather than a [`crate::results::record::Record`] with invented fields: the
 //! file's dimensions, the solver's status, the objective in the file's sense
 //! (recomputed from `x`), the largest cone violation of `x` (recomputed), Clarabel's
-//! primal and dual costs, iterations and times.
+//! primal and dual costs, iterations and times. With `--write-solution SOL` the
+//! status and primal vector are also written as a solution file
+//! ([`crate::export::solution`]), so the project can stand in for an external
+//! solver of a suite.
 
 use std::path::Path;
 use std::time::Instant;
@@ -16,7 +19,8 @@ use super::error::CliError;
 use super::solve::{SolveArgs, emit_json};
 use crate::export::ConeSummary;
 use crate::export::cbf::{self, Sense};
-use crate::fsio::check_writable;
+use crate::export::solution::{self, SolutionText};
+use crate::fsio::{check_writable, write_atomic};
 use crate::solvers::{SolverConfig, SolverError, SolverKind, Status, clarabel::solve_program};
 
 /// Dimensions of the file and of the program it became.
@@ -70,10 +74,10 @@ pub fn run(args: &SolveArgs, path: &Path) -> Result<i32, CliError> {
             args.solver.solver.name()
         )));
     }
-    if let Some(o) = &args.out
-        && o.as_os_str() != "-"
-    {
-        check_writable(o)?;
+    for o in [&args.out, &args.write_solution].into_iter().flatten() {
+        if o.as_os_str() != "-" {
+            check_writable(o)?;
+        }
     }
     let t = Instant::now();
     let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
@@ -168,5 +172,43 @@ pub fn run(args: &SolveArgs, path: &Path) -> Result<i32, CliError> {
     if let Some(o) = &args.out {
         emit_json(o, &record)?;
     }
+    if let Some(path) = &args.write_solution {
+        write_solution(path, &record, &sol.x)?;
+    }
     Ok(if record.status.is_solved() { 0 } else { 1 })
+}
+
+/// The solution file of a solve: status, Clarabel's objective, iterations and
+/// solve time, and `x` unless the status is `unbounded` (then `x` is a direction,
+/// not a point) or `x` has a non-finite entry.
+fn write_solution(path: &Path, record: &CbfRecord, x: &[f64]) -> Result<(), CliError> {
+    let point = match record.status {
+        Status::Unbounded => None,
+        Status::Solved
+        | Status::Inaccurate
+        | Status::MaxIterations
+        | Status::TimeLimit
+        | Status::NumericalError
+        | Status::Infeasible
+        | Status::Diverged
+        | Status::Skipped => x.iter().all(|v| v.is_finite()).then(|| x.to_vec()),
+    };
+    let sol = SolutionText {
+        status: record.status,
+        objective: Some(record.objective),
+        iterations: Some(record.iterations),
+        solve_s: Some(record.time.solve_s),
+        solver: Some(format!("cvxrelu {} (clarabel)", env!("CARGO_PKG_VERSION"))),
+        x: point,
+    };
+    let text = solution::write(&sol).map_err(|e| CliError::File {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    if path.as_os_str() == "-" {
+        print!("{text}");
+        Ok(())
+    } else {
+        Ok(write_atomic(path, text.as_bytes())?)
+    }
 }

@@ -29,10 +29,15 @@ named_flag!(
     Model,
     Regularizer,
     Scaling,
-    SolverKind,
     Stopping,
     TimeBasis
 );
+
+/// `--solver` takes the solvers that run in this process (an external solver is a
+/// suite entry with a command).
+impl Named for SolverKind {
+    const NAMES: &'static [&'static str] = SolverKind::IN_PROCESS_NAMES;
+}
 
 /// The clap parser of a named enum: possible values listed in `--help`, errors
 /// naming them.

@@ -13,6 +13,9 @@
 //! `b − A x ∈ K`: the translation between the two is [`conic_row`], the only place
 //! it is made (the CBF reader uses it backwards, see [`cbf::read`]).
 //!
+//! [`solution`] is the file an external solver writes back after solving an
+//! exported instance (status and primal vector, `cvxrelu-solution 1`).
+//!
 //! [`write_problem`] compiles a problem with the lowering its format needs, writes the
 //! file atomically and returns an [`ExportRecord`] (file size and dimensions).
 
@@ -20,6 +23,7 @@ pub mod cbf;
 pub mod clarabel_json;
 pub mod mof;
 pub mod mps;
+pub mod solution;
 
 use std::path::Path;
 use std::time::Instant;

@@ -211,7 +211,12 @@ pub fn solver_config(run: &Run) -> Result<SolverConfig, SettingsError> {
 pub(crate) fn memory_skip(problem: &Problem, solved: &Problem, run: &Run) -> Option<Record> {
     let needs_socp = match run.info.solver.kind {
         SolverKind::Clarabel => true,
-        SolverKind::Fista | SolverKind::Al | SolverKind::Sgd | SolverKind::Adam => false,
+        SolverKind::Fista
+        | SolverKind::Al
+        | SolverKind::Sgd
+        | SolverKind::Adam
+        // External runs check the instance they write themselves (conic lowering).
+        | SolverKind::External => false,
     };
     if !needs_socp {
         return None;
@@ -241,8 +246,9 @@ pub(crate) fn error_record(problem: &Problem, run: &Run, error: impl ToString) -
     empty_record(problem, run, Status::NumericalError, details)
 }
 
-/// Run one run on its built problem and return its record: a decomposition entry
-/// through [`super::decomposed::run`], any other through the solver dispatch.
+/// Run one run on its built problem and return its record: an external entry
+/// through [`super::external::run`], a decomposition entry through
+/// [`super::decomposed::run`], any other through the solver dispatch.
 pub fn run_one(problem: &Problem, run: &Run) -> Record {
     run_with_width(problem, run, (None, None))
 }
@@ -256,9 +262,10 @@ pub fn run_with_width(
     width: (Option<usize>, Option<String>),
 ) -> Record {
     let (neurons, source) = width;
-    let mut rec = match run.info.solver.decompose {
-        Some(method) => super::decomposed::run(problem, run, method),
-        None => match memory_skip(problem, problem, run) {
+    let mut rec = match (&run.info.solver.external, run.info.solver.decompose) {
+        (Some(external), _) => super::external::run(problem, run, external),
+        (None, Some(method)) => super::decomposed::run(problem, run, method),
+        (None, None) => match memory_skip(problem, problem, run) {
             Some(skipped) => skipped,
             None => match SolverConfig::new(run.info.solver.kind, &{
                 let mut o = solver_options(run);

@@ -264,7 +264,9 @@ pub fn own_tolerance(r: &Record) -> Option<f64> {
     match r.solver_kind()? {
         SolverKind::Clarabel => Some(1e-8),
         SolverKind::Fista | SolverKind::Al => Some(1e-6),
-        SolverKind::Sgd | SolverKind::Adam => None,
+        // An external solver's tolerance is its own: known only when the entry
+        // gives `tol` (returned above).
+        SolverKind::Sgd | SolverKind::Adam | SolverKind::External => None,
     }
 }
 

@@ -185,7 +185,7 @@ pub fn time_to_with(
     let total = r.time.total_on_basis();
     let from_trace = !is_decomposition(r)
         && match kind(r) {
-            Some(SolverKind::Clarabel | SolverKind::Al) | None => false,
+            Some(SolverKind::Clarabel | SolverKind::Al | SolverKind::External) | None => false,
             Some(SolverKind::Fista | SolverKind::Sgd | SolverKind::Adam) => true,
         };
     let hit = if from_trace {

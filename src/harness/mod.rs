@@ -9,7 +9,10 @@
 //!   `manifest.json`;
 //! - [`bench`]: running the pending runs of a shard, with a progress bar;
 //!   [`decomposed`]: the runs of decomposition entries (C-GReLU solve, then a cone
-//!   decomposition, recorded on the C-ReLU problem);
+//!   decomposition, recorded on the C-ReLU problem); [`external`]: the runs of
+//!   external solvers (instance file → command → solution file → certificate);
+//! - [`ipm`]: Clarabel's configurations compared on the reference problems
+//!   (`examples/ipm_variants.rs`, `results/ipm/`);
 //! - [`metrics`]: reference optima `f*`, gaps, "solved at τ", time to τ, shifted
 //!   geometric means;
 //! - [`report`]: the Markdown report and the CSV of all records; [`profile`]: the
@@ -27,6 +30,8 @@ pub mod comparison;
 pub mod comparison_report;
 pub mod decomposed;
 pub mod expand;
+pub mod external;
+pub mod ipm;
 pub mod lock;
 pub mod machine;
 pub mod metrics;

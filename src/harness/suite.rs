@@ -38,6 +38,12 @@
 //! time-limit = 30.0                 # optional override of the suite's
 //! model = "relu"                    # optional: run only on this model's problems
 //!
+//! [[solver]]                        # an external solver, run through files
+//! kind = "external"
+//! name = "scs"
+//! command = "python3 scripts/run_scs.py {instance} {solution} --time-limit {time_limit}"
+//! format = "cbf"                    # the instance format (default; the only one so far)
+//!
 //! [[solver]]
 //! kind = "fista"                    # fista | clarabel: a solver of the gated-relu model
 //! decompose = "exact"               # exact | approx | lp: see below
@@ -66,6 +72,14 @@
 //! from the same problem's convex records ([`super::width`]), `repeats` repeats
 //! the step-size grid with other seeds.
 //!
+//! **External entries.** `kind = "external"` with a `command` runs a program
+//! outside the process on each problem: the harness writes the problem's
+//! conic lowering as an instance file, runs the command (placeholders
+//! `{instance}`, `{solution}`, `{time_limit}`, `{tol}`, `{max_iters}`, `{threads}`,
+//! see [`super::external::command`]) in the current directory, under the time
+//! limit, and certifies the point of the solution file it writes
+//! ([`crate::export::solution`]); see [`super::external`].
+//!
 //! Top-level keys must come before the first `[[...]]` table (TOML scoping).
 //! Expansion into runs is in [`super::expand`].
 
@@ -77,9 +91,11 @@ use toml::Spanned;
 use super::SolverDef;
 use super::study::Study;
 use crate::decompose::Method;
+use crate::export::Format;
 use crate::model::{Model, Regularizer, Scaling};
 use crate::results::run::Width;
 use crate::solvers::{SolverKind, TimeBasis};
+use crate::results::ExternalDef;
 
 /// The τ levels used when a suite does not list its own.
 pub const DEFAULT_TAUS: [f64; 3] = [1e-1, 1e-3, 1e-6];
@@ -166,6 +182,8 @@ struct SolverEntry {
     threads: Option<Spanned<usize>>,
     repeats: Option<Spanned<u32>>,
     width: Option<Spanned<Width>>,
+    command: Option<Spanned<String>>,
+    format: Option<Spanned<Format>>,
 }
 
 /// A dataset of the suite, paths resolved relative to the suite file.
@@ -484,7 +502,10 @@ impl Suite {
                 Some(m) => {
                     let ok = match kind {
                         SolverKind::Fista | SolverKind::Clarabel => true,
-                        SolverKind::Al | SolverKind::Sgd | SolverKind::Adam => false,
+                        SolverKind::Al
+                        | SolverKind::Sgd
+                        | SolverKind::Adam
+                        | SolverKind::External => false,
                     };
                     if !ok {
                         return Err(cx.at(
@@ -616,7 +637,9 @@ impl Suite {
                 }
                 Some(w) => Some(*w.get_ref()),
             };
+            let external = external_entry(&cx, e, kind)?;
             solvers.push(SolverDef {
+                external,
                 kind,
                 decompose,
                 model,
@@ -666,4 +689,58 @@ impl Suite {
             studies,
         })
     }
+}
+
+/// The external part of a solver entry: `command` and `format` are given exactly
+/// when `kind = "external"`, the format is `cbf` (the default), and the command's
+/// placeholders are valid for the entry.
+fn external_entry(
+    cx: &Ctx<'_>,
+    e: &SolverEntry,
+    kind: SolverKind,
+) -> Result<Option<ExternalDef>, SuiteError> {
+    let is_external = match kind {
+        SolverKind::External => true,
+        SolverKind::Clarabel
+        | SolverKind::Fista
+        | SolverKind::Al
+        | SolverKind::Sgd
+        | SolverKind::Adam => false,
+    };
+    if !is_external {
+        if let Some(c) = &e.command {
+            return Err(cx.at(c, "command applies only to kind = \"external\""));
+        }
+        if let Some(f) = &e.format {
+            return Err(cx.at(f, "format applies only to kind = \"external\""));
+        }
+        return Ok(None);
+    }
+    let Some(command) = &e.command else {
+        return Err(cx.at(
+            &e.kind,
+            "kind = \"external\" needs command = \"... {instance} ... {solution} ...\"",
+        ));
+    };
+    super::external::command::check(command.get_ref(), e.tol.is_some(), e.max_iters.is_some())
+        .map_err(|m| cx.at(command, format!("command: {m}")))?;
+    let format = match &e.format {
+        None => Format::Cbf,
+        Some(f) => match *f.get_ref() {
+            Format::Cbf => Format::Cbf,
+            other @ (Format::Mof | Format::ClarabelJson | Format::Mps) => {
+                return Err(cx.at(
+                    f,
+                    format!(
+                        "format: external solvers read cbf instances (not {} yet)",
+                        other.name()
+                    ),
+                ));
+            }
+        },
+    };
+    Ok(Some(ExternalDef {
+        command: command.get_ref().clone(),
+        format,
+    }))
 }

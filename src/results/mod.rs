@@ -20,6 +20,6 @@ pub mod solver_name;
 
 pub use details::{DecompositionRun, Details, GatedSolve, SCHEMA_VERSION};
 pub use record::{Record, Times};
-pub use run::{RunInfo, SolverDef};
+pub use run::{ExternalDef, RunInfo, SolverDef};
 pub use solution::SolutionFile;
 pub use solver_name::SolverName;

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::decompose::Method;
+use crate::export::Format;
 use crate::model::{Model, ProblemSpec};
 use crate::solvers::{SolverKind, TimeBasis};
 
@@ -43,6 +44,20 @@ pub struct SolverDef {
     /// sgd/adam on relu problems: the network's width (`None`: 2P).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<Width>,
+    /// `kind = "external"`: the command and the instance format. Absent from the
+    /// serialised form when `None`, so fingerprints of other entries are unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external: Option<ExternalDef>,
+}
+
+/// An external solver: a command run on an instance file, writing a solution
+/// file (`crate::harness::external`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ExternalDef {
+    /// The command, with `{instance}`, `{solution}`, … placeholders.
+    pub command: String,
+    /// The instance format (only `cbf` so far).
+    pub format: Format,
 }
 
 fn is_wall(b: &TimeBasis) -> bool {

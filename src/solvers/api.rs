@@ -188,6 +188,11 @@ impl SolverConfig {
                 s.validate().map_err(|e| err(e.to_string()))?;
                 SolverConfig::Baseline(s)
             }
+            SolverKind::External => {
+                return Err(err(
+                    "an external solver runs through files, from a suite [[solver]] entry with command and format (see harness::external)".into(),
+                ));
+            }
         };
         Ok(config)
     }

@@ -1,4 +1,4 @@
-//! The interior-point backend: compile the problem (quadratic lowering), solve the
+//! The interior-point backend: compile the problem (quadratic lowering by default), solve the
 //! SOCP with Clarabel, map the solution back through the compiler's inverse.
 //!
 //! Settings are validated here, and the program by [`ConeProgram::validate`], before
@@ -16,7 +16,33 @@ use crate::compile::{self, Lowering};
 use crate::cone::ConeProgram;
 use crate::model::Problem;
 
+/// Clarabel's sparse LDLᵀ factorisation of the KKT system (`direct_solve_method`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DirectMethod {
+    /// faer's supernodal sparse LDLᵀ (Clarabel's `faer-sparse` feature).
+    Faer,
+    /// QDLDL, Clarabel's own simplicial LDLᵀ.
+    Qdldl,
+}
+
+impl DirectMethod {
+    pub const fn name(&self) -> &'static str {
+        match self {
+            DirectMethod::Faer => "faer",
+            DirectMethod::Qdldl => "qdldl",
+        }
+    }
+}
+
+crate::named::named!(DirectMethod, [Faer, Qdldl]);
+
 /// Settings of the Clarabel backend.
+///
+/// The defaults of the last four (`direct_method`, `equilibrate`,
+/// `static_regularization`, `lowering`) are the choice kept by the comparison of
+/// `examples/ipm_variants.rs` (`results/ipm/`): every variant reaches the same
+/// optimum; see that table for their iterations (and, on a quiet machine, times).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClarabelSettings {
     /// Absolute and relative gap and feasibility tolerance (default 1e-8, Clarabel's).
@@ -37,6 +63,16 @@ pub struct ClarabelSettings {
     pub max_threads: u32,
     /// Refuse problems whose estimated memory exceeds this many bytes (default 8 GiB).
     pub max_memory: u64,
+    /// The KKT factorisation (default faer).
+    pub direct_method: DirectMethod,
+    /// Ruiz equilibration of the data before the solve (default on, Clarabel's).
+    pub equilibrate: bool,
+    /// Static regularisation constant of the KKT diagonal (default 1e-8,
+    /// Clarabel's; 0 turns static regularisation off).
+    pub static_regularization: f64,
+    /// How the training problem becomes an SOCP (default quadratic: the loss as
+    /// `½xᵀPx`; conic: an epigraph variable in a second-order cone).
+    pub lowering: Lowering,
 }
 
 impl Default for ClarabelSettings {
@@ -49,6 +85,10 @@ impl Default for ClarabelSettings {
             verbose: false,
             max_threads: 1,
             max_memory: compile::DEFAULT_MAX_MEMORY,
+            direct_method: DirectMethod::Faer,
+            equilibrate: true,
+            static_regularization: 1e-8,
+            lowering: Lowering::Quadratic,
         }
     }
 }
@@ -70,6 +110,12 @@ impl ClarabelSettings {
                 self.time_limit
             )));
         }
+        let r = self.static_regularization;
+        if !(r.is_finite() && (0.0..1.0).contains(&r)) {
+            return Err(SolverError::Settings(format!(
+                "static regularization must be in [0, 1), got {r}"
+            )));
+        }
         Ok(())
     }
 
@@ -87,7 +133,12 @@ impl ClarabelSettings {
         };
         s.verbose = self.verbose;
         s.max_threads = self.max_threads;
-        s.direct_solve_method = "faer".to_string();
+        s.direct_solve_method = self.direct_method.name().to_string();
+        s.equilibrate_enable = self.equilibrate;
+        s.static_regularization_enable = self.static_regularization > 0.0;
+        if self.static_regularization > 0.0 {
+            s.static_regularization_constant = self.static_regularization;
+        }
         s
     }
 }
@@ -193,8 +244,8 @@ pub fn solve_program(
 pub fn solve(problem: &Problem, settings: &ClarabelSettings) -> Result<SolveOutput, SolverError> {
     settings.validate()?;
     let t = Stopwatch::start(settings.time_basis, settings.max_threads as usize);
-    compile::check_memory(problem, Lowering::Quadratic, settings.max_memory)?;
-    let (program, inverse) = compile::apply(problem, Lowering::Quadratic);
+    compile::check_memory(problem, settings.lowering, settings.max_memory)?;
+    let (program, inverse) = compile::apply(problem, settings.lowering);
     let size = program.size();
     let compile = t.read();
     let compile_s = compile.wall_s;

@@ -24,6 +24,48 @@ pub enum SolverDetails {
     Al(AlDetails),
     Baseline(BaselineDetails),
     WorkingSet(WorkingSetDetails),
+    External(ExternalDetails),
+}
+
+/// A solver outside the process, run by the harness through files: what the
+/// command did and what its solution file said (the record's certified numbers
+/// are recomputed from the solution's point, as for every solver).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExternalDetails {
+    /// The entry's command, placeholders not substituted.
+    pub command: String,
+    /// The instance format (`cbf`).
+    pub format: String,
+    /// Size of the instance (the compiled program written to the file).
+    pub instance: ProgramSize,
+    /// Seconds to compile the problem and to write the instance (the record's
+    /// setup time is their sum).
+    pub compile_s: f64,
+    pub write_s: f64,
+    /// The command's exit code (`None` when a signal ended it).
+    pub exit_code: Option<i32>,
+    /// Killed by the harness at the time limit.
+    pub killed: bool,
+    /// User + system CPU seconds of the command (`None` where unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_s: Option<f64>,
+    /// The solution file's `status`, `objective`, `solve_s` and `solver` lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub solver_status: Option<Status>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub solver_objective: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub solver_solve_s: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub solver: Option<String>,
+    /// Largest violation of the instance's own cones at the returned point
+    /// (auxiliary variables included; the record's `max_cone_violation` is the
+    /// model's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_violation: Option<f64>,
+    /// The last lines of the command's standard error, when the run failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stderr_tail: Option<String>,
 }
 
 /// R-FISTA on growing working sets of patterns (C-GReLU), certified on the full
@@ -148,7 +190,8 @@ impl SolverDetails {
             SolverDetails::Al(a) => a.polish.as_ref(),
             SolverDetails::Clarabel(_)
             | SolverDetails::Baseline(_)
-            | SolverDetails::WorkingSet(_) => None,
+            | SolverDetails::WorkingSet(_)
+            | SolverDetails::External(_) => None,
         }
     }
 }

@@ -82,6 +82,11 @@ pub enum SolverKind {
     Sgd,
     /// Baseline: minibatch Adam on the non-convex network, best step size in hindsight.
     Adam,
+    /// A solver outside this process, run by the harness through files: a suite's
+    /// `[[solver]]` entry with `command` and `format` (see
+    /// `crate::harness::external`). It has no in-process configuration
+    /// ([`SolverConfig::new`] refuses it).
+    External,
 }
 
 impl SolverKind {
@@ -92,6 +97,7 @@ impl SolverKind {
             SolverKind::Al => "al",
             SolverKind::Sgd => "sgd",
             SolverKind::Adam => "adam",
+            SolverKind::External => "external",
         }
     }
 
@@ -100,7 +106,11 @@ impl SolverKind {
     pub fn solves(&self, model: crate::model::Model) -> bool {
         use crate::model::Model;
         match self {
-            SolverKind::Clarabel | SolverKind::Fista | SolverKind::Sgd | SolverKind::Adam => true,
+            SolverKind::Clarabel
+            | SolverKind::Fista
+            | SolverKind::Sgd
+            | SolverKind::Adam
+            | SolverKind::External => true,
             SolverKind::Al => model == Model::Relu,
         }
     }
@@ -110,7 +120,9 @@ impl SolverKind {
     /// records never define the reference optimum `f*` of a report.
     pub fn is_baseline(&self) -> bool {
         match self {
-            SolverKind::Clarabel | SolverKind::Fista | SolverKind::Al => false,
+            SolverKind::Clarabel | SolverKind::Fista | SolverKind::Al | SolverKind::External => {
+                false
+            }
             SolverKind::Sgd | SolverKind::Adam => true,
         }
     }
@@ -190,4 +202,23 @@ pub enum SolverError {
     Clarabel(String),
 }
 
-crate::named::named!(SolverKind, [Clarabel, Fista, Al, Sgd, Adam]);
+crate::named::named!(SolverKind, [Clarabel, Fista, Al, Sgd, Adam, External]);
+
+impl SolverKind {
+    /// The solvers that run in this process (what `solve --solver` accepts).
+    pub const IN_PROCESS: &'static [SolverKind] = &[
+        SolverKind::Clarabel,
+        SolverKind::Fista,
+        SolverKind::Al,
+        SolverKind::Sgd,
+        SolverKind::Adam,
+    ];
+    /// The names of [`Self::IN_PROCESS`].
+    pub const IN_PROCESS_NAMES: &'static [&'static str] = &[
+        SolverKind::Clarabel.name(),
+        SolverKind::Fista.name(),
+        SolverKind::Al.name(),
+        SolverKind::Sgd.name(),
+        SolverKind::Adam.name(),
+    ];
+}

@@ -95,6 +95,7 @@ pub fn record(
                 time_basis: Default::default(),
                 repeats: None,
                 width: None,
+                external: None,
             },
         }),
     }

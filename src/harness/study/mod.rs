@@ -116,6 +116,8 @@ pub(crate) fn label(r: &Record) -> String {
         SolverKind::Al => "AL",
         SolverKind::Sgd => "SGD",
         SolverKind::Adam => "Adam",
+        // An external solver is known by its entry's name.
+        SolverKind::External => run.solver.name.as_str(),
     };
     let model = |m: Model| match (m, run.solver.kind.is_baseline()) {
         (Model::GatedRelu, false) => "C-GReLU",
