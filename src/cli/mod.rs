@@ -6,9 +6,11 @@ pub mod decompose;
 pub mod error;
 pub mod export;
 pub mod export_suite;
+pub mod merge;
 pub mod path;
 pub mod problem_args;
 pub mod report;
+pub mod slurm;
 pub mod solve;
 pub mod solve_cbf;
 pub mod values;
@@ -42,6 +44,12 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Report on a bench directory: Markdown, performance profiles, CSV.
     Report(report::ReportArgs),
+    /// Write a Slurm array script that runs a suite, one shard per task.
+    Slurm(slurm::SlurmArgs),
+    /// Check that shard folders together hold every run of a suite exactly once.
+    MergeCheck(merge::MergeCheckArgs),
+    /// Copy the shard folders of a suite into one folder for `report`.
+    Merge(merge::MergeArgs),
 }
 
 /// Parse `args`, run, and return the process exit code.
@@ -90,6 +98,9 @@ where
         Command::Decompose(a) => decompose::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Report(a) => report::run(a),
+        Command::Slurm(a) => slurm::run(a),
+        Command::MergeCheck(a) => merge::run_check(a),
+        Command::Merge(a) => merge::run_merge(a),
     };
     match result {
         Ok(code) => code,

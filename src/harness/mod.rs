@@ -17,7 +17,10 @@
 //!   geometric means;
 //! - [`report`]: the Markdown report and the CSV of all records; [`profile`]: the
 //!   SVG performance profiles; [`study`]: the study sections a suite asks for
-//!   (gated ↔ relu equivalence, Table-1 analog, regularization path).
+//!   (gated ↔ relu equivalence, Table-1 analog, regularization path);
+//! - [`slurm`]: the `sbatch` script of a suite run as an array job, one shard per
+//!   task; [`merge`]: the check that shard folders together are the suite, and
+//!   their merge into one folder.
 //!
 //! **Interruptions.** A record file appears only once complete (atomic rename), so
 //! Ctrl-C or `kill -9` at any moment leaves either the old state or the new record,
@@ -34,10 +37,12 @@ pub mod external;
 pub mod ipm;
 pub mod lock;
 pub mod machine;
+pub mod merge;
 pub mod metrics;
 pub mod profile;
 pub mod ratio_profile;
 pub mod report;
+pub mod slurm;
 pub mod store;
 pub mod study;
 pub mod suite;
