@@ -8,7 +8,7 @@ use crate::decompose::exact::ExactForm;
 use crate::export::Format;
 use crate::model::{Model, Regularizer, Scaling};
 use crate::solvers::SolverKind;
-use crate::solvers::native::fista::Stopping;
+use crate::solvers::native::fista::{Stopping, WorkingSets};
 
 /// An enum a flag takes by name.
 pub trait Named: std::str::FromStr + Clone + Send + Sync + 'static {
@@ -30,7 +30,8 @@ named_flag!(
     Regularizer,
     Scaling,
     SolverKind,
-    Stopping
+    Stopping,
+    WorkingSets
 );
 
 /// The clap parser of a named enum: possible values listed in `--help`, errors

@@ -76,6 +76,31 @@ pub enum Stopping {
     DualityGap,
 }
 
+/// Whether C-GReLU's `fista` solves on working sets of patterns
+/// ([`super::working_set`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WorkingSets {
+    /// Always the full problem.
+    Off,
+    /// Working sets whenever they apply (neuron-gl1, λ > 0, duality-gap stopping).
+    On,
+    /// Working sets when they apply and the problem has at least
+    /// [`super::working_set::AUTO_MIN_PATTERNS`] patterns.
+    Auto,
+}
+
+impl WorkingSets {
+    pub const fn name(&self) -> &'static str {
+        match self {
+            WorkingSets::Off => "off",
+            WorkingSets::On => "on",
+            WorkingSets::Auto => "auto",
+        }
+    }
+}
+crate::named::named!(WorkingSets, [Off, On, Auto]);
+
 /// R-FISTA settings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FistaSettings {
@@ -113,6 +138,10 @@ pub struct FistaSettings {
     /// Refuse to start when the solver's estimated memory exceeds this many bytes
     /// (default 8 GiB; [`super::memory`]).
     pub max_memory: u64,
+    /// C-GReLU: solve on working sets of patterns (default
+    /// [`WorkingSets::Auto`]; read by [`super::working_set::solve`] only, the
+    /// loop of this module ignores it).
+    pub working_sets: WorkingSets,
 }
 
 impl Default for FistaSettings {
@@ -132,6 +161,7 @@ impl Default for FistaSettings {
             trace_every: 10,
             threads: 1,
             max_memory: crate::compile::DEFAULT_MAX_MEMORY,
+            working_sets: WorkingSets::Auto,
         }
     }
 }
