@@ -119,7 +119,7 @@ pub fn time_to(r: &Record, f_star: Option<f64>, tau: f64) -> Option<f64> {
     if !within(gap(r.objective, fs, r.problem.lambda), tau) {
         return None;
     }
-    let total = r.time.setup_s + r.time.solve_s;
+    let total = r.time.total();
     let from_trace = !is_decomposition(r)
         && match kind(r) {
             Some(SolverKind::Clarabel | SolverKind::Al) | None => false,

@@ -22,6 +22,16 @@ pub struct Times {
     /// Loading is excluded; compile (Clarabel) or workspace set-up (native).
     pub setup_s: f64,
     pub solve_s: f64,
+    /// Network recovery and metrics after the solve (an addition; absent = 0).
+    #[serde(default)]
+    pub post_solve_s: f64,
+}
+
+impl Times {
+    /// Setup, solve and post-solve work: what a user waits for.
+    pub fn total(&self) -> f64 {
+        self.setup_s + self.solve_s + self.post_solve_s
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -113,7 +123,8 @@ impl Record {
         let (metric, train_metric, test_metric) = network.metrics(problem);
         let (status, overruled) = super::guard::certified_status(point.status, cert);
         let mut details = details;
-        details.post_solve_s = Some(t.elapsed().as_secs_f64());
+        let post_solve_s = t.elapsed().as_secs_f64();
+        details.post_solve_s = Some(post_solve_s);
         if overruled.is_some() {
             details.status_overruled = overruled;
         }
@@ -133,6 +144,7 @@ impl Record {
             time: Times {
                 setup_s: point.setup_s,
                 solve_s: point.solve_s,
+                post_solve_s,
             },
             active_neurons: point.weights.active_neurons(),
             train_metric,
@@ -210,6 +222,7 @@ impl Record {
             time: Times {
                 setup_s: out.setup_s,
                 solve_s: out.solve_s,
+                post_solve_s: 0.0,
             },
             active_neurons: out.active_neurons(),
             train_metric,
@@ -246,6 +259,7 @@ impl Record {
             time: Times {
                 setup_s: 0.0,
                 solve_s: 0.0,
+                post_solve_s: 0.0,
             },
             active_neurons: 0,
             train_metric: f64::NAN,

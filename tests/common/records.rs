@@ -60,6 +60,7 @@ pub fn record(
         time: Times {
             setup_s: setup,
             solve_s: solve,
+            post_solve_s: 0.0,
         },
         active_neurons: 1,
         train_metric: 1.0,
