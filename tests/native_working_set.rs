@@ -1,15 +1,16 @@
 //! C-GReLU on working sets (issue 13, item 1): the same results as the full
-//! problem — objectives within 1e-8 of each other (both within 1e-8 of the
+//! problem — objectives within 1e-9 of each other (both within 1e-9 of the
 //! working-set run's dual bound), the same active blocks — on every gated
 //! reference problem, certified by the full problem's gap; and on a synthetic
 //! problem with more patterns than the solution uses, the sets stay small.
 //!
-//! KNOWN FAILURE (ignored): the reference-problem comparison. At 1e-9,
-//! breast_cancer λ = 0.01 stalls at a certified gap of 1.6e-7 after 300000
-//! iterations once the working set is all 50 patterns; at 1e-8, λ = 0.1 ends at
-//! max iterations. The inner R-FISTA, warm-started with the previous step after
-//! the inner tolerance was cut ÷10 repeatedly, stops improving — not yet
-//! understood. Run with `--ignored`. The issue asks for 1e-9.
+//! The comparison is at 1e-9, the issue's tolerance. It used to stall
+//! (breast_cancer λ = 0.01 at a certified gap of 1.6e-7 after 300000
+//! iterations): R-FISTA's line search compared the difference of two objective
+//! values with a slack of `1e-12·|f|`, so near the optimum it accepted steps that
+//! violated the quadratic bound, the step grew, and the objective floated ~1e-12
+//! above the optimum — a gap of `O(√1e-12)`. The test is now on the Bregman
+//! divergence of the states ([`Smooth::curvature`](cvxrelu::solvers::native::fista::Smooth::curvature)).
 
 mod common;
 
@@ -40,9 +41,8 @@ fn active(out: &SolveOutput) -> Vec<usize> {
 /// Both answers within `tol` (relative) of the working-set run's dual bound, so
 /// their objectives agree to `tol`.
 fn compare(prob: &cvxrelu::model::Problem, what: &str, tol: f64) -> (usize, usize, Vec<usize>) {
-    // The working sets certify `tol`; the full problem's certificate stalls
-    // before that (the issue's observation), so its answer is judged by the
-    // working-set run's dual bound — a lower bound on the full problem's optimum.
+    // Both answers are judged by the working-set run's dual bound, a lower bound
+    // on the full problem's optimum computed on all patterns.
     let full = gated::solve(prob, &settings(tol, 100_000), None).unwrap();
     let ws = working_set::solve(prob, &settings(tol, 300_000), None).unwrap();
     assert_eq!(ws.status, Status::Solved, "{what}: working set");
@@ -81,12 +81,12 @@ fn compare(prob: &cvxrelu::model::Problem, what: &str, tol: f64) -> (usize, usiz
 }
 
 #[test]
-#[ignore = "known failure: working-set stall on breast_cancer (see module docs)"]
+
 fn working_sets_equal_the_full_problem_on_every_reference_problem() {
     let mut n = 0;
     for r in references().iter().filter(|r| r.model == Model::GatedRelu) {
         let prob = reference_problem(r);
-        compare(&prob, &format!("{} λ={}", r.data, r.lambda), 1e-8);
+        compare(&prob, &format!("{} λ={}", r.data, r.lambda), 1e-9);
         n += 1;
     }
     assert_eq!(n, 12);

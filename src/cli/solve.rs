@@ -9,7 +9,7 @@ use crate::fsio::{check_writable, write_atomic};
 use crate::model::Problem;
 use crate::results::record::Record;
 use crate::results::solution::SolutionFile;
-use crate::solvers::native::fista::Stopping;
+use crate::solvers::native::fista::{Stopping, WorkingSets};
 use crate::solvers::{
     self, SolverConfig, SolverDetails, SolverError, SolverKind, SolverOptions, TimeBasis,
 };
@@ -74,6 +74,10 @@ pub struct SolverArgs {
     /// Threads for the dense kernels and Clarabel [default: 1]
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// fista, gated model: solve on working sets of patterns, certified on the
+    /// full problem [default: auto, from 200 patterns on]
+    #[arg(long, value_parser = super::values::parser::<WorkingSets>())]
+    pub working_sets: Option<WorkingSets>,
 }
 
 pub use crate::compile::memory::parse_bytes;
@@ -92,6 +96,7 @@ impl SolverArgs {
         o.batch_size = self.batch_size;
         o.step_sizes = self.step_sizes.clone();
         o.threads = self.threads;
+        o.working_sets = self.working_sets;
         o
     }
 

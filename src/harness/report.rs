@@ -231,7 +231,7 @@ same problems; a missing run counts as unsolved):\n"
                 f(r.objective),
                 f(gap),
                 f(r.max_cone_violation),
-                secs(r.time.setup_s + r.time.solve_s),
+                secs(r.time.total()),
                 r.iterations,
                 f4(r.train_metric),
                 r.test_metric.map(f4).unwrap_or_else(|| "–".into()),

@@ -14,7 +14,7 @@ use super::baselines::{self, BaselineOutput, BaselineSettings, Method};
 use super::clarabel::ClarabelSettings;
 use super::clock::TimeBasis;
 use super::native::al::AlSettings;
-use super::native::fista::{FistaSettings, Stopping};
+use super::native::fista::{FistaSettings, Stopping, WorkingSets};
 use super::{SolveOutput, SolverError, SolverKind};
 use crate::model::{Model, Problem, Weights};
 
@@ -52,6 +52,9 @@ pub struct SolverOptions {
     pub neurons: Option<usize>,
     /// Threads for the dense kernels and Clarabel (default 1).
     pub threads: Option<usize>,
+    /// fista, gated model: working sets of patterns (default auto:
+    /// [`super::native::working_set::AUTO_MIN_PATTERNS`] patterns or more).
+    pub working_sets: Option<WorkingSets>,
 }
 
 impl SolverOptions {
@@ -141,6 +144,9 @@ impl SolverConfig {
                 s.threads = threads;
                 if let Some(m) = o.max_memory {
                     s.max_memory = m;
+                }
+                if let Some(w) = o.working_sets {
+                    s.working_sets = w;
                 }
                 s.validate().map_err(err)?;
                 SolverConfig::Fista(s)
@@ -267,7 +273,7 @@ pub fn solve_convex(
     match config {
         SolverConfig::Clarabel(s) => super::clarabel::solve(problem, s),
         SolverConfig::Fista(s) => match problem.model() {
-            Model::GatedRelu => super::native::gated::solve(problem, s, warm),
+            Model::GatedRelu => super::native::working_set::solve(problem, s, warm),
             Model::Relu => super::native::relu::solve(problem, s, warm),
         },
         SolverConfig::Al(s) => super::native::al::solve(problem, s, warm),

@@ -82,6 +82,9 @@ pub struct WorkingSetDetails {
     pub outer_iterations: usize,
     /// Patterns in the working set of each round.
     pub working_set_sizes: Vec<usize>,
+    /// R-FISTA iterations of each round (on its working set).
+    #[serde(default)]
+    pub round_iterations: Vec<usize>,
 }
 
 /// Clarabel on the compiled SOCP.

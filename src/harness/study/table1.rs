@@ -93,9 +93,7 @@ under *statuses* and left out of the quartiles.\n\n",
                 }),
                 quartile_cell(&col(&|r| r.penalty), |x| format!("{x:.4e}")),
                 quartile_cell(&col(&|r| r.objective), |x| format!("{x:.4e}")),
-                quartile_cell(&col(&|r| r.time.setup_s + r.time.solve_s), |x| {
-                    format!("{x:.3}")
-                }),
+                quartile_cell(&col(&|r| r.time.total()), |x| { format!("{x:.3}") }),
                 quartile_cell(&col(&|r| r.max_cone_violation), |x| format!("{x:.1e}")),
                 if inflation.is_empty() {
                     "".into()

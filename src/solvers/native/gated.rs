@@ -162,6 +162,14 @@ impl Smooth for GatedLoss<'_> {
         self.ops.adjoint(&self.r, 1.0 / nc, &mut self.z, grad);
         s / (2.0 * nc)
     }
+    fn curvature(&mut self, state_plus: &[f64], state: &[f64]) -> Option<f64> {
+        let s: f64 = state_plus
+            .iter()
+            .zip(state)
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum();
+        Some(s / (2.0 * self.nc()))
+    }
     fn dual_bound(&mut self, state: &[f64], grad: &[f64]) -> Option<f64> {
         let (rr, ry) = self.residual_products(state);
         let nc = self.nc();

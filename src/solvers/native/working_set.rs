@@ -9,7 +9,7 @@
 //!     stop if (F − D)/F ≤ tol                              (the full certificate)
 //!     violators V = { i ∉ W : max_k ‖∇_{k,i} f‖ > λ }       (zero blocks not optimal)
 //!     W ← W ∪ (the max(|W|, 10) largest of V);  inner tol ← max(tol, gap/10)
-//!                                                (if V = ∅: inner tol ÷ 10)
+//!                                     (if V = ∅: inner tol ← min(inner tol/10, tol))
 //!     R-FISTA on the blocks of W only, warm-started from u, to the inner tol
 //! ```
 //!
@@ -18,7 +18,7 @@
 //! the full problem's certificate only (the same bound as [`super::gated`]'s), so
 //! the result is certified whatever the working sets were.
 
-use super::fista::{self, Composite, FistaSettings, FistaWorkspace, Smooth, Stopping};
+use super::fista::{self, Composite, FistaSettings, FistaWorkspace, Smooth, Stopping, WorkingSets};
 use super::gated::GatedLoss;
 use super::operators::Operators;
 use crate::model::{Blocks, Model, Problem, Regularizer, Weights};
@@ -31,9 +31,30 @@ pub const INITIAL_SIZE: usize = 10;
 pub const INNER_FRACTION: f64 = 0.1;
 /// Outer iterations at most.
 pub const MAX_OUTER: usize = 100;
+/// [`WorkingSets::Auto`] uses working sets from this many patterns on. An inner
+/// iteration on `W` costs `|W|/P` of a full one, and each round adds one full
+/// forward, adjoint and dual bound; on the reference problems (`P = 50`) the sets
+/// grow to most patterns and the full solve takes as many or fewer iterations, so
+/// small problems keep it. The threshold is a choice, not a measured break-even.
+pub const AUTO_MIN_PATTERNS: usize = 200;
+
+/// Whether `settings` send `problem` to the working sets (C-GReLU, neuron-gl1,
+/// λ > 0, duality-gap stopping, and the setting says so).
+pub fn applies(problem: &Problem, settings: &FistaSettings) -> bool {
+    let eligible = problem.model() == Model::GatedRelu
+        && problem.reg() == Regularizer::NeuronGl1
+        && problem.lambda() > 0.0
+        && settings.stopping == Stopping::DualityGap;
+    eligible
+        && match settings.working_sets {
+            WorkingSets::Off => false,
+            WorkingSets::On => true,
+            WorkingSets::Auto => problem.p() >= AUTO_MIN_PATTERNS,
+        }
+}
 
 /// Solve the C-GReLU `problem` on working sets (falls back to [`super::gated::solve`]
-/// for regularizers other than neuron-gl1, and at λ = 0).
+/// when they do not [apply](applies)).
 pub fn solve(
     problem: &Problem,
     settings: &FistaSettings,
@@ -47,10 +68,7 @@ pub fn solve(
             hint: "--solver al (or clarabel)",
         });
     }
-    if problem.reg() != Regularizer::NeuronGl1
-        || problem.lambda() == 0.0
-        || settings.stopping != Stopping::DualityGap
-    {
+    if !applies(problem, settings) {
         return super::gated::solve(problem, settings, warm);
     }
     let t = Stopwatch::start(settings.time_basis, settings.threads);
@@ -60,7 +78,7 @@ pub fn solve(
         Some(Weights::GatedRelu { u }) if u.c == c && u.p == p && u.d == d => u.clone(),
         _ => Blocks::zeros(c, p, d),
     };
-    let ops = Operators::new(&problem.x(), &problem.patterns());
+    let ops = Operators::new(problem.x(), problem.patterns()).with_threads(settings.threads);
     let mut full = GatedLoss::new(&ops, &problem.y(), problem.reg(), lambda);
     let (mut state, mut grad) = (vec![0.0; full.state_len()], vec![0.0; full.dim()]);
     let setup = t.read();
@@ -77,6 +95,7 @@ pub fn solve(
     let mut gap: f64;
     let mut outer = 0;
     let mut sizes = Vec::new();
+    let mut round_iterations = Vec::new();
     let mut step = None;
     loop {
         // The full certificate at u.
@@ -133,10 +152,11 @@ pub fn solve(
         violators.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
         let size = in_set.iter().filter(|&&b| b).count();
         // The inner tolerance follows the full gap (as Celer's does), so the first
-        // sets are solved loosely; with no violator left the set is right and the
-        // inner solve must simply go further.
+        // sets are solved loosely; with no violator left the set is right: the
+        // inner solve goes to `tol` at once (then ÷10 if the full gap still
+        // exceeds it: blocks outside W can still raise the full dual norm).
         inner_tol = if violators.is_empty() {
-            (inner_tol * 0.1).max(f64::MIN_POSITIVE)
+            (inner_tol * 0.1).min(settings.tol).max(f64::MIN_POSITIVE)
         } else {
             (INNER_FRACTION * gap).clamp(settings.tol, inner_tol.max(settings.tol))
         };
@@ -149,7 +169,7 @@ pub fn solve(
         sizes.push(set.len());
         // The restricted problem, warm-started from u's blocks on W.
         let sub_patterns = problem.patterns().select(&set);
-        let sub_ops = Operators::new(&problem.x(), &sub_patterns);
+        let sub_ops = Operators::new(problem.x(), &sub_patterns).with_threads(settings.threads);
         let mut sub = GatedLoss::new(&sub_ops, &problem.y(), problem.reg(), lambda);
         let m = set.len();
         let mut su = vec![0.0; c * m * d];
@@ -192,6 +212,7 @@ pub fn solve(
             ..*tp
         }));
         iterations += out.iterations;
+        round_iterations.push(out.iterations);
         for k in 0..c {
             for (w, &i) in set.iter().enumerate() {
                 u.block_mut(k, i)
@@ -219,6 +240,7 @@ pub fn solve(
             solver_relative_gap: gap,
             outer_iterations: outer,
             working_set_sizes: sizes,
+            round_iterations,
         });
     Ok(SolveOutput {
         weights: Weights::GatedRelu { u },
