@@ -7,7 +7,9 @@
 //!   structured operators.
 //! - [`baselines`]: SGD and Adam on the non-convex networks (comparison baselines).
 //!
-//! Callers go through [`api`]: [`SolverOptions`] → [`SolverConfig::new`] → [`solve`].
+//! Callers go through [`api`]: [`SolverOptions`] → [`SolverConfig::new`] → [`solve`]
+//! (or [`solve_observed`], whose [`Progress`] observer sees the native solvers'
+//! measurements: [`progress`]).
 //! [`details`] holds each solver's own numbers, typed.
 
 pub mod api;
@@ -15,9 +17,14 @@ pub mod baselines;
 pub mod clarabel;
 pub mod details;
 pub mod native;
+pub mod progress;
 
-pub use api::{SettingsError, Solution, SolverConfig, SolverOptions, solve, solve_convex};
+pub use api::{
+    SettingsError, Solution, SolverConfig, SolverOptions, solve, solve_convex,
+    solve_convex_observed, solve_observed,
+};
 pub use details::SolverDetails;
+pub use progress::{IterationLog, Progress};
 
 use serde::{Deserialize, Serialize};
 
