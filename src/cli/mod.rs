@@ -8,6 +8,7 @@ pub mod export;
 pub mod export_suite;
 pub mod path;
 pub mod problem_args;
+pub mod progress;
 pub mod report;
 pub mod solve;
 pub mod solve_cbf;
