@@ -2,9 +2,12 @@
 //! ([`SolverDetails`], tagged by `kind`), a decomposition's
 //! ([`DecompositionRun`]), and what the harness or `path` adds about the run.
 //!
-//! **Schema.** Records carry `schema_version` ([`SCHEMA_VERSION`] = 2). Version 2
+//! **Schema.** Records carry `schema_version` ([`SCHEMA_VERSION`] = 3). Version 2
 //! writes the same keys as version 1 plus `kind`, and nests a `decompose`
-//! command's numbers under `decomposition` as the harness always did. Version-1
+//! command's numbers under `decomposition` as the harness always did. Version 3
+//! has the same keys; a decomposition's status is `feasible` or `approximate`
+//! instead of `solved` (older records are read that way by
+//! [`super::Record::upgraded`]). Version-1
 //! records (no `kind`) are read by inferring the solver's details from their keys
 //! ([`Details::from_map`]), so committed results stay readable.
 
@@ -16,7 +19,7 @@ use crate::decompose::DecompositionDetails;
 use crate::solvers::{SolverDetails, Status};
 
 /// The record schema this build writes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Everything a record's `details` holds. Every part is optional: a skipped run
 /// has only `skipped` and `memory_estimate`, a decomposition no solver details.

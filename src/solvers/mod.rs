@@ -52,6 +52,14 @@ pub enum Status {
     Diverged,
     /// Not run (e.g. the SOCP would not fit in memory); the record says why.
     Skipped,
+    /// A cone decomposition ended as it should: the point is a feasible C-ReLU
+    /// point (cone violation ≤ 1e-6) with the gated model's predictions; its
+    /// optimality is what its certificate (duality gap) says, not claimed.
+    Feasible,
+    /// A cone decomposition ended with a point that violates the cones by more
+    /// than 1e-6 (the approximate method's residual): an approximation of a
+    /// C-ReLU point, neither feasible nor optimal.
+    Approximate,
 }
 
 impl Status {
@@ -69,6 +77,8 @@ impl Status {
             Status::Unbounded => "unbounded",
             Status::Diverged => "diverged",
             Status::Skipped => "skipped",
+            Status::Feasible => "feasible",
+            Status::Approximate => "approximate",
         }
     }
 }
