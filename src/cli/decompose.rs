@@ -25,6 +25,9 @@ pub struct DecomposeArgs {
     /// A weights file from `solve --weights`, or a result record naming one.
     #[arg(long, value_name = "RESULT.json")]
     pub from: PathBuf,
+    /// Decomposition: exact (minimum-norm SOCP, Clarabel), lp (per-block LPs,
+    /// minimum ℓ1 norm) or approx (penalty form by R-FISTA, may leave a cone
+    /// violation) [required]
     #[arg(long, value_parser = super::values::parser::<Method>())]
     pub method: Method,
     /// Write the JSON record of the decomposed C-ReLU point here ('-' for stdout).
@@ -33,7 +36,7 @@ pub struct DecomposeArgs {
     /// Save the decomposed C-ReLU weights (a weights file of model relu) here.
     #[arg(long, value_name = "FILE.json")]
     pub weights: Option<PathBuf>,
-    /// exact: one SOCP per block or one for all blocks.
+    /// exact: one SOCP per block or one for all blocks
     #[arg(long, value_parser = super::values::parser::<ExactForm>(), default_value = "per-block")]
     pub exact_form: ExactForm,
     /// Tolerance (exact: Clarabel's, default 1e-8; approx: squared min-norm
