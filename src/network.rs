@@ -54,6 +54,14 @@ pub enum Metric {
 }
 
 impl Metric {
+    /// The metric's name as records write it (`accuracy`, `mse`).
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Metric::Accuracy => "accuracy",
+            Metric::Mse => "mse",
+        }
+    }
+
     /// Accuracy when the targets are ±1 (c = 1) or one-hot (c > 1), MSE otherwise.
     pub fn for_targets(y: &Mat<f64>) -> Metric {
         let (n, c) = (y.nrows(), y.ncols());

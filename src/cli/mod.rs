@@ -9,6 +9,7 @@ pub mod export_suite;
 pub mod merge;
 pub mod path;
 pub mod problem_args;
+pub mod progress;
 pub mod report;
 pub mod slurm;
 pub mod solve;

@@ -59,6 +59,15 @@ fn csv_opt(v: Option<f64>) -> String {
 
 pub fn run(args: &PathArgs) -> Result<i32, CliError> {
     validate_grid(&args.lambdas)?;
+    if args.solver.solver.is_baseline() {
+        return Err(CliError::usage(format!(
+            "--solver {}: path runs the convex solvers only (clarabel, fista, al); sgd/adam train the non-convex network (use solve, or a suite)",
+            args.solver.solver.name()
+        )));
+    }
+    if let Some(l) = args.problem.lambda {
+        eprintln!("warning: --lambda {l} is ignored by path: the grid --lambdas sets λ");
+    }
     std::fs::create_dir_all(&args.out).map_err(|e| CliError::File {
         path: args.out.clone(),
         message: format!("cannot create the output directory: {e}"),
@@ -77,9 +86,11 @@ pub fn run(args: &PathArgs) -> Result<i32, CliError> {
     let mut all_solved = true;
     for (idx, &lambda) in args.lambdas.iter().enumerate() {
         let problem = base.with_lambda(lambda);
-        let out = solvers::solve_convex(&problem, &config, warm.as_ref())?;
+        let mut console = args.solver.console();
+        let out = solvers::solve_convex_observed(&problem, &config, warm.as_ref(), &mut console)?;
         let cert = certify(&problem, &out.weights);
         let mut rec = Record::new(&problem, config.kind().into(), &out, &cert);
+        console.finish(&rec);
         rec.details.path_index = Some(idx);
         rec.details.warm_started = Some(warm.is_some());
         eprintln!("{}", summary(&rec));

@@ -22,15 +22,17 @@ pub struct ProblemArgs {
     /// Test data (same columns as --data).
     #[arg(long, value_name = "FILE.csv")]
     pub test: Option<String>,
-    /// Hold out this fraction of --data as the test split.
+    /// Hold out this fraction of --data as the test split [default: no test split]
     #[arg(long, value_name = "FRACTION")]
     pub split: Option<f64>,
-    /// Seed of the train/test split shuffle.
+    /// Seed of the train/test split shuffle (ChaCha8) [default: 0]
     #[arg(long, value_name = "S")]
     pub split_seed: Option<u64>,
+    /// Model: gated-relu (C-GReLU, a group lasso) or relu (C-ReLU, with the cone
+    /// constraints) [required]
     #[arg(long, value_parser = super::values::parser::<Model>())]
     pub model: Option<Model>,
-    /// Regularization strength λ >= 0 (the data term is scaled by 1/(2nc)).
+    /// Regularization strength λ >= 0 (the data term is scaled by 1/(2nc)) [required]
     #[arg(long, value_name = "L", allow_negative_numbers = true)]
     pub lambda: Option<f64>,
     /// Regularizer (relu supports neuron-gl1 only) [default: neuron-gl1]
@@ -45,7 +47,7 @@ pub struct ProblemArgs {
     /// Gate file: header g0,g1,..., P rows in the scaled (+bias) feature space.
     #[arg(long, value_name = "FILE.csv")]
     pub gates: Option<String>,
-    /// Append a ones column (bias); gates get a bias entry (0 when drawn).
+    /// Append a ones column (bias); gates get a bias entry (0 when drawn) [default: false]
     #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     pub bias: Option<bool>,
     /// Column scaling, fitted on the training split [default: standardize]

@@ -191,7 +191,9 @@ fn write_solution(path: &Path, record: &CbfRecord, x: &[f64]) -> Result<(), CliE
         | Status::NumericalError
         | Status::Infeasible
         | Status::Diverged
-        | Status::Skipped => x.iter().all(|v| v.is_finite()).then(|| x.to_vec()),
+        | Status::Skipped
+        | Status::Feasible
+        | Status::Approximate => x.iter().all(|v| v.is_finite()).then(|| x.to_vec()),
     };
     let sol = SolutionText {
         status: record.status,

@@ -20,6 +20,10 @@ pub struct DecompositionDetails {
     /// training predictions.
     #[serde(deserialize_with = "nullable_f64")]
     pub prediction_change: f64,
+    /// The same on the test rows (the cones hold on the training rows only; absent
+    /// without a test split and in records before it was measured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prediction_change_test: Option<f64>,
     /// The C-GReLU objective of the decomposed solution.
     #[serde(deserialize_with = "nullable_f64")]
     pub gated_objective: f64,

@@ -160,6 +160,7 @@ impl Decomposition {
             method: self.method,
             inflation: quality.inflation,
             prediction_change: quality.prediction_change,
+            prediction_change_test: quality.prediction_change_test,
             gated_objective: quality.gated_objective,
             reported_violation: self.reported_violation,
             blocks: self.blocks,
@@ -195,6 +196,33 @@ pub fn gated_problem(relu: &Problem) -> Problem {
     relu.twin(Model::GatedRelu)
 }
 
+/// Cone violation up to which a decomposed point counts as feasible (the
+/// harness's certified-point tolerance, SPEC §4).
+pub const FEASIBILITY_TOL: f64 = 1e-6;
+
+/// The status of a decomposition's record. A decomposition never says `solved`:
+/// it makes a C-ReLU point with the gated model's predictions, and whether that
+/// point is optimal is its certificate's to say (its duality gap). When the
+/// sub-solves (and the C-GReLU solve, if any) ended `solved`, the record's status
+/// says what the point is — [`Status::Feasible`] when its certified
+/// `max_cone_violation ≤` [`FEASIBILITY_TOL`], [`Status::Approximate`] when
+/// finite but larger, `numerical_error` when not finite; otherwise it is the
+/// worst sub-solve's status (e.g. `time_limit`).
+pub fn record_status(sub_solves: Status, max_cone_violation: f64) -> Status {
+    match sub_solves {
+        Status::Solved | Status::Feasible | Status::Approximate => {
+            if !max_cone_violation.is_finite() {
+                Status::NumericalError
+            } else if max_cone_violation <= FEASIBILITY_TOL {
+                Status::Feasible
+            } else {
+                Status::Approximate
+            }
+        }
+        other => other,
+    }
+}
+
 /// The worse of two statuses (for combining sub-solves): `Solved` only if both are.
 pub fn worse(a: Status, b: Status) -> Status {
     fn rank(s: Status) -> u8 {
@@ -208,6 +236,9 @@ pub fn worse(a: Status, b: Status) -> Status {
             Status::Infeasible => 6,
             Status::Unbounded => 7,
             Status::Skipped => 8,
+            // Statuses of decomposition records, never of a sub-solve.
+            Status::Feasible => 0,
+            Status::Approximate => 1,
         }
     }
     if rank(b) > rank(a) { b } else { a }

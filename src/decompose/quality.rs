@@ -3,9 +3,14 @@
 //!
 //! ```text
 //!   max cone violation   max_{k,i} max(0, −min X̃_i v_{k,i}, −min X̃_i w_{k,i})
-//!   prediction change    ‖f_ReLU − f_GReLU‖_∞ / ‖f_GReLU‖_∞
+//!   prediction change    ‖f_ReLU − f_GReLU‖_∞ / ‖f_GReLU‖_∞ on the training rows
 //!                        f_GReLU = Σ_i D_i X u_i (the gated model),
 //!                        f_ReLU  = Σ_i (X v_i)_+ − (X w_i)_+ (the ReLU network of (v, w))
+//!   test prediction change   the same on the test rows, with the gated model's
+//!                        gates applied to them (`1[x·g_i > 0]`): the cone
+//!                        constraints hold on the training rows only, so a feasible
+//!                        decomposition keeps the training predictions exactly but
+//!                        may change the test ones
 //!   inflation            κ = Σ (‖v‖ + ‖w‖) / Σ ‖u‖   (1 when u = 0)
 //!   objective            the C-ReLU objective of (v, w) (certificate), and the
 //!                        C-GReLU objective of u
@@ -22,11 +27,15 @@ use super::{Decomposition, relu_problem};
 use crate::certify::{Certificate, certify};
 use crate::model::objective::predictions;
 use crate::model::{Blocks, Problem, Regularizer, Weights};
+use crate::network::Network;
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Quality {
     pub max_cone_violation: f64,
+    /// On the training rows.
     pub prediction_change: f64,
+    /// On the test rows (`None` without a test split).
+    pub prediction_change_test: Option<f64>,
     pub inflation: f64,
     /// Certificate of `(v, w)` on the C-ReLU problem.
     pub relu: Certificate,
@@ -66,6 +75,18 @@ pub fn inflation(u: &Blocks, v: &Blocks, w: &Blocks) -> f64 {
     }
 }
 
+/// `‖new − base‖_∞ / ‖base‖_∞` (absolute when `base = 0`).
+fn relative_change(base: &Mat<f64>, new: &Mat<f64>) -> f64 {
+    let (mut diff, mut scale): (f64, f64) = (0.0, 0.0);
+    for k in 0..base.ncols() {
+        for r in 0..base.nrows() {
+            diff = diff.max((new[(r, k)] - base[(r, k)]).abs());
+            scale = scale.max(base[(r, k)].abs());
+        }
+    }
+    if scale > 0.0 { diff / scale } else { diff }
+}
+
 /// Assess `dec`, a decomposition of `u` on the C-GReLU problem `gated`.
 pub fn assess(gated: &Problem, u: &Blocks, dec: &Decomposition) -> Quality {
     let (v, w) = (&dec.v, &dec.w);
@@ -80,11 +101,20 @@ pub fn assess(gated: &Problem, u: &Blocks, dec: &Decomposition) -> Quality {
         }
     }
     let prediction_change = if scale > 0.0 { diff / scale } else { diff };
+    let prediction_change_test = gated.raw_test().map(|test| {
+        let gated_net = Network::recover(gated, &Weights::GatedRelu { u: u.clone() });
+        let relu_net = Network::recover(&relu_problem(gated), &dec.weights());
+        relative_change(
+            &gated_net.predict_raw(&test.x),
+            &relu_net.predict_raw(&test.x),
+        )
+    });
     let gated_objective =
         crate::model::objective::evaluate(gated, &Weights::GatedRelu { u: u.clone() }).objective;
     Quality {
         max_cone_violation: relu.max_cone_violation,
         prediction_change,
+        prediction_change_test,
         inflation: inflation(u, v, w),
         relu,
         gated_objective,

@@ -291,6 +291,21 @@ pub fn run_with_width(
     rec
 }
 
+/// ` [k/N, elapsed, ETA]` after `k` of `n` runs in `elapsed` seconds (the ETA
+/// assumes the remaining runs take the mean time of the finished ones).
+pub fn position(k: usize, n: usize, elapsed: f64) -> String {
+    let clock = |s: f64| {
+        let s = s.max(0.0).round() as u64;
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    };
+    let eta = if k > 0 {
+        clock(elapsed / k as f64 * n.saturating_sub(k) as f64)
+    } else {
+        "?".into()
+    };
+    format!(" [{k}/{n}, {} elapsed, ETA {eta}]", clock(elapsed))
+}
+
 /// Run the selected runs of `suite` into `out`.
 pub fn bench(suite: &Suite, out: &Path, opts: &BenchOptions) -> Result<BenchSummary, HarnessError> {
     let all = expand(suite);
@@ -345,6 +360,7 @@ pub fn bench(suite: &Suite, out: &Path, opts: &BenchOptions) -> Result<BenchSumm
     pending
         .sort_by_key(|(run, _)| run.info.solver.width == Some(crate::results::run::Width::Active));
     let mut cached: Option<(String, Problem)> = None;
+    let (total, started) = (pending.len(), Instant::now());
     for (run, stale) in pending {
         bar.set_message(run.info.id.clone());
         let problem = match &cached {
@@ -362,7 +378,7 @@ pub fn bench(suite: &Suite, out: &Path, opts: &BenchOptions) -> Result<BenchSumm
         summary.rerun_stale += usize::from(stale);
         summary.skipped += usize::from(rec.status == Status::Skipped);
         if opts.log {
-            let line = format!(
+            let mut line = format!(
                 "{} {}: objective {:.6e}, {} iterations, {:.2}s",
                 run.info.id,
                 rec.status.name(),
@@ -370,6 +386,11 @@ pub fn bench(suite: &Suite, out: &Path, opts: &BenchOptions) -> Result<BenchSumm
                 rec.iterations,
                 t.elapsed().as_secs_f64()
             );
+            // Without a drawn bar (no terminal: CI logs, nohup) each line says
+            // where the bench is.
+            if bar.is_hidden() {
+                line += &position(summary.ran, total, started.elapsed().as_secs_f64());
+            }
             bar.suspend(|| eprintln!("{line}"));
         }
         bar.inc(1);

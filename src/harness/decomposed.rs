@@ -10,7 +10,8 @@
 //!
 //! ```text
 //!   objective, loss, penalty, cone violation   certify(R, (v, w))  (recomputed)
-//!   status        the worse of the C-GReLU solve's and the decomposition's
+//!   status        feasible / approximate when both ended solved (by the cone
+//!                 violation, decompose::record_status), else the worse status
 //!   time          setup = the C-GReLU solve's; solve = its solve + the decomposition
 //!   iterations    C-GReLU iterations + decomposition iterations
 //!   trace         none (the C-GReLU trace is of another objective)

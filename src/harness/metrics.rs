@@ -12,7 +12,8 @@
 //! - **Gap** `(f − f*)/f*` when `λ > 0` and `f* > 0`; the absolute `f − f*`
 //!   otherwise (λ = 0).
 //! - **Status ok**: the run ended with a point — `solved`, `inaccurate`,
-//!   `max_iterations` or `time_limit` — and not `diverged`, `numerical_error`,
+//!   `max_iterations`, `time_limit`, or a decomposition's `feasible` /
+//!   `approximate` — and not `diverged`, `numerical_error`,
 //!   `infeasible` or `skipped`. (A point cut by a limit counts if its certificate
 //!   says it is good enough.)
 //! - **Solved at τ**: status ok, certified, the gap reaches τ (final point, or a
@@ -73,7 +74,12 @@ pub fn time_limit(r: &Record) -> f64 {
 
 pub fn status_ok(s: Status) -> bool {
     match s {
-        Status::Solved | Status::Inaccurate | Status::MaxIterations | Status::TimeLimit => true,
+        Status::Solved
+        | Status::Inaccurate
+        | Status::MaxIterations
+        | Status::TimeLimit
+        | Status::Feasible
+        | Status::Approximate => true,
         Status::NumericalError
         | Status::Infeasible
         | Status::Unbounded

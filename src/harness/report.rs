@@ -131,9 +131,21 @@ pub fn markdown(
 - f* of a problem: the lowest objective among the convex solvers' certified points \
 (objective finite, max cone violation ≤ {:e}, recomputed from the weights); SGD/Adam never define f*.\n\
 - gap: (f − f*)/f* (absolute f − f* at λ = 0). For SGD/Adam, f is the non-convex network's objective; \
-on the relu model a network may use activation patterns outside the sampled ones, so its gap can be negative \
-(counted in the column *below f\\**: such a run beats the sampled convex model, not the convex solvers).\n\
-- solved at τ: the run ended with a point (status solved, inaccurate, max_iterations or time_limit), \
+on the relu model a network may use activation patterns outside the sampled ones, so its gap can be negative.\n\
+- below f*: runs whose objective is below f* by more than 1e-9 relative. Two kinds: SGD/Adam networks on the relu \
+model using patterns outside the sampled ones (they beat the sampled convex model, not the convex solvers), and \
+convex points that are not certified (cone violation above {:e}, e.g. a Clarabel point cut short while infeasible), \
+which never define f*.\n\
+- statuses: how each run ended by its own criterion; a cone decomposition (solver `…-exact`, `…-lp`, `…-approx`) \
+ends `feasible` (a C-ReLU point, cone violation ≤ 1e-6, optimality not claimed: read its gap) or `approximate` \
+(violation above 1e-6), never `solved`.\n\
+- active neurons (records.csv `active_neurons`): blocks whose norm exceeds 1e-6 × the run's largest block norm, for \
+every solver (SGD/Adam: the norm ‖W1_j‖·|W2_j| of neuron j's block). A relu point has two neurons per pattern \
+(v_i and w_i), so its count can reach 2P; interior-point points keep small nonzero blocks that first-order points \
+set exactly to zero, so counts at the same optimum can differ.\n\
+- train, test (per-problem table): the problem's metric (column *metric*: accuracy for ±1 or one-hot labels, \
+mean squared error otherwise) on the training and test rows, of the network recovered from the run's point.\n\
+- solved at τ: the run ended with a point (status solved, inaccurate, max_iterations, time_limit, feasible or approximate), \
 the point is certified, gap ≤ τ, and time to τ ≤ the time limit.\n\
 - time to τ includes setup (compilation for Clarabel). Clarabel and AL: total time (their traces hold \
 uncertified iterates); FISTA, SGD, Adam: the first trace point within τ (best so far). Times are on \
@@ -143,6 +155,7 @@ count the best step size in hindsight; their `(whole grid)` rows add the other s
 1000 points are stored thinned (best objective so far at the end of each of 1000 equal time buckets): \
 times read from them are late by at most 0.1% of the run, never early.\n\
 - SGM: shifted geometric mean of times to τ (shift {} s), unsolved runs counted at the time limit.\n",
+        metrics::VIOLATION_TOL,
         metrics::VIOLATION_TOL,
         metrics::SGM_SHIFT
     );
@@ -183,8 +196,8 @@ same problems; a missing run counts as unsolved):\n"
     let _ = writeln!(s, "## Per problem\n");
     let _ = writeln!(
         s,
-        "| problem | n | d | c | P | f* | solver | status | objective | gap | cone viol. | time s | iters | train | test |\n\
-|---|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|"
+        "| problem | n | d | c | P | f* | metric | solver | status | objective | gap | cone viol. | time s | iters | train | test |\n\
+|---|---:|---:|---:|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|"
     );
     let mut by_problem: BTreeMap<&str, Vec<&Record>> = BTreeMap::new();
     for r in records {
@@ -199,7 +212,7 @@ same problems; a missing run counts as unsolved):\n"
             let gap = metrics::record_gap(r, &optima).unwrap_or(f64::NAN);
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 if first { pid } else { "" },
                 if first {
                     p.n.to_string()
@@ -226,6 +239,7 @@ same problems; a missing run counts as unsolved):\n"
                 } else {
                     String::new()
                 },
+                if first { r.metric.name() } else { "" },
                 r.solver,
                 r.status.name(),
                 f(r.objective),
@@ -325,9 +339,14 @@ pub fn csv(records: &[Record], taus: &[f64]) -> Result<Vec<u8>, csv::Error> {
         header.push(format!("time_to_tau_{}", tau_name(t)));
     }
     header.extend(
-        ["decompose", "inflation", "prediction_change"]
-            .iter()
-            .map(|s| s.to_string()),
+        [
+            "decompose",
+            "inflation",
+            "prediction_change",
+            "prediction_change_test",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
     );
     w.write_record(&header)?;
     for r in records {
@@ -365,7 +384,7 @@ pub fn csv(records: &[Record], taus: &[f64]) -> Result<Vec<u8>, csv::Error> {
             num(r.time.solve_s),
             num(metrics::time_limit(r)),
             r.active_neurons.to_string(),
-            format!("{:?}", r.metric).to_lowercase(),
+            r.metric.name().to_string(),
             num(r.train_metric),
             r.test_metric.map(num).unwrap_or_default(),
         ];
@@ -380,6 +399,11 @@ pub fn csv(records: &[Record], taus: &[f64]) -> Result<Vec<u8>, csv::Error> {
         let dec = super::decomposed::detail(r).map(|d| &d.decomposition);
         row.push(dec.map(|d| num(d.inflation)).unwrap_or_default());
         row.push(dec.map(|d| num(d.prediction_change)).unwrap_or_default());
+        row.push(
+            dec.and_then(|d| d.prediction_change_test)
+                .map(num)
+                .unwrap_or_default(),
+        );
         w.write_record(&row)?;
     }
     w.into_inner().map_err(|e| e.into_error().into())

@@ -114,7 +114,7 @@ pub fn read_record(path: &Path) -> Result<Record, HarnessError> {
                 message: format!("holds the record of run '{}', not of its file name", run.id),
             })
         }
-        Some(_) => Ok(record),
+        Some(_) => Ok(record.upgraded()),
     }
 }
 

@@ -216,7 +216,9 @@ impl Weights {
     }
 
     /// Active neurons: blocks (`u`, or `v` and `w`) whose norm exceeds
-    /// [`ACTIVE_REL_THRESHOLD`] times the largest block norm. First-order methods
+    /// [`ACTIVE_REL_THRESHOLD`] times the largest block norm. A C-ReLU point has
+    /// two neurons per pattern (`v_i` and `w_i`), so its count can reach `2P`; the
+    /// baselines count their neurons by the same rule on `W1_j·|W2_j|`. First-order methods
     /// produce exact zeros; interior-point solutions have tiny nonzero blocks that the
     /// relative threshold does not count. (The recovered network keeps every nonzero
     /// block, so its predictions are exact.)

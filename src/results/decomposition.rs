@@ -3,7 +3,9 @@
 //!
 //! ```text
 //!   objective, loss, penalty, cone violation   certify(R, (v, w))  (quality.relu)
-//!   status        the decomposition's, or the worse of it and the C-GReLU solve's
+//!   status        feasible (cone violation ≤ 1e-6) or approximate (larger) when
+//!                 the C-GReLU solve and the decomposition ended solved; otherwise
+//!                 the worse of their statuses (decompose::record_status)
 //!   time          setup = the C-GReLU solve's; solve = its solve + the decomposition
 //!   iterations    C-GReLU iterations + decomposition iterations
 //!   trace         none (the C-GReLU trace is of another objective)
@@ -27,6 +29,20 @@ pub enum Source<'a> {
 }
 
 impl Record {
+    /// A record as this build would have written it: records of schema 1–2 gave a
+    /// finished decomposition the status `solved`; it is read as
+    /// [`decompose::record_status`] says (feasible or approximate, by the
+    /// recorded cone violation). Other records are unchanged.
+    pub fn upgraded(mut self) -> Record {
+        if self.schema_version < 3
+            && self.details.decomposition.is_some()
+            && self.status == crate::solvers::Status::Solved
+        {
+            self.status = decompose::record_status(self.status, self.max_cone_violation);
+        }
+        self
+    }
+
     /// The record of the C-ReLU point of `dec` on the relu problem `relu`.
     pub fn from_decomposition(
         relu: &Problem,
@@ -77,6 +93,7 @@ impl Record {
                 )
             }
         };
+        let status = decompose::record_status(status, quality.relu.max_cone_violation);
         let details = Details {
             decomposition: Some(run),
             ..Details::default()

@@ -7,7 +7,10 @@
 //! ([`super::record::Times`]), the grid's CPU time, repetitions and width source of
 //! a baseline, and `cpu_s`/`repeat` of its grid runs. Version 2
 //! writes the same keys as version 1 plus `kind`, and nests a `decompose`
-//! command's numbers under `decomposition` as the harness always did. Version-1
+//! command's numbers under `decomposition` as the harness always did. In version
+//! 3 a decomposition's status is `feasible` or `approximate`
+//! instead of `solved` (older records are read that way by
+//! [`super::Record::upgraded`]). Version-1
 //! records (no `kind`) are read by inferring the solver's details from their keys
 //! ([`Details::from_map`]), so committed results stay readable.
 

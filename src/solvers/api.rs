@@ -15,6 +15,7 @@ use super::clarabel::ClarabelSettings;
 use super::clock::TimeBasis;
 use super::native::al::AlSettings;
 use super::native::fista::{FistaSettings, Stopping, WorkingSets};
+use super::progress::{Progress, Silent};
 use super::{SolveOutput, SolverError, SolverKind};
 use crate::model::{Model, Problem, Weights};
 
@@ -244,11 +245,24 @@ pub fn solve(
     config: &SolverConfig,
     warm: Option<&Weights>,
 ) -> Result<Solution, SolverError> {
+    solve_observed(problem, config, warm, &mut Silent)
+}
+
+/// [`solve`], with the native solvers' measurements (fista, al: every
+/// `check_every` iterations and at the end) passed to `progress`. Clarabel and
+/// the baselines report nothing to it (Clarabel prints its own log with
+/// `verbose`).
+pub fn solve_observed(
+    problem: &Problem,
+    config: &SolverConfig,
+    warm: Option<&Weights>,
+    progress: &mut dyn Progress,
+) -> Result<Solution, SolverError> {
     match config {
         SolverConfig::Baseline(s) => Ok(Solution::Network(baselines::train(problem, s)?)),
-        SolverConfig::Clarabel(_) | SolverConfig::Fista(_) | SolverConfig::Al(_) => {
-            Ok(Solution::Convex(solve_convex(problem, config, warm)?))
-        }
+        SolverConfig::Clarabel(_) | SolverConfig::Fista(_) | SolverConfig::Al(_) => Ok(
+            Solution::Convex(solve_convex_observed(problem, config, warm, progress)?),
+        ),
     }
 }
 
@@ -258,6 +272,16 @@ pub fn solve_convex(
     problem: &Problem,
     config: &SolverConfig,
     warm: Option<&Weights>,
+) -> Result<SolveOutput, SolverError> {
+    solve_convex_observed(problem, config, warm, &mut Silent)
+}
+
+/// [`solve_convex`] with a [`Progress`] observer (see [`solve_observed`]).
+pub fn solve_convex_observed(
+    problem: &Problem,
+    config: &SolverConfig,
+    warm: Option<&Weights>,
+    progress: &mut dyn Progress,
 ) -> Result<SolveOutput, SolverError> {
     // Native solvers refuse before allocating what would not fit (Clarabel checks
     // its compiled SOCP itself).
@@ -273,10 +297,10 @@ pub fn solve_convex(
     match config {
         SolverConfig::Clarabel(s) => super::clarabel::solve(problem, s),
         SolverConfig::Fista(s) => match problem.model() {
-            Model::GatedRelu => super::native::working_set::solve(problem, s, warm),
-            Model::Relu => super::native::relu::solve(problem, s, warm),
+            Model::GatedRelu => super::native::working_set::solve_observed(problem, s, warm, progress),
+            Model::Relu => super::native::relu::solve_observed(problem, s, warm, progress),
         },
-        SolverConfig::Al(s) => super::native::al::solve(problem, s, warm),
+        SolverConfig::Al(s) => super::native::al::solve_observed(problem, s, warm, progress),
         SolverConfig::Baseline(_) => Err(SolverError::Unsupported {
             solver: config.kind().name(),
             model: problem.model().name(),

@@ -7,7 +7,9 @@
 //!   structured operators.
 //! - [`baselines`]: SGD and Adam on the non-convex networks (comparison baselines).
 //!
-//! Callers go through [`api`]: [`SolverOptions`] → [`SolverConfig::new`] → [`solve`].
+//! Callers go through [`api`]: [`SolverOptions`] → [`SolverConfig::new`] → [`solve`]
+//! (or [`solve_observed`], whose [`Progress`] observer sees the native solvers'
+//! measurements: [`progress`]).
 //! [`details`] holds each solver's own numbers, typed.
 
 pub mod api;
@@ -16,9 +18,14 @@ pub mod clarabel;
 pub mod clock;
 pub mod details;
 pub mod native;
+pub mod progress;
 
-pub use api::{SettingsError, Solution, SolverConfig, SolverOptions, solve, solve_convex};
+pub use api::{
+    SettingsError, Solution, SolverConfig, SolverOptions, solve, solve_convex,
+    solve_convex_observed, solve_observed,
+};
 pub use details::SolverDetails;
+pub use progress::{IterationLog, Progress};
 
 use serde::{Deserialize, Serialize};
 
@@ -47,6 +54,14 @@ pub enum Status {
     Diverged,
     /// Not run (e.g. the SOCP would not fit in memory); the record says why.
     Skipped,
+    /// A cone decomposition ended as it should: the point is a feasible C-ReLU
+    /// point (cone violation ≤ 1e-6) with the gated model's predictions; its
+    /// optimality is what its certificate (duality gap) says, not claimed.
+    Feasible,
+    /// A cone decomposition ended with a point that violates the cones by more
+    /// than 1e-6 (the approximate method's residual): an approximation of a
+    /// C-ReLU point, neither feasible nor optimal.
+    Approximate,
 }
 
 impl Status {
@@ -64,6 +79,8 @@ impl Status {
             Status::Unbounded => "unbounded",
             Status::Diverged => "diverged",
             Status::Skipped => "skipped",
+            Status::Feasible => "feasible",
+            Status::Approximate => "approximate",
         }
     }
 }

@@ -490,16 +490,26 @@ impl BaselineOutput {
         }
     }
 
-    /// Neurons with a nonzero output weight and a nonzero first layer.
+    /// Active neurons, by the rule of every solver
+    /// ([`crate::model::Weights::active_neurons`]): neuron `j`'s block norm
+    /// `‖W1_j‖·|W2_j|` (the norm of its convex block `W1_j·|W2_j|`) exceeds
+    /// [`crate::model::weights::ACTIVE_REL_THRESHOLD`] times the largest.
     pub fn active_neurons(&self) -> usize {
         let s = &self.shape;
         let wd = s.width();
-        (0..wd)
-            .filter(|&j| {
-                self.theta[s.d * wd + j] != 0.0
-                    && self.theta[j * s.d..(j + 1) * s.d].iter().any(|v| *v != 0.0)
+        let norms: Vec<f64> = (0..wd)
+            .map(|j| {
+                let w1: f64 = self.theta[j * s.d..(j + 1) * s.d]
+                    .iter()
+                    .map(|v| v * v)
+                    .sum::<f64>()
+                    .sqrt();
+                w1 * self.theta[s.d * wd + j].abs()
             })
-            .count()
+            .collect();
+        let largest = norms.iter().copied().fold(0.0, f64::max);
+        let t = crate::model::weights::ACTIVE_REL_THRESHOLD * largest;
+        norms.iter().filter(|&&n| n > 0.0 && n > t).count()
     }
 
     /// The record's details of this run (`convex_objective`: the certified

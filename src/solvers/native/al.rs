@@ -38,6 +38,7 @@ use crate::model::{Model, Problem, Regularizer, Weights};
 use crate::solvers::clock::Stopwatch;
 use crate::solvers::details::AlDetails;
 use crate::solvers::{CpuTimes, SolveOutput, SolverDetails, SolverError, Status, TracePoint};
+use crate::solvers::progress::Phase;
 use faer::{Accum, MatMut, MatRef, linalg::matmul::matmul};
 
 /// Augmented-Lagrangian settings.
@@ -341,6 +342,22 @@ pub fn solve(
     settings: &AlSettings,
     warm: Option<&Weights>,
 ) -> Result<SolveOutput, SolverError> {
+    solve_observed(
+        problem,
+        settings,
+        warm,
+        &mut crate::solvers::progress::Silent,
+    )
+}
+
+/// [`solve`], reporting every measurement of the inner solves and the polish to
+/// `progress`.
+pub fn solve_observed(
+    problem: &Problem,
+    settings: &AlSettings,
+    warm: Option<&Weights>,
+    progress: &mut dyn crate::solvers::Progress,
+) -> Result<SolveOutput, SolverError> {
     super::check_start(
         problem,
         Model::Relu,
@@ -389,8 +406,22 @@ pub fn solve(
         }
         inner.max_iters = (budget - total_iters).min(settings.inner.max_iters);
         inner.time_limit = settings.time_limit - elapsed;
-        let out =
-            fista::solve_observed(&mut al, comp, &mut u, &inner, &mut ws, elapsed, &mut |_| {});
+        let mut h = fista::RegularizerProx::new(comp);
+        let mut monitor = fista::Monitor {
+            phase: Phase::AlInner,
+            iteration_offset: total_iters,
+            progress: &mut *progress,
+        };
+        let out = fista::solve_monitored(
+            &mut al,
+            &mut h,
+            &mut u,
+            &inner,
+            &mut ws,
+            elapsed,
+            &mut |_| {},
+            &mut monitor,
+        );
         trace.extend(out.trace.iter().map(|tp| TracePoint {
             iteration: tp.iteration + total_iters,
             ..*tp
@@ -471,7 +502,12 @@ pub fn solve(
             time_limit: (settings.time_limit - elapsed).max(f64::MIN_POSITIVE),
             ..settings.inner.clone()
         };
-        let (out, details) = super::relu::run(problem, &mut u, &polish, elapsed);
+        let mut monitor = fista::Monitor {
+            phase: Phase::AlPolish,
+            iteration_offset: total_iters,
+            progress: &mut *progress,
+        };
+        let (out, details) = super::relu::run(problem, &mut u, &polish, elapsed, &mut monitor);
         trace.extend(out.fista.trace.iter().map(|tp| TracePoint {
             iteration: tp.iteration + total_iters,
             ..*tp

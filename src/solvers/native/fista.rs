@@ -31,6 +31,7 @@ use super::deadline::Deadline;
 use super::prox;
 use crate::model::Regularizer;
 use crate::solvers::clock::{Stopwatch, TimeBasis};
+use crate::solvers::progress::{self, IterationLog, Phase, Progress, Silent};
 use crate::solvers::{Status, TracePoint};
 
 /// A smooth function `f(u) = φ(L u)` with `L` linear.
@@ -424,6 +425,79 @@ pub fn solve_general<S: Smooth, H: Proximal>(
     time_offset: f64,
     observer: &mut dyn FnMut(&StepInfo),
 ) -> FistaOutcome {
+    let mut silent = Silent;
+    let mut monitor = Monitor::new(Phase::Fista, &mut silent);
+    solve_monitored(
+        smooth,
+        h,
+        u,
+        settings,
+        ws,
+        time_offset,
+        observer,
+        &mut monitor,
+    )
+}
+
+/// Where a run's measurements go: the observer, the phase they are logged as, and
+/// the iterations done before this run (inner solves of a longer method).
+pub struct Monitor<'a> {
+    pub phase: Phase,
+    pub iteration_offset: usize,
+    pub progress: &'a mut dyn Progress,
+}
+
+impl<'a> Monitor<'a> {
+    pub fn new(phase: Phase, progress: &'a mut dyn Progress) -> Monitor<'a> {
+        Monitor {
+            phase,
+            iteration_offset: 0,
+            progress,
+        }
+    }
+}
+
+/// The log line of a measurement.
+#[allow(clippy::too_many_arguments)]
+fn log_line(
+    monitor: &mut Monitor<'_>,
+    iteration: usize,
+    objective: f64,
+    measure: progress::Measure,
+    value: f64,
+    settings: &FistaSettings,
+    step: f64,
+    restarts: usize,
+    elapsed_s: f64,
+    last: bool,
+) {
+    monitor.progress.log(&IterationLog {
+        phase: monitor.phase,
+        iteration: monitor.iteration_offset + iteration,
+        objective,
+        measure,
+        value: if value.is_nan() { f64::INFINITY } else { value },
+        target: settings.tol,
+        step,
+        restarts,
+        elapsed_s,
+        last,
+    });
+}
+
+/// [`solve_general`] reporting every measurement (every `check_every` iterations,
+/// and the final one at the returned point) to `monitor`.
+#[allow(clippy::too_many_arguments)]
+pub fn solve_monitored<S: Smooth, H: Proximal>(
+    smooth: &mut S,
+    h: &mut H,
+    u: &mut [f64],
+    settings: &FistaSettings,
+    ws: &mut FistaWorkspace,
+    time_offset: f64,
+    observer: &mut dyn FnMut(&StepInfo),
+    monitor: &mut Monitor<'_>,
+) -> FistaOutcome {
     let start = Stopwatch::start(settings.time_basis, settings.threads);
     let deadline = Deadline::on(start, settings.time_limit);
     smooth.set_deadline(deadline);
@@ -463,6 +537,18 @@ pub fn solve_general<S: Smooth, H: Proximal>(
                 status = Status::Solved;
                 break;
             }
+            log_line(
+                monitor,
+                it,
+                objective,
+                last.kind(settings.stopping),
+                last.value,
+                settings,
+                eta,
+                restarts,
+                time_offset + start.elapsed(),
+                false,
+            );
             if it == 0 && settings.power_iterations > 0 {
                 if let Some(l) = lipschitz_estimate(smooth, u, settings.power_iterations, ws) {
                     eta = 1.0 / l;
@@ -614,13 +700,30 @@ pub fn solve_general<S: Smooth, H: Proximal>(
             objective,
         });
     }
+    let relative_gap = last.dual.map(|b| relative(objective - b, objective));
+    let (measure, value) = match (settings.stopping, relative_gap) {
+        (Stopping::DualityGap, Some(g)) => (progress::Measure::RelativeGap, g),
+        _ => (progress::Measure::SubgradientSq, last.subgradient_sq),
+    };
+    log_line(
+        monitor,
+        iterations,
+        objective,
+        measure,
+        value,
+        settings,
+        eta,
+        restarts,
+        time_offset + start.elapsed(),
+        true,
+    );
     FistaOutcome {
         status,
         iterations,
         objective,
         subgradient_sq: last.subgradient_sq,
         dual_bound: last.dual,
-        relative_gap: last.dual.map(|b| relative(objective - b, objective)),
+        relative_gap,
         step: eta,
         restarts,
         trace,
@@ -680,6 +783,16 @@ struct Measure {
     dual: Option<f64>,
     /// The stopping measure (compared with `tol`).
     value: f64,
+}
+
+impl Measure {
+    /// What `value` is under `stopping` (the gap needs a dual bound).
+    fn kind(&self, stopping: Stopping) -> progress::Measure {
+        match (stopping, self.dual) {
+            (Stopping::DualityGap, Some(_)) => progress::Measure::RelativeGap,
+            _ => progress::Measure::SubgradientSq,
+        }
+    }
 }
 
 /// Gradient at `u` (into `ws.grad_u`), objective, and what the stopping rule

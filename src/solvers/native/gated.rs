@@ -212,6 +212,21 @@ pub fn solve(
     settings: &FistaSettings,
     warm: Option<&Weights>,
 ) -> Result<SolveOutput, SolverError> {
+    solve_observed(
+        problem,
+        settings,
+        warm,
+        &mut crate::solvers::progress::Silent,
+    )
+}
+
+/// [`solve`], reporting every measurement to `progress`.
+pub fn solve_observed(
+    problem: &Problem,
+    settings: &FistaSettings,
+    warm: Option<&Weights>,
+    progress: &mut dyn crate::solvers::Progress,
+) -> Result<SolveOutput, SolverError> {
     super::check_start(
         problem,
         Model::GatedRelu,
@@ -240,7 +255,18 @@ pub fn solve(
         settings.clone()
     };
     let settings = &settings;
-    let out = fista::solve(&mut loss, comp, &mut u.data, settings, &mut ws);
+    let mut monitor = fista::Monitor::new(crate::solvers::progress::Phase::Fista, progress);
+    let mut h = fista::RegularizerProx::new(comp);
+    let out = fista::solve_monitored(
+        &mut loss,
+        &mut h,
+        &mut u.data,
+        settings,
+        &mut ws,
+        0.0,
+        &mut |_| {},
+        &mut monitor,
+    );
     let solve = t.read();
     let details = SolverDetails::Fista(FistaDetails {
         extrapolated_dual_wins: Some(loss.extrapolated_wins),

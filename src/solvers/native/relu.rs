@@ -360,6 +360,21 @@ pub fn solve(
     settings: &FistaSettings,
     warm: Option<&Weights>,
 ) -> Result<SolveOutput, SolverError> {
+    solve_observed(
+        problem,
+        settings,
+        warm,
+        &mut crate::solvers::progress::Silent,
+    )
+}
+
+/// [`solve`], reporting every measurement to `progress`.
+pub fn solve_observed(
+    problem: &Problem,
+    settings: &FistaSettings,
+    warm: Option<&Weights>,
+    progress: &mut dyn crate::solvers::Progress,
+) -> Result<SolveOutput, SolverError> {
     super::check_start(
         problem,
         Model::Relu,
@@ -371,7 +386,8 @@ pub fn solve(
     let (c, p, d) = (problem.c(), problem.p(), problem.d());
     let mut u = Weights::relu_stacked(warm, c, p, d);
     let start = t.read();
-    let (out, details) = run(problem, &mut u, settings, 0.0);
+    let mut monitor = fista::Monitor::new(crate::solvers::progress::Phase::Fista, progress);
+    let (out, details) = run(problem, &mut u, settings, 0.0, &mut monitor);
     let total = t.read();
     // The operators are built inside `run`: count them as setup.
     let setup = Reading {
@@ -402,12 +418,14 @@ pub struct RunOutcome {
 
 /// Cone-projected R-FISTA on `problem` from `u = [v; w]` (projected onto the cones
 /// first, so any start will do); the solution is left in `u`. Shared by
-/// [`solve`] and the AL's final phase. `time_offset` shifts the trace clock.
+/// [`solve`] and the AL's final phase. `time_offset` shifts the trace clock; the
+/// measurements go to `monitor`.
 pub fn run(
     problem: &Problem,
     u: &mut [f64],
     settings: &FistaSettings,
     time_offset: f64,
+    monitor: &mut fista::Monitor<'_>,
 ) -> (RunOutcome, FistaDetails) {
     let t = Stopwatch::start(settings.time_basis, settings.threads);
     let c = problem.c();
@@ -428,7 +446,7 @@ pub fn run(
     };
     // The setup (operators, first projection) counts against the time limit.
     settings.time_limit = (settings.time_limit - setup_s).max(f64::MIN_POSITIVE);
-    let out = fista::solve_general(
+    let out = fista::solve_monitored(
         &mut loss,
         &mut h,
         u,
@@ -436,6 +454,7 @@ pub fn run(
         &mut ws,
         time_offset,
         &mut |_| {},
+        monitor,
     );
     let details = FistaDetails {
         projections: Some(h.projections),

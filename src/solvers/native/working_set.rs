@@ -24,6 +24,7 @@ use super::operators::Operators;
 use crate::model::{Blocks, Model, Problem, Regularizer, Weights};
 use crate::solvers::clock::Stopwatch;
 use crate::solvers::{CpuTimes, SolveOutput, SolverError, Status, TracePoint};
+use crate::solvers::progress::{IterationLog, Measure, Phase, Progress};
 
 /// Patterns of the first working set besides the warm start's.
 pub const INITIAL_SIZE: usize = 10;
@@ -60,6 +61,22 @@ pub fn solve(
     settings: &FistaSettings,
     warm: Option<&Weights>,
 ) -> Result<SolveOutput, SolverError> {
+    solve_observed(
+        problem,
+        settings,
+        warm,
+        &mut crate::solvers::progress::Silent,
+    )
+}
+
+/// [`solve`], reporting the full certificate before each inner solve
+/// ([`Phase::WorkingSetCheck`]) and the inner solves' measurements to `progress`.
+pub fn solve_observed(
+    problem: &Problem,
+    settings: &FistaSettings,
+    warm: Option<&Weights>,
+    progress: &mut dyn Progress,
+) -> Result<SolveOutput, SolverError> {
     settings.validate().map_err(SolverError::Settings)?;
     if problem.model() != Model::GatedRelu {
         return Err(SolverError::Unsupported {
@@ -69,7 +86,7 @@ pub fn solve(
         });
     }
     if !applies(problem, settings) {
-        return super::gated::solve(problem, settings, warm);
+        return super::gated::solve_observed(problem, settings, warm, progress);
     }
     let t = Stopwatch::start(settings.time_basis, settings.threads);
     let (c, p, d) = (problem.c(), problem.p(), problem.d());
@@ -115,6 +132,23 @@ pub fn solve(
                 objective,
             });
         }
+        let done = gap <= settings.tol
+            || !objective.is_finite()
+            || outer >= MAX_OUTER
+            || iterations >= settings.max_iters
+            || start.elapsed() > settings.time_limit;
+        progress.log(&IterationLog {
+            phase: Phase::WorkingSetCheck,
+            iteration: iterations,
+            objective,
+            measure: Measure::RelativeGap,
+            value: if gap.is_nan() { f64::INFINITY } else { gap },
+            target: settings.tol,
+            step: step.unwrap_or(settings.initial_step),
+            restarts: 0,
+            elapsed_s: start.elapsed(),
+            last: done,
+        });
         if gap <= settings.tol {
             status = Status::Solved;
             break;
@@ -197,14 +231,21 @@ pub fn solve(
             lambda,
             d,
         };
-        let out = fista::solve_observed(
+        let mut h = fista::RegularizerProx::new(comp);
+        let mut monitor = fista::Monitor {
+            phase: Phase::WorkingSetInner,
+            iteration_offset: iterations,
+            progress: &mut *progress,
+        };
+        let out = fista::solve_monitored(
             &mut sub,
-            comp,
+            &mut h,
             &mut su,
             &inner,
             &mut ws,
             elapsed,
             &mut |_| {},
+            &mut monitor,
         );
         step = Some(out.step);
         trace.extend(out.trace.iter().skip(1).map(|tp| TracePoint {

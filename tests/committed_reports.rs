@@ -1,0 +1,73 @@
+//! Committed reports are what the current code writes from the committed records:
+//! regenerating each `results/*/` report (from its `records/` and `manifest.json`
+//! only) into a scratch folder gives every committed file byte for byte. After a
+//! change to the report code run `scripts/regenerate-reports` and commit the result
+//! with the change.
+//!
+//! (Reads the repository's own `results/`, not the shared specification.)
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cvxrelu"))
+}
+
+fn committed_dirs() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("results");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("records").is_dir() && p.join("manifest.json").is_file())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+#[test]
+fn every_committed_report_regenerates_byte_for_byte() {
+    let dirs = committed_dirs();
+    assert!(dirs.len() >= 4, "committed result folders: {dirs:?}");
+    let scratch = tempfile::tempdir().unwrap();
+    let mut stale = Vec::new();
+    let mut compared = 0;
+    for dir in &dirs {
+        let name = dir.file_name().unwrap();
+        let out = scratch.path().join(name);
+        let o = bin()
+            .arg("report")
+            .arg(dir)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{}: {}",
+            dir.display(),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let mut written: Vec<PathBuf> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        written.sort();
+        for file in written {
+            let committed = dir.join(file.file_name().unwrap());
+            let new = std::fs::read(&file).unwrap();
+            match std::fs::read(&committed) {
+                Ok(old) if old == new => compared += 1,
+                Ok(_) => stale.push(format!("{} differs", committed.display())),
+                Err(_) => stale.push(format!("{} is not committed", committed.display())),
+            }
+        }
+        for must in ["report.md", "records.csv"] {
+            assert!(out.join(must).is_file(), "{}: no {must}", dir.display());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "committed reports are stale (run scripts/regenerate-reports and commit): {stale:#?}"
+    );
+    assert!(compared >= 2 * dirs.len());
+}
