@@ -7,6 +7,7 @@ pub mod error;
 pub mod export;
 pub mod export_suite;
 pub mod path;
+pub mod predict;
 pub mod problem_args;
 pub mod report;
 pub mod solve;
@@ -40,6 +41,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Run a benchmark suite: one JSON record per (problem, solver).
     Bench(bench::BenchArgs),
+    /// Predict with a saved network (`solve --weights`) on new raw inputs.
+    Predict(predict::PredictArgs),
     /// Report on a bench directory: Markdown, performance profiles, CSV.
     Report(report::ReportArgs),
 }
@@ -89,6 +92,7 @@ where
         Command::Export(a) => export::run(a),
         Command::Decompose(a) => decompose::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Predict(a) => predict::run(a),
         Command::Report(a) => report::run(a),
     };
     match result {
