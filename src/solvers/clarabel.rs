@@ -90,7 +90,9 @@ pub fn map_status(s: SolverStatus) -> Status {
         SolverStatus::PrimalInfeasible | SolverStatus::AlmostPrimalInfeasible => Status::Infeasible,
         SolverStatus::DualInfeasible | SolverStatus::AlmostDualInfeasible => Status::Unbounded,
         SolverStatus::NumericalError | SolverStatus::InsufficientProgress => Status::NumericalError,
-        SolverStatus::Unsolved | SolverStatus::CallbackTerminated => Status::NumericalError,
+        // The only callback is the cancel request, which ends a solve as a time limit.
+        SolverStatus::CallbackTerminated => Status::TimeLimit,
+        SolverStatus::Unsolved => Status::NumericalError,
     }
 }
 
@@ -136,7 +138,8 @@ pub fn solve_program(
                 objective: info.cost_primal,
             });
         }
-        false
+        // `true` stops the solve: a cancel request (crate::solvers::cancel).
+        crate::solvers::cancel::requested()
     });
     solver.solve();
     let solve_s = t0.elapsed().as_secs_f64();

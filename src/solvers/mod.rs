@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod baselines;
+pub mod cancel;
 pub mod clarabel;
 pub mod details;
 pub mod native;

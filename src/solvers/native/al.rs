@@ -378,7 +378,7 @@ pub fn solve(
     while outer < settings.max_outer {
         outer += 1;
         let elapsed = start.elapsed().as_secs_f64();
-        if elapsed > settings.time_limit {
+        if elapsed > settings.time_limit || crate::solvers::cancel::requested() {
             status = Status::TimeLimit;
             break;
         }

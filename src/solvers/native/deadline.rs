@@ -2,7 +2,8 @@
 //! the prox, of the C-ReLU dual bound and of the min-norm subgradient), so a solve
 //! stops close to its `--time-limit` even when one iteration or one measurement
 //! takes longer than the limit. Checks happen between blocks: one block's
-//! projection is the granularity.
+//! projection is the granularity. A cancel request ([`crate::solvers::cancel`])
+//! expires every deadline.
 
 use std::time::{Duration, Instant};
 
@@ -27,8 +28,9 @@ impl Deadline {
         Deadline { at }
     }
 
+    /// Past the deadline, or a cancel request ([`crate::solvers::cancel`]).
     pub fn expired(&self) -> bool {
-        self.at.is_some_and(|at| Instant::now() >= at)
+        crate::solvers::cancel::requested() || self.at.is_some_and(|at| Instant::now() >= at)
     }
 }
 
