@@ -8,6 +8,7 @@ pub mod export;
 pub mod export_suite;
 pub mod merge;
 pub mod path;
+pub mod predict;
 pub mod problem_args;
 pub mod progress;
 pub mod report;
@@ -43,6 +44,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Run a benchmark suite: one JSON record per (problem, solver).
     Bench(bench::BenchArgs),
+    /// Predict with a saved network (`solve --weights`) on new raw inputs.
+    Predict(predict::PredictArgs),
     /// Report on a bench directory: Markdown, performance profiles, CSV.
     Report(report::ReportArgs),
     /// Write a Slurm array script that runs a suite, one shard per task.
@@ -98,6 +101,7 @@ where
         Command::Export(a) => export::run(a),
         Command::Decompose(a) => decompose::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Predict(a) => predict::run(a),
         Command::Report(a) => report::run(a),
         Command::Slurm(a) => slurm::run(a),
         Command::MergeCheck(a) => merge::run_check(a),

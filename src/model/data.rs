@@ -430,6 +430,43 @@ pub fn read_csv_target(path: &Path, target: Option<&str>) -> Result<Dataset, Dat
     })
 }
 
+/// Read inputs for a trained network of `d` raw features (`cvxrelu predict`): a CSV
+/// of exactly `d` columns is features only (no targets: `y` is `n × 0`); any other
+/// width is read as a dataset by [`read_csv_target`] (targets `target`, or the
+/// default `y` / `y0..`) and must then have `d` feature columns.
+pub fn read_csv_inputs(path: &Path, d: usize, target: Option<&str>) -> Result<Dataset, DataError> {
+    let (header, values, lines) = read_numeric_csv_lines(path)?;
+    if header.len() != d {
+        let data = read_csv_target(path, target).map_err(|e| match e {
+            DataError::MissingTarget { .. } => DataError::FeatureMismatch {
+                path: path.into(),
+                found: header.len(),
+                expected: d,
+                reference: "the weights file".into(),
+            },
+            e => e,
+        })?;
+        if data.d() != d {
+            return Err(DataError::FeatureMismatch {
+                path: path.into(),
+                found: data.d(),
+                expected: d,
+                reference: "the weights file".into(),
+            });
+        }
+        return Ok(data);
+    }
+    check_unique(path, &header)?;
+    let n = lines.len();
+    Ok(Dataset {
+        source: path.display().to_string(),
+        feature_names: header,
+        target_names: Vec::new(),
+        x: Mat::from_fn(n, d, |i, j| values[i * d + j]),
+        y: Mat::zeros(n, 0),
+    })
+}
+
 /// A single column of 0/1 values with at least one 0: binary labels written 0/1.
 pub fn is_zero_one(y: &Mat<f64>) -> bool {
     y.ncols() == 1

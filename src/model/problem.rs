@@ -273,15 +273,62 @@ impl Problem {
         }
         let target = spec.target.as_deref();
         let full = load_dataset_with(&spec.data, target, max_memory)?;
-        let (train, test) = match (&spec.test, spec.split) {
+        if spec.test.is_some() && spec.split.is_some() {
+            return Err(invalid(
+                "split",
+                "give either a test file or a split fraction, not both",
+            ));
+        }
+        let test = match &spec.test {
+            Some(t) => Some(load_dataset_with(t, target, max_memory)?),
+            None => None,
+        };
+        Problem::from_datasets_within(spec, full, test, max_memory)
+    }
+
+    /// [`Problem::build`] on data already in memory (the Python bindings): `full` is
+    /// the training data (split by `spec.split` when set), `test` the test set; the
+    /// spec's `data` and `test` are then descriptions only.
+    pub fn from_datasets(
+        spec: &ProblemSpec,
+        full: Dataset,
+        test: Option<Dataset>,
+    ) -> Result<Problem, ModelError> {
+        if !spec.lambda.is_finite() || spec.lambda < 0.0 {
+            return Err(invalid(
+                "lambda",
+                format!("must be a finite number >= 0, got {}", spec.lambda),
+            ));
+        }
+        Problem::from_datasets_within(spec, full, test, super::budget::DEFAULT_MAX_MEMORY)
+    }
+
+    fn from_datasets_within(
+        spec: &ProblemSpec,
+        full: Dataset,
+        test_set: Option<Dataset>,
+        max_memory: u64,
+    ) -> Result<Problem, ModelError> {
+        if spec.model == Model::Relu && spec.reg != Regularizer::NeuronGl1 {
+            return Err(invalid(
+                "reg",
+                format!(
+                    "the relu model supports only neuron-gl1 (got {})",
+                    spec.reg.name()
+                ),
+            ));
+        }
+        if spec.patterns == Some(0) {
+            return Err(GateError::ZeroPatterns.into());
+        }
+        let (train, test) = match (test_set.map(|t| (spec.test.clone(), t)), spec.split) {
             (Some(_), Some(_)) => {
                 return Err(invalid(
                     "split",
                     "give either a test file or a split fraction, not both",
                 ));
             }
-            (Some(t), None) => {
-                let test = load_dataset_with(t, target, max_memory)?;
+            (Some((_, test)), None) => {
                 full.check_compatible(&test)?;
                 (full, Some(test))
             }

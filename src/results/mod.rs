@@ -13,6 +13,7 @@
 pub mod decomposition;
 pub mod details;
 pub mod guard;
+pub mod predict;
 pub mod record;
 pub mod run;
 pub mod solution;

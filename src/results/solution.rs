@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Preprocess, Problem, ProblemSpec, Weights};
+use crate::model::{Model, Preprocess, Problem, ProblemSpec, Weights};
 use crate::network::Network;
 
 pub const FORMAT: &str = "cvxrelu-weights";
@@ -148,6 +148,113 @@ impl SolutionFile {
                 "field network.c: {}, but the weights have c={c} outputs",
                 self.network.c
             ));
+        }
+        self.check_models()?;
+        self.check_neurons()
+    }
+
+    /// The model named by the problem, the weights and the network is one model.
+    fn check_models(&self) -> Result<(), String> {
+        let model = self.weights.model();
+        if self.problem.model != model {
+            return Err(format!(
+                "field problem.model: '{}', but the weights are of model '{}'",
+                self.problem.model.name(),
+                model.name()
+            ));
+        }
+        if self.network.model != model {
+            return Err(format!(
+                "field network.model: '{}', but the weights are of model '{}'",
+                self.network.model.name(),
+                model.name()
+            ));
+        }
+        Ok(())
+    }
+
+    /// Every neuron of the network has the sizes of the weights, a gate exactly when
+    /// the model is gated, and its raw-input rows equal to its model-space rows mapped
+    /// through the stored preprocessing (relative 1e-9): a network edited apart from
+    /// its preprocessing would predict something else than what was trained.
+    fn check_neurons(&self) -> Result<(), String> {
+        let (c, p, d) = self.weights.shape();
+        let pre = &self.preprocess;
+        let gated = self.weights.model() == Model::GatedRelu;
+        let per_block = if gated { 1 } else { 2 };
+        if self.network.neurons.len() > per_block * c * p {
+            return Err(format!(
+                "field network.neurons: {} neurons, more than the {} blocks of the weights",
+                self.network.neurons.len(),
+                per_block * c * p
+            ));
+        }
+        let close = |a: &[f64], b: &[f64], ab: f64, bb: f64| {
+            let scale = a
+                .iter()
+                .chain(b)
+                .fold(ab.abs().max(bb.abs()), |m, v| m.max(v.abs()));
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(x, y)| (x - y).abs() <= 1e-9 * scale.max(1.0))
+                && (ab - bb).abs() <= 1e-9 * scale.max(1.0)
+        };
+        for (j, nu) in self.network.neurons.iter().enumerate() {
+            let field = |f: &str| format!("field network.neurons[{j}].{f}");
+            if nu.output >= c {
+                return Err(format!(
+                    "{}: {}, but the weights have c={c} outputs",
+                    field("output"),
+                    nu.output
+                ));
+            }
+            if nu.first.len() != d {
+                return Err(format!(
+                    "{}: {} values, but the weights have d={d}",
+                    field("first"),
+                    nu.first.len()
+                ));
+            }
+            let all = nu
+                .first
+                .iter()
+                .chain(&nu.raw_first)
+                .chain([&nu.second, &nu.raw_bias]);
+            if !all.into_iter().all(|v| v.is_finite()) {
+                return Err(format!("{}: NaN or infinity", field("first")));
+            }
+            let (raw, bias) = pre.to_raw(&nu.first);
+            if !close(&raw, &nu.raw_first, bias, nu.raw_bias) {
+                return Err(format!(
+                    "{}: not the model-space row mapped through field preprocess (the network and the preprocessing disagree)",
+                    field("raw_first")
+                ));
+            }
+            match (gated, &nu.gate, &nu.raw_gate) {
+                (true, Some(g), Some((rg, rb))) => {
+                    if g.len() != d || !g.iter().all(|v| v.is_finite()) {
+                        return Err(format!("{}: needs {d} finite values", field("gate")));
+                    }
+                    let (raw, bias) = pre.to_raw(g);
+                    if !close(&raw, rg, bias, *rb) {
+                        return Err(format!(
+                            "{}: not the gate mapped through field preprocess (the network and the preprocessing disagree)",
+                            field("raw_gate")
+                        ));
+                    }
+                }
+                (true, _, _) => {
+                    return Err(format!(
+                        "{}: a gated-relu neuron needs gate and raw_gate",
+                        field("gate")
+                    ));
+                }
+                (false, None, None) => {}
+                (false, _, _) => {
+                    return Err(format!("{}: a relu neuron has no gate", field("gate")));
+                }
+            }
         }
         Ok(())
     }

@@ -153,7 +153,9 @@ pub fn map_status(s: SolverStatus) -> Status {
         SolverStatus::PrimalInfeasible | SolverStatus::AlmostPrimalInfeasible => Status::Infeasible,
         SolverStatus::DualInfeasible | SolverStatus::AlmostDualInfeasible => Status::Unbounded,
         SolverStatus::NumericalError | SolverStatus::InsufficientProgress => Status::NumericalError,
-        SolverStatus::Unsolved | SolverStatus::CallbackTerminated => Status::NumericalError,
+        // The only callback is the cancel request, which ends a solve as a time limit.
+        SolverStatus::CallbackTerminated => Status::TimeLimit,
+        SolverStatus::Unsolved => Status::NumericalError,
     }
 }
 
@@ -209,7 +211,9 @@ pub fn solve_program(
                 objective: info.cost_primal,
             });
         }
-        let stop = t0.passed(cpu_limit);
+        // `true` stops the solve: the CPU limit, or a cancel request
+        // (crate::solvers::cancel); both end as `time_limit`.
+        let stop = t0.passed(cpu_limit) || crate::solvers::cancel::requested();
         if stop {
             flag.store(true, Ordering::Relaxed);
         }

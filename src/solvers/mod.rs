@@ -14,6 +14,7 @@
 
 pub mod api;
 pub mod baselines;
+pub mod cancel;
 pub mod clarabel;
 pub mod clock;
 pub mod details;

@@ -396,7 +396,7 @@ pub fn solve_observed(
     while outer < settings.max_outer {
         outer += 1;
         let elapsed = start.elapsed();
-        if elapsed > settings.time_limit {
+        if elapsed > settings.time_limit || crate::solvers::cancel::requested() {
             status = Status::TimeLimit;
             break;
         }

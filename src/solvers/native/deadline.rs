@@ -7,6 +7,8 @@
 //! The deadline counts on a [`Stopwatch`]'s time basis: wall time, or the solve's
 //! CPU time ([`crate::solvers::clock`]), so a CPU limit stops a single-threaded
 //! solve at the same point of its work however loaded the machine is.
+//!
+//! A cancel request ([`crate::solvers::cancel`]) expires every deadline.
 
 use std::time::Instant;
 
@@ -41,8 +43,9 @@ impl Deadline {
         }
     }
 
+    /// Past the deadline, or a cancel request ([`crate::solvers::cancel`]).
     pub fn expired(&self) -> bool {
-        self.at.is_some_and(|(w, limit)| w.passed(limit))
+        crate::solvers::cancel::requested() || self.at.is_some_and(|(w, limit)| w.passed(limit))
     }
 }
 
