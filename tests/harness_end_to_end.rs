@@ -129,7 +129,9 @@ fn tiny_suite_end_to_end() {
         "{md}"
     );
     // The suite fingerprint of the manifest is in the report's header.
-    let fp = manifest["fingerprint"].as_str().expect("manifest fingerprint");
+    let fp = manifest["fingerprint"]
+        .as_str()
+        .expect("manifest fingerprint");
     assert!(
         md.contains(&format!("suite fingerprint {fp}")),
         "report header lacks the fingerprint {fp}"

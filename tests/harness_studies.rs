@@ -256,7 +256,14 @@ fn decomposition_runs_end_to_end_with_report() {
         };
         let id = &run.id;
         assert_eq!(r.problem.model, Model::Relu, "{id}");
-        assert!(r.status == Status::Solved, "{id}: {:?}", r.status);
+        // A decomposition is feasible (violation ≤ 1e-6) or approximate, never
+        // `solved`: its point is not C-ReLU-optimal.
+        let expect = if r.max_cone_violation <= 1e-6 {
+            Status::Feasible
+        } else {
+            Status::Approximate
+        };
+        assert_eq!(r.status, expect, "{id}: violation {}", r.max_cone_violation);
         for key in [
             "inflation",
             "prediction_change",
@@ -458,7 +465,7 @@ studies = ["table1"]
     assert!(serde_json::to_value(&skipped.details).unwrap()["memory_estimate"].is_object());
     // FISTA needs no SOCP; the LP decomposition is not under the guard.
     let lp = ids["s-relu-P3-s0-lam1e-2-fista-lp"];
-    assert_eq!(lp.status, Status::Solved);
+    assert_eq!(lp.status, Status::Feasible);
     assert!(lp.max_cone_violation <= 1e-8);
     let w = report(&out, None).unwrap();
     let md = std::fs::read_to_string(&w.markdown).unwrap();

@@ -93,9 +93,9 @@ use super::study::Study;
 use crate::decompose::Method;
 use crate::export::Format;
 use crate::model::{Model, Regularizer, Scaling};
+use crate::results::ExternalDef;
 use crate::results::run::Width;
 use crate::solvers::{SolverKind, TimeBasis};
-use crate::results::ExternalDef;
 
 /// The τ levels used when a suite does not list its own.
 pub const DEFAULT_TAUS: [f64; 3] = [1e-1, 1e-3, 1e-6];

@@ -297,7 +297,9 @@ pub fn solve_convex_observed(
     match config {
         SolverConfig::Clarabel(s) => super::clarabel::solve(problem, s),
         SolverConfig::Fista(s) => match problem.model() {
-            Model::GatedRelu => super::native::working_set::solve_observed(problem, s, warm, progress),
+            Model::GatedRelu => {
+                super::native::working_set::solve_observed(problem, s, warm, progress)
+            }
             Model::Relu => super::native::relu::solve_observed(problem, s, warm, progress),
         },
         SolverConfig::Al(s) => super::native::al::solve_observed(problem, s, warm, progress),

@@ -37,8 +37,8 @@ use super::operators::Operators;
 use crate::model::{Model, Problem, Regularizer, Weights};
 use crate::solvers::clock::Stopwatch;
 use crate::solvers::details::AlDetails;
-use crate::solvers::{CpuTimes, SolveOutput, SolverDetails, SolverError, Status, TracePoint};
 use crate::solvers::progress::Phase;
+use crate::solvers::{CpuTimes, SolveOutput, SolverDetails, SolverError, Status, TracePoint};
 use faer::{Accum, MatMut, MatRef, linalg::matmul::matmul};
 
 /// Augmented-Lagrangian settings.

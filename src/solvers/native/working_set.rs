@@ -23,8 +23,8 @@ use super::gated::GatedLoss;
 use super::operators::Operators;
 use crate::model::{Blocks, Model, Problem, Regularizer, Weights};
 use crate::solvers::clock::Stopwatch;
-use crate::solvers::{CpuTimes, SolveOutput, SolverError, Status, TracePoint};
 use crate::solvers::progress::{IterationLog, Measure, Phase, Progress};
+use crate::solvers::{CpuTimes, SolveOutput, SolverError, Status, TracePoint};
 
 /// Patterns of the first working set besides the warm start's.
 pub const INITIAL_SIZE: usize = 10;
