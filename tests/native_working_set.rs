@@ -17,7 +17,7 @@ mod common;
 use common::{reference_problem, references, rel, synth_problem};
 use cvxrelu::certify::certify;
 use cvxrelu::model::{Model, Regularizer, Weights};
-use cvxrelu::solvers::native::fista::FistaSettings;
+use cvxrelu::solvers::native::fista::{FistaSettings, WorkingSets};
 use cvxrelu::solvers::native::{gated, working_set};
 use cvxrelu::solvers::{SolveOutput, Status};
 
@@ -44,7 +44,12 @@ fn compare(prob: &cvxrelu::model::Problem, what: &str, tol: f64) -> (usize, usiz
     // Both answers are judged by the working-set run's dual bound, a lower bound
     // on the full problem's optimum computed on all patterns.
     let full = gated::solve(prob, &settings(tol, 100_000), None).unwrap();
-    let ws = working_set::solve(prob, &settings(tol, 300_000), None).unwrap();
+    // `On`: the reference problems have fewer patterns than `Auto` needs.
+    let on = FistaSettings {
+        working_sets: WorkingSets::On,
+        ..settings(tol, 300_000)
+    };
+    let ws = working_set::solve(prob, &on, None).unwrap();
     assert_eq!(ws.status, Status::Solved, "{what}: working set");
     let (cf, cw) = (certify(prob, &full.weights), certify(prob, &ws.weights));
     let dual = cw.dual_objective.unwrap();

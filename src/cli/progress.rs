@@ -14,14 +14,14 @@
 //! stderr that is not a terminal.
 
 use std::io::IsTerminal;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::results::Record;
-use crate::solvers::progress::{IterationLog, Progress};
+use crate::solvers::progress::{IterationLog, Progress, SharedProgress};
 
 /// Default of `--log-every`: iterations between rows of the verbose log.
 pub const DEFAULT_LOG_EVERY: usize = 100;
@@ -166,16 +166,29 @@ impl Drop for ProgressLine {
     }
 }
 
+/// The progress line's message for a measurement.
+fn line_message(l: &IterationLog) -> String {
+    format!(
+        "{} iteration {}: {} {:.2e} (target {:.1e})",
+        l.phase.name(),
+        l.iteration,
+        l.measure.name(),
+        l.value,
+        l.target
+    )
+}
+
 impl Progress for ProgressLine {
     fn log(&mut self, l: &IterationLog) {
-        self.bar.set_message(format!(
-            "{} iteration {}: {} {:.2e} (target {:.1e})",
-            l.phase.name(),
-            l.iteration,
-            l.measure.name(),
-            l.value,
-            l.target
-        ));
+        self.bar.set_message(line_message(l));
+    }
+
+    /// Clarabel reports from its own callback: the bar is shared with it.
+    fn shared(&self) -> Option<SharedProgress> {
+        let bar = self.bar.clone();
+        Some(Arc::new(move |l: &IterationLog| {
+            bar.set_message(line_message(l))
+        }))
     }
 }
 
@@ -222,6 +235,15 @@ impl Progress for Console {
             Console::Log(t) => t.log(l),
             Console::Line(p) => p.log(l),
             Console::Quiet => {}
+        }
+    }
+
+    /// Only the progress line follows Clarabel: with `--verbose` Clarabel prints its
+    /// own log.
+    fn shared(&self) -> Option<SharedProgress> {
+        match self {
+            Console::Line(p) => p.shared(),
+            Console::Log(_) | Console::Quiet => None,
         }
     }
 }

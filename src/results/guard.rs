@@ -9,8 +9,18 @@ use crate::solvers::Status;
 /// The status to record for a solver's `status` at a point certified as `cert`,
 /// and the reason when it was overruled.
 pub fn certified_status(status: Status, cert: &Certificate) -> (Status, Option<String>) {
-    if status != Status::Solved {
-        return (status, None);
+    // The statuses that claim a usable point (a decomposition's `feasible` and
+    // `approximate` as much as a solver's `solved`).
+    match status {
+        Status::Solved | Status::Feasible | Status::Approximate => {}
+        Status::Inaccurate
+        | Status::MaxIterations
+        | Status::TimeLimit
+        | Status::NumericalError
+        | Status::Infeasible
+        | Status::Diverged
+        | Status::Unbounded
+        | Status::Skipped => return (status, None),
     }
     let fields = [
         ("objective", Some(cert.objective)),
@@ -28,7 +38,9 @@ pub fn certified_status(status: Status, cert: &Certificate) -> (Status, Option<S
             return (
                 Status::NumericalError,
                 Some(format!(
-                    "the solver reported solved, but the certificate's {name} is {v}: not finite, so not solved"
+                    "the solver reported {}, but the certificate's {name} is {v}: not finite, so not {}",
+                    status.name(),
+                    status.name()
                 )),
             );
         }
@@ -62,6 +74,10 @@ mod tests {
         let (s, why) = certified_status(Status::Solved, &cert(f64::NAN));
         assert_eq!(s, Status::NumericalError);
         assert!(why.unwrap().contains("objective"));
+        assert_eq!(
+            certified_status(Status::Feasible, &cert(f64::NAN)).0,
+            Status::NumericalError
+        );
         assert_eq!(
             certified_status(Status::Solved, &cert(f64::INFINITY)).0,
             Status::NumericalError

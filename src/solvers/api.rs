@@ -295,7 +295,7 @@ pub fn solve_convex_observed(
             .map_err(SolverError::TooLarge)?;
     }
     match config {
-        SolverConfig::Clarabel(s) => super::clarabel::solve(problem, s),
+        SolverConfig::Clarabel(s) => super::clarabel::solve_observed(problem, s, progress.shared()),
         SolverConfig::Fista(s) => match problem.model() {
             Model::GatedRelu => {
                 super::native::working_set::solve_observed(problem, s, warm, progress)

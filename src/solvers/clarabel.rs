@@ -11,6 +11,7 @@ use clarabel::solver::{DefaultSettings, DefaultSolver, IPSolver, SolverStatus};
 
 use super::clock::{Stopwatch, TimeBasis};
 use super::details::{ClarabelDetails, SolverDetails};
+use super::progress::{IterationLog, Measure, Phase, SharedProgress};
 use super::{CpuTimes, SolveOutput, SolverError, Status, TracePoint};
 use crate::compile::{self, Lowering};
 use crate::cone::ConeProgram;
@@ -183,6 +184,16 @@ pub fn solve_program(
     program: ConeProgram,
     settings: &ClarabelSettings,
 ) -> Result<ProgramSolution, SolverError> {
+    solve_program_observed(program, settings, None)
+}
+
+/// [`solve_program`], reporting each interior-point iteration to `progress`
+/// (phase [`Phase::Interior`], measure Clarabel's own relative gap).
+pub fn solve_program_observed(
+    program: ConeProgram,
+    settings: &ClarabelSettings,
+    progress: Option<SharedProgress>,
+) -> Result<ProgramSolution, SolverError> {
     settings.validate()?;
     program.validate()?;
     let threads = settings.max_threads as usize;
@@ -203,6 +214,7 @@ pub fn solve_program(
         TimeBasis::Wall => f64::INFINITY,
         TimeBasis::Cpu => settings.time_limit,
     };
+    let tol_gap_rel = settings.tol;
     solver.set_termination_callback(move |info: &clarabel::solver::DefaultInfo<f64>| {
         if let Ok(mut t) = sink.lock() {
             t.push(TracePoint {
@@ -213,6 +225,20 @@ pub fn solve_program(
         }
         // `true` stops the solve: the CPU limit, or a cancel request
         // (crate::solvers::cancel); both end as `time_limit`.
+        if let Some(report) = &progress {
+            report(&IterationLog {
+                phase: Phase::Interior,
+                iteration: info.iterations as usize,
+                objective: info.cost_primal,
+                measure: Measure::InteriorGap,
+                value: info.gap_rel,
+                target: tol_gap_rel,
+                step: info.step_length,
+                restarts: 0,
+                elapsed_s: t0.elapsed(),
+                last: false,
+            });
+        }
         let stop = t0.passed(cpu_limit) || crate::solvers::cancel::requested();
         if stop {
             flag.store(true, Ordering::Relaxed);
@@ -246,6 +272,15 @@ pub fn solve_program(
 
 /// Compile `problem` and solve it with Clarabel.
 pub fn solve(problem: &Problem, settings: &ClarabelSettings) -> Result<SolveOutput, SolverError> {
+    solve_observed(problem, settings, None)
+}
+
+/// [`solve`], reporting each interior-point iteration to `progress`.
+pub fn solve_observed(
+    problem: &Problem,
+    settings: &ClarabelSettings,
+    progress: Option<SharedProgress>,
+) -> Result<SolveOutput, SolverError> {
     settings.validate()?;
     let t = Stopwatch::start(settings.time_basis, settings.max_threads as usize);
     compile::check_memory(problem, settings.lowering, settings.max_memory)?;
@@ -253,7 +288,7 @@ pub fn solve(problem: &Problem, settings: &ClarabelSettings) -> Result<SolveOutp
     let size = program.size();
     let compile = t.read();
     let compile_s = compile.wall_s;
-    let sol = solve_program(program, settings)?;
+    let sol = solve_program_observed(program, settings, progress)?;
     let weights = inverse
         .invert(&sol.x)
         .map_err(|e| SolverError::Clarabel(e.to_string()))?;

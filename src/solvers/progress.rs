@@ -8,6 +8,8 @@
 //! observer; the last one of a phase has `last = true` and is of the returned
 //! point. Observing costs nothing the solver does not already compute.
 
+use std::sync::Arc;
+
 /// Which part of a solve a log line belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
@@ -22,6 +24,8 @@ pub enum Phase {
     WorkingSetInner,
     /// A full-problem certificate of the working-set method between inner solves.
     WorkingSetCheck,
+    /// An interior-point iteration of Clarabel.
+    Interior,
 }
 
 impl Phase {
@@ -32,6 +36,7 @@ impl Phase {
             Phase::AlPolish => "polish",
             Phase::WorkingSetInner => "ws-inner",
             Phase::WorkingSetCheck => "ws-check",
+            Phase::Interior => "clarabel",
         }
     }
 }
@@ -43,6 +48,10 @@ pub enum Measure {
     RelativeGap,
     /// Squared min-norm subgradient of `f + λR`.
     SubgradientSq,
+    /// Clarabel's relative gap `|p − d| / max(1, min(|p|, |d|))` between its primal
+    /// and dual costs at the current, possibly infeasible, iterate: Clarabel's
+    /// stopping measure, not a certificate.
+    InteriorGap,
 }
 
 impl Measure {
@@ -50,6 +59,7 @@ impl Measure {
         match self {
             Measure::RelativeGap => "gap",
             Measure::SubgradientSq => "subgrad²",
+            Measure::InteriorGap => "ipm gap",
         }
     }
 }
@@ -79,9 +89,19 @@ pub struct IterationLog {
     pub last: bool,
 }
 
+/// An observer that a solver can move into a callback of its own that must be
+/// `'static` (Clarabel's termination callback).
+pub type SharedProgress = Arc<dyn Fn(&IterationLog) + Send + Sync>;
+
 /// An observer of [`IterationLog`]s.
 pub trait Progress {
     fn log(&mut self, line: &IterationLog);
+
+    /// A `'static` handle on this observer for solvers that report from their own
+    /// callback (Clarabel); `None` (the default): such solvers report nothing.
+    fn shared(&self) -> Option<SharedProgress> {
+        None
+    }
 }
 
 /// The observer that ignores everything.
