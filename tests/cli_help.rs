@@ -7,7 +7,47 @@
 use std::path::Path;
 use std::process::Command;
 
-const SUBCOMMANDS: [&str; 6] = ["solve", "path", "decompose", "export", "bench", "report"];
+const SUBCOMMANDS: [&str; 10] = [
+    "solve",
+    "path",
+    "decompose",
+    "predict",
+    "export",
+    "bench",
+    "report",
+    "slurm",
+    "merge-check",
+    "merge",
+];
+
+/// A new subcommand must get a snapshot: the top-level help lists exactly these.
+#[test]
+fn every_subcommand_has_a_snapshot() {
+    let o = Command::new(env!("CARGO_BIN_EXE_cvxrelu"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(o.stdout).unwrap();
+    let commands = text
+        .split("Commands:")
+        .nth(1)
+        .expect("a Commands: section")
+        .split("\n\n")
+        .next()
+        .unwrap();
+    let mut listed: Vec<&str> = commands
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| *w != "help")
+        .collect();
+    listed.sort_unstable();
+    let mut known = SUBCOMMANDS.to_vec();
+    known.sort_unstable();
+    assert_eq!(
+        listed, known,
+        "subcommands without a help snapshot (add them to SUBCOMMANDS)"
+    );
+}
 
 fn help(sub: &str) -> String {
     let o = Command::new(env!("CARGO_BIN_EXE_cvxrelu"))
