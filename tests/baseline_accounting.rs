@@ -156,3 +156,35 @@ fn summaries_have_a_whole_grid_row_per_baseline() {
     assert!((s[1].sgm_time[0] - 0.5).abs() < 1e-12);
     assert!((s[2].sgm_time[0] - 7.5).abs() < 1e-12);
 }
+
+#[test]
+fn profiles_draw_a_whole_grid_curve_per_baseline() {
+    let fista = record(
+        "p",
+        Model::GatedRelu,
+        1e-3,
+        SolverKind::Fista,
+        Status::Solved,
+        1.0,
+        0.0,
+        0.0,
+        1.0,
+        &[(1.0, 1.0)],
+    );
+    let curves = cvxrelu::harness::profile::curves(&[fista, sgd(TimeBasis::Wall)], 1e-6);
+    let (_, cs) = &curves["gated-relu"];
+    let by_name = |n: &str| cs.iter().find(|c| c.solver == n).unwrap();
+    assert_eq!(cs.len(), 3);
+    // Every curve over the same problem (one); the grid's curve steps up later.
+    assert_eq!(by_name("sgd").times, vec![0.5]);
+    assert_eq!(by_name("sgd (whole grid)").times, vec![7.5]);
+    assert_eq!(by_name("fista").times, vec![1.0]);
+    assert!(cs.iter().all(|c| c.runs == 1));
+    let svg = cvxrelu::harness::profile::render(
+        &[sgd(TimeBasis::Wall)],
+        1e-6,
+        std::path::Path::new("p.svg"),
+    )
+    .unwrap();
+    assert!(svg.contains("sgd (whole grid) (1/1)"), "legend names the curve");
+}

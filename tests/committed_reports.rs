@@ -71,3 +71,39 @@ fn every_committed_report_regenerates_byte_for_byte() {
     );
     assert!(compared >= 2 * dirs.len());
 }
+
+/// The README's default-suite block is the committed report's summary, as
+/// `scripts/readme-claims.py` splices it (checked here without Python: the
+/// block's table rows are the report's summary rows, in order).
+#[test]
+fn readme_claims_are_the_committed_summary() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let report = std::fs::read_to_string(root.join("results/default/report.md")).unwrap();
+    let (begin, end) = (
+        "<!-- default-summary:begin -->",
+        "<!-- default-summary:end -->",
+    );
+    let start = readme.find(begin).expect("README: default-summary markers");
+    let stop = readme.find(end).expect("README: default-summary end marker");
+    let block = &readme[start..stop];
+    let rows = |s: &str| -> Vec<String> {
+        s.lines()
+            .filter(|l| l.starts_with('|'))
+            .map(str::to_string)
+            .collect()
+    };
+    let summary_start = report.find("## Summary per solver").unwrap();
+    let rest = &report[summary_start + 3..];
+    let summary = &rest[..rest.find("\n## ").unwrap_or(rest.len())];
+    assert_eq!(
+        rows(block),
+        rows(summary),
+        "README.md's default-summary block is stale: run scripts/regenerate-reports"
+    );
+    for line in report.lines().take(12) {
+        if line.starts_with("Machine") || line.starts_with("Suite") {
+            assert!(block.contains(line), "README block lacks '{line}'");
+        }
+    }
+}

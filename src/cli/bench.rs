@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use super::error::CliError;
-use crate::harness::bench::{BenchOptions, bench};
-use crate::harness::{Shard, Suite};
+use crate::harness::Shard;
+use crate::harness::bench::{BenchOptions, bench_folder};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct BenchArgs {
@@ -33,7 +33,6 @@ pub struct BenchArgs {
 }
 
 pub fn run(args: &BenchArgs) -> Result<i32, CliError> {
-    let suite = Suite::load(&args.suite).map_err(crate::harness::HarnessError::from)?;
     let opts = BenchOptions {
         resume: args.resume,
         shard: args.shard.unwrap_or(Shard::ALL),
@@ -41,22 +40,7 @@ pub fn run(args: &BenchArgs) -> Result<i32, CliError> {
         progress: !args.quiet,
         log: !args.quiet,
     };
-    // One bench process per folder and shard, and one suite per folder.
-    std::fs::create_dir_all(&args.out).map_err(|source| crate::fsio::WriteError {
-        path: args.out.clone(),
-        source,
-    })?;
-    let _lock = crate::harness::lock::acquire(&args.out, opts.shard)?;
-    let fingerprint =
-        crate::harness::lock::suite_fingerprint(&suite.name, &crate::harness::expand(&suite));
-    crate::harness::lock::check_suite(
-        &args.out,
-        &args.suite,
-        &suite.name,
-        &fingerprint,
-        args.force,
-    )?;
-    let s = bench(&suite, &args.out, &opts)?;
+    let (suite, s) = bench_folder(&args.suite, &args.out, &opts, args.force)?;
     eprintln!(
         "{}: shard {} of suite {}: {} runs, {} already done, {} run now ({} re-run after a suite change, {} skipped for memory); records in {}",
         args.suite.display(),

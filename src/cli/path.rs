@@ -10,11 +10,9 @@ use std::path::PathBuf;
 use super::error::CliError;
 use super::problem_args::ProblemArgs;
 use super::solve::{SolverArgs, emit_json, summary};
-use crate::certify::certify;
 use crate::fsio::write_atomic;
 use crate::model::{Problem, Weights};
-use crate::results::record::Record;
-use crate::solvers;
+use crate::results::path::path_step;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct PathArgs {
@@ -85,14 +83,9 @@ pub fn run(args: &PathArgs) -> Result<i32, CliError> {
     let mut warm: Option<Weights> = None;
     let mut all_solved = true;
     for (idx, &lambda) in args.lambdas.iter().enumerate() {
-        let problem = base.with_lambda(lambda);
         let mut console = args.solver.console();
-        let out = solvers::solve_convex_observed(&problem, &config, warm.as_ref(), &mut console)?;
-        let cert = certify(&problem, &out.weights);
-        let mut rec = Record::new(&problem, config.kind().into(), &out, &cert);
+        let (rec, weights) = path_step(&base, idx, lambda, &config, warm.as_ref(), &mut console)?;
         console.finish(&rec);
-        rec.details.path_index = Some(idx);
-        rec.details.warm_started = Some(warm.is_some());
         eprintln!("{}", summary(&rec));
         emit_json(&args.out.join(format!("lambda_{idx:03}.json")), &rec)?;
         csv += &format!(
@@ -109,7 +102,7 @@ pub fn run(args: &PathArgs) -> Result<i32, CliError> {
         );
         write_atomic(&csv_path, csv.as_bytes())?;
         all_solved &= rec.status.is_solved();
-        warm = Some(out.weights);
+        warm = Some(weights);
     }
     Ok(if all_solved { 0 } else { 1 })
 }

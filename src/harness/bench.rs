@@ -306,6 +306,27 @@ pub fn position(k: usize, n: usize, elapsed: f64) -> String {
     format!(" [{k}/{n}, {} elapsed, ETA {eta}]", clock(elapsed))
 }
 
+/// [`bench`] as the CLI and the Python package run it: load the suite file, take
+/// the folder's lock for this shard (one bench process per folder and shard), check
+/// that the folder holds no other suite's records (unless `force`), run.
+pub fn bench_folder(
+    suite_file: &Path,
+    out: &Path,
+    opts: &BenchOptions,
+    force: bool,
+) -> Result<(Suite, BenchSummary), HarnessError> {
+    let suite = Suite::load(suite_file)?;
+    std::fs::create_dir_all(out).map_err(|source| crate::fsio::WriteError {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let _lock = super::lock::acquire(out, opts.shard)?;
+    let fingerprint = super::lock::suite_fingerprint(&suite.name, &expand(&suite));
+    super::lock::check_suite(out, suite_file, &suite.name, &fingerprint, force)?;
+    let summary = bench(&suite, out, opts)?;
+    Ok((suite, summary))
+}
+
 /// Run the selected runs of `suite` into `out`.
 pub fn bench(suite: &Suite, out: &Path, opts: &BenchOptions) -> Result<BenchSummary, HarnessError> {
     let all = expand(suite);

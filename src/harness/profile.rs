@@ -4,8 +4,11 @@
 //! A curve steps up at each solved run's time to τ ([`metrics::time_to`]) and stays
 //! below 1 by the fraction of unsolved problems: every curve of a panel has the
 //! same denominator, the model's problems in the records (a solver without a
-//! record of a problem counts it unsolved). Drawn with plotters' SVG backend. The
-//! Dolan–Moré ratio profiles are [`super::ratio_profile`].
+//! record of a problem counts it unsolved). SGD and Adam get two curves: the best
+//! step size in hindsight, and (thinner, same colour) `(whole grid)`, which adds
+//! the other step sizes' time as a user pays it ([`metrics::Accounting`]). Drawn
+//! with plotters' SVG backend. The Dolan–Moré ratio profiles are
+//! [`super::ratio_profile`].
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -13,9 +16,10 @@ use std::path::Path;
 use plotters::prelude::*;
 
 use super::HarnessError;
-use super::metrics;
+use super::metrics::{self, Accounting};
 use crate::model::Model;
 use crate::results::record::Record;
+use crate::solvers::SolverDetails;
 
 /// One curve: the sorted solve times and the number of problems of its panel.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,22 +38,34 @@ pub fn curves(records: &[Record], tau: f64) -> BTreeMap<&'static str, (Model, Ve
         let entry = out
             .entry(r.problem.model.name())
             .or_insert_with(|| (r.problem.model, Vec::new()));
-        let idx = match entry.1.iter().position(|c| r.solver == *c.solver.as_str()) {
-            Some(i) => i,
-            None => {
-                entry.1.push(Curve {
-                    solver: r.solver.to_string(),
-                    times: Vec::new(),
-                    runs: 0,
-                });
-                entry.1.len() - 1
-            }
-        };
-        let c = &mut entry.1[idx];
-        c.runs += 1;
         let pid = r.run.as_ref().map(|x| x.problem_id.as_str()).unwrap_or("");
-        if let Some(t) = metrics::time_to(r, optima.get(pid).copied(), tau) {
-            c.times.push(t);
+        let baseline = matches!(r.details.solver, Some(SolverDetails::Baseline(_)));
+        let accountings: &[Accounting] = if baseline {
+            &[Accounting::BestRun, Accounting::WholeGrid]
+        } else {
+            &[Accounting::BestRun]
+        };
+        for &accounting in accountings {
+            let name = match accounting {
+                Accounting::BestRun => r.solver.to_string(),
+                Accounting::WholeGrid => format!("{} {}", r.solver, metrics::WHOLE_GRID),
+            };
+            let idx = match entry.1.iter().position(|c| c.solver == name) {
+                Some(i) => i,
+                None => {
+                    entry.1.push(Curve {
+                        solver: name,
+                        times: Vec::new(),
+                        runs: 0,
+                    });
+                    entry.1.len() - 1
+                }
+            };
+            let c = &mut entry.1[idx];
+            c.runs += 1;
+            if let Some(t) = metrics::time_to_with(r, optima.get(pid).copied(), tau, accounting) {
+                c.times.push(t);
+            }
         }
     }
     for (model, cs) in out.values_mut() {
@@ -76,8 +92,16 @@ pub(super) const COLORS: [RGBColor; 6] = [
     RGBColor(0x8c, 0x56, 0x4b),
 ];
 
+/// A solver's colour; its `(whole grid)` curve shares it (drawn thinner).
 fn color_of(solver: &str, all: &[String]) -> RGBColor {
-    let i = all.iter().position(|s| s == solver).unwrap_or(0);
+    let base = solver
+        .strip_suffix(metrics::WHOLE_GRID)
+        .map_or(solver, str::trim_end);
+    let bases: Vec<&String> = all
+        .iter()
+        .filter(|s| !s.ends_with(metrics::WHOLE_GRID))
+        .collect();
+    let i = bases.iter().position(|s| *s == base).unwrap_or(0);
     COLORS[i % COLORS.len()]
 }
 
@@ -166,13 +190,18 @@ pub fn render(
                 .map_err(err)?;
             for c in cs {
                 let color = color_of(&c.solver, &solvers);
+                let width = if c.solver.ends_with(metrics::WHOLE_GRID) {
+                    1
+                } else {
+                    2
+                };
                 let pts = steps(tmin, &c.times, c.runs, tmax);
                 chart
-                    .draw_series(LineSeries::new(pts, color.stroke_width(2)))
+                    .draw_series(LineSeries::new(pts, color.stroke_width(width)))
                     .map_err(err)?
                     .label(format!("{} ({}/{})", c.solver, c.times.len(), c.runs))
                     .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                        PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(width))
                     });
             }
             chart

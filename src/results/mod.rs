@@ -4,6 +4,7 @@
 //!   trace and typed [`details`] — made from a [`crate::solvers::Solution`];
 //! - [`solver_name`]: the record's `solver`, as a type;
 //! - [`run`]: the harness run a record came from (suite entry, ids, fingerprint);
+//! - [`path`]: one warm-started step of a regularisation path;
 //! - [`solution`]: the weights file (`solve --weights`), read by `decompose` and
 //!   warm starts.
 //!
@@ -13,6 +14,7 @@
 pub mod decomposition;
 pub mod details;
 pub mod guard;
+pub mod path;
 pub mod predict;
 pub mod record;
 pub mod run;

@@ -83,7 +83,14 @@ impl SolutionFile {
             path: p.clone(),
             source,
         })?;
-        let f: SolutionFile = serde_json::from_str(&text).map_err(|e| SolutionError::Json {
+        SolutionFile::parse(&text, &p)
+    }
+
+    /// A weights file's text, checked as [`SolutionFile::read`] checks a file;
+    /// `name` is what errors call it (a path, or e.g. `weights` in Python).
+    pub fn parse(text: &str, name: &str) -> Result<SolutionFile, SolutionError> {
+        let p = name.to_string();
+        let f: SolutionFile = serde_json::from_str(text).map_err(|e| SolutionError::Json {
             path: p.clone(),
             line: e.line(),
             column: e.column(),
