@@ -23,7 +23,7 @@ BEGIN, END = "<!-- default-summary:begin -->", "<!-- default-summary:end -->"
 
 def block(report: str) -> str:
     lines = report.splitlines()
-    head = [l for l in lines[:12] if l.startswith("Machine") or l.startswith("Suite") or
+    head = [l for l in lines[:12] if l.startswith(("Machine", "Suite", "cvxrelu ")) or
             re.match(r"^\d+ records", l)]
     i = lines.index("## Summary per solver")
     table = []
@@ -31,7 +31,7 @@ def block(report: str) -> str:
         if l.startswith("## "):
             break
         table.append(l)
-    body = "\n".join(head) + "\n" + "\n".join(table).strip("\n")
+    body = "\n\n".join(head) + "\n\n" + "\n".join(table).strip("\n")
     return (f"{BEGIN}\n<!-- written by scripts/readme-claims.py from results/default/report.md -->\n"
             f"{body}\n{END}")
 
