@@ -28,7 +28,7 @@ use cvxrelu::solvers::progress::Silent;
 use cvxrelu::solvers::native::fista::WorkingSets;
 use cvxrelu::solvers::{self, SolverConfig, SolverKind, SolverOptions};
 use faer::Mat;
-use numpy::{PyArray2, PyReadonlyArray2, PyUntypedArrayMethods};
+use numpy::{PyArray2, PyReadonlyArray2};
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -269,9 +269,9 @@ fn export_problem(
 /// Run a suite file into a folder (`cvxrelu bench`). Returns (runs of the shard,
 /// already done, run now, re-run after a suite change, skipped for memory).
 #[pyfunction]
-#[pyo3(signature = (suite, out, solvers=None, shard=None, resume=false, force=false, progress=false))]
+#[pyo3(name = "bench", signature = (suite, out, solvers=None, shard=None, resume=false, force=false, progress=false))]
 #[allow(clippy::too_many_arguments)]
-fn bench(
+fn run_bench(
     py: Python<'_>,
     suite: &str,
     out: &str,
@@ -381,7 +381,7 @@ fn _cvxrelu(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(solve, m)?)?;
     m.add_function(wrap_pyfunction!(path, m)?)?;
     m.add_function(wrap_pyfunction!(export_problem, m)?)?;
-    m.add_function(wrap_pyfunction!(bench, m)?)?;
+    m.add_function(wrap_pyfunction!(run_bench, m)?)?;
     m.add_function(wrap_pyfunction!(report, m)?)?;
     m.add_function(wrap_pyfunction!(predict, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;

@@ -22,10 +22,10 @@ SCNN_SCRIPT = textwrap.dedent("""
     def train(X, y, G, lam, formulation):
         if formulation == "gated_relu":
             model = ConvexGatedReLU(G)
-            solver = RFISTA(model, tol=1e-8)
+            solver = RFISTA(model, max_iters=100000)
         else:
             model = ConvexReLU(G)
-            solver = AL(model, tol=1e-8)
+            solver = AL(model, max_primal_iters=1000000)
         metrics = Metrics(metric_freq=25, model_loss=True, train_accuracy=True)
         model, metrics = optimize_model(model, solver, metrics, X, y,
                                         regularizer=NeuronGL1(lam), unitize_data=False,
@@ -34,7 +34,7 @@ SCNN_SCRIPT = textwrap.dedent("""
 
     def path(X, y, G, lams):
         model = ConvexGatedReLU(G)
-        solver = RFISTA(model, tol=1e-8)
+        solver = RFISTA(model, max_iters=100000)
         regs = [NeuronGL1(lam) for lam in lams]
         models, metrics = optimize_path(model, solver, regs, Metrics(), X, y,
                                         unitize_data=False, return_convex=True)
