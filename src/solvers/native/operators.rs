@@ -62,6 +62,17 @@ const BLOCK_BYTES: usize = 256 * 1024;
 const MIN_BLOCK_ROWS: usize = 64;
 const MAX_BLOCK_ROWS: usize = 4096;
 
+/// Rows per block of the fused kernels of operators on `n` rows, for `m` block
+/// columns, when no block size was set ([`Operators::with_block_rows`]): the most
+/// rows whose `rows × m` buffer fits [`BLOCK_BYTES`], rounded down to a multiple of
+/// 64 and clamped to `[64, 4096]`, and at most `n`. (Public so the memory estimate,
+/// [`super::memory`], sizes the same workspaces.)
+pub fn default_block_rows(n: usize, m: usize) -> usize {
+    (BLOCK_BYTES / (8 * m.max(1)) / 64 * 64)
+        .clamp(MIN_BLOCK_ROWS, MAX_BLOCK_ROWS)
+        .min(n)
+}
+
 /// `X` and the pattern mask, ready for the structured products.
 #[derive(Clone, Debug)]
 pub struct Operators {
@@ -173,6 +184,21 @@ impl Operators {
         }
     }
 
+    /// `col ← S_{:,i} ⊙ col` with `S = 2M − 1` (`col` has `n` entries): the sign of
+    /// every row outside pattern `i` flips, so products `X u` become cone values
+    /// `X̃_i u`, read from the bit mask (no dense mask column).
+    pub fn apply_signs(&self, i: usize, col: &mut [f64]) {
+        debug_assert_eq!(col.len(), self.n);
+        for (w, o) in col.chunks_mut(64).enumerate() {
+            let word = self.bits[w * self.p + i];
+            for (j, o) in o.iter_mut().enumerate() {
+                if (word >> j) & 1 == 0 {
+                    *o = -*o;
+                }
+            }
+        }
+    }
+
     /// `M[r, i]`.
     #[inline]
     pub fn mask_bit(&self, r: usize, i: usize) -> bool {
@@ -192,14 +218,13 @@ impl Operators {
         self.n * m
     }
 
-    /// Rows per block of the fused kernels for `m` block columns: the most rows whose
-    /// `rows × m` buffer fits [`BLOCK_BYTES`], rounded down to a multiple of 64 and
-    /// clamped to `[64, 4096]`, and at most `n`.
+    /// Rows per block of the fused kernels for `m` block columns: the size set by
+    /// [`Operators::with_block_rows`], else [`default_block_rows`]; at most `n`.
     pub fn block_rows(&self, m: usize) -> usize {
-        let rows = self.block_rows.unwrap_or_else(|| {
-            (BLOCK_BYTES / (8 * m.max(1)) / 64 * 64).clamp(MIN_BLOCK_ROWS, MAX_BLOCK_ROWS)
-        });
-        rows.min(self.n)
+        match self.block_rows {
+            Some(rows) => rows.min(self.n),
+            None => default_block_rows(self.n, m),
+        }
     }
 
     /// Length of the workspace of [`Operators::forward`] and [`Operators::adjoint`]
