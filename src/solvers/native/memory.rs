@@ -55,14 +55,14 @@ impl Layout {
         self.per_np + self.rest
     }
 
-    fn add(self, o: Layout) -> Layout {
+    fn plus(self, o: Layout) -> Layout {
         Layout {
             per_np: self.per_np + o.per_np,
             rest: self.rest + o.rest,
         }
     }
 
-    fn rest(rest: f64) -> Layout {
+    fn fixed(rest: f64) -> Layout {
         Layout { per_np: 0.0, rest }
     }
 
@@ -128,7 +128,7 @@ impl Dims {
             + (blocks + 1.0) * (self.passive() + 1.0);
         let ws = self.fista(blocks * d, n * c);
         self.operators()
-            .add(Layout::rest(loss + prox + ws + self.gemm(blocks)))
+            .plus(Layout::fixed(loss + prox + ws + self.gemm(blocks)))
     }
 }
 
@@ -158,13 +158,13 @@ pub fn layout(
             let weights = 2.0 * 8.0 * m * d;
             let one = k
                 .operators()
-                .add(Layout::rest(k.gated_loss() + k.fista(m * d, n * c)));
-            let mut total = one.add(Layout::rest(weights + k.gemm(m)));
+                .plus(Layout::fixed(k.gated_loss() + k.fista(m * d, n * c)));
+            let mut total = one.plus(Layout::fixed(weights + k.gemm(m)));
             if working_sets {
                 // The working set's patterns, its operators, loss and workspace
                 // (at most P patterns), the full check's state and gradient, and
                 // the restricted weights.
-                total = total.add(one).add(Layout {
+                total = total.plus(one).plus(Layout {
                     per_np: 8.0 * k.words * p,
                     rest: 8.0 * (n * c + 2.0 * m * d),
                 });
@@ -178,18 +178,18 @@ pub fn layout(
                 SolverKind::Al => {
                     let m = 2.0 * c * p;
                     let rows = k.block(m);
-                    let al = Layout::rest(0.0).add(Layout {
+                    let al = Layout {
                         per_np: 16.0 * n * c * p,
                         rest: 8.0 * n * c
                             + 8.0 * rows * (m + c)
                             + k.fista(m * d, m * d)
                             + k.gemm(m),
-                    });
+                    };
                     al.max(polish)
                 }
                 _ => polish,
             };
-            run.add(Layout::rest(weights))
+            run.plus(Layout::fixed(weights))
         }
     }
 }

@@ -37,7 +37,12 @@
 //! column is filled on demand ([`Operators::fill_mask_col`], `n` doubles of the
 //! caller's); [`Operators::mask_col`] keeps the old whole dense mask (`8nP` bytes)
 //! for benchmarks and tests only, built on its first call — no solver calls it, so
-//! a solve holds the mask in `nP/8` bytes. Nothing here allocates: callers pass
+//! a solve holds the mask in `nP/8` bytes: the operators own `8nd + 8⌈n/64⌉P`
+//! bytes (`X`, the word-major bits), the callers' block workspaces are at most
+//! `max(256 KiB, 512m)` bytes ([`default_block_rows`]), and
+//! [`Operators::apply_signs`] / [`Operators::fill_mask_col`] turn one column into
+//! cone values or a `0.0/1.0` column of the caller's (the accounting is
+//! [`super::memory`]'s). Nothing here allocates: callers pass
 //! workspaces sized once with [`Operators::workspace_len`] (full products) or
 //! [`Operators::block_workspace_len`] (fused kernels).
 //!
@@ -537,7 +542,31 @@ mod simd {
 
 #[cfg(test)]
 mod tests {
-    use super::{bits_expand, bits_row_sum, simd};
+    use super::{Operators, bits_expand, bits_row_sum, simd};
+
+    /// `apply_signs` is the product with `2M − 1`, bit for bit, over a partial
+    /// last word.
+    #[test]
+    fn apply_signs_is_the_product_with_the_signs() {
+        let n = 130;
+        let cols: Vec<Vec<bool>> = (0..3)
+            .map(|i| (0..n).map(|r| (r * 7 + i) % 3 == 0).collect())
+            .collect();
+        let pat = crate::model::Patterns::from_columns(n, &cols);
+        let x = faer::Mat::from_fn(n, 2, |r, j| (r + j) as f64);
+        let ops = Operators::new(&x, &pat);
+        let mut mask = vec![0.0; n];
+        for (i, col) in cols.iter().enumerate() {
+            ops.fill_mask_col(i, &mut mask);
+            let z: Vec<f64> = (0..n).map(|r| r as f64 - 60.5).collect();
+            let mut s = z.clone();
+            ops.apply_signs(i, &mut s);
+            for r in 0..n {
+                assert_eq!(s[r].to_bits(), (z[r] * (2.0 * mask[r] - 1.0)).to_bits());
+                assert_eq!(s[r] == z[r], col[r]);
+            }
+        }
+    }
 
     /// The run-time-dispatched kernels equal the plain ones bit for bit, on a block
     /// whose last 64-row chunk is partial.
