@@ -256,7 +256,11 @@ mod tests {
         let g = est(SolverKind::Fista, Model::GatedRelu, 100);
         let r = est(SolverKind::Fista, Model::Relu, 100);
         let a = est(SolverKind::Al, Model::Relu, 100);
-        assert!(g < r && r < a, "{g} {r} {a}");
+        // At n = 1000 the AL's peak is its polish (the cone-projected fista).
+        assert!(g < r && r <= a, "{g} {r} {a}");
+        let r = estimate_bytes(SolverKind::Fista, Model::Relu, false, 10_000, 20, 1, 100);
+        let a = estimate_bytes(SolverKind::Al, Model::Relu, false, 10_000, 20, 1, 100);
+        assert!(r < a, "{r} {a}");
         assert!(est(SolverKind::Fista, Model::GatedRelu, 1000) > g);
         let big = estimate_bytes(SolverKind::Al, Model::Relu, false, 100_000, 100, 1, 100_000);
         assert!(big > (64u64 << 30) as f64);
