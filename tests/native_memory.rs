@@ -238,7 +238,10 @@ fn absolute(case: Case) {
 /// at both sizes, not in the polish.)
 fn slope(case: Case) {
     let n = 2048;
-    let (a, b) = (problem(case.model(), n, 5, 128), problem(case.model(), n, 5, 512));
+    let (a, b) = (
+        problem(case.model(), n, 5, 128),
+        problem(case.model(), n, 5, 512),
+    );
     assert_eq!((a.p(), b.p()), (128, 512), "patterns deduplicated");
     let (peak_a, peak_b) = (case.peak(&a) as f64, case.peak(&b) as f64);
     let (rest_a, rest_b) = (case.layout(&a).rest, case.layout(&b).rest);
