@@ -258,8 +258,8 @@ mod tests {
         let a = est(SolverKind::Al, Model::Relu, 100);
         // At n = 1000 the AL's peak is its polish (the cone-projected fista).
         assert!(g < r && r <= a, "{g} {r} {a}");
-        let r = estimate_bytes(SolverKind::Fista, Model::Relu, false, 10_000, 20, 1, 100);
-        let a = estimate_bytes(SolverKind::Al, Model::Relu, false, 10_000, 20, 1, 100);
+        let r = estimate_bytes(SolverKind::Fista, Model::Relu, false, 100_000, 20, 1, 1000);
+        let a = estimate_bytes(SolverKind::Al, Model::Relu, false, 100_000, 20, 1, 1000);
         assert!(r < a, "{r} {a}");
         assert!(est(SolverKind::Fista, Model::GatedRelu, 1000) > g);
         let big = estimate_bytes(SolverKind::Al, Model::Relu, false, 100_000, 100, 1, 100_000);
