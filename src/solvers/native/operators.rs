@@ -55,8 +55,8 @@ use faer::{Accum, Mat, MatMut, MatRef, Par, linalg::matmul::matmul};
 
 use crate::model::Patterns;
 
-/// Parallelism of every native kernel. Sequential: on the 2-core machines this
-/// project runs on, two threads were measured slower than one.
+// Parallelism of every native kernel. Sequential: on the 2-core machines this
+// project runs on, two threads were measured slower than one.
 
 /// Bytes of the `rows × m` block buffer of the fused [`Operators::forward`] and
 /// [`Operators::adjoint`]: the block of `Z` (or of `M ⊙ r`) must stay in the
