@@ -291,7 +291,11 @@ pub fn solve_convex_observed(
         SolverConfig::Clarabel(_) | SolverConfig::Baseline(_) => None,
     };
     if let Some(limit) = native_limit {
-        super::native::memory::check(config.kind(), problem, limit)
+        let working_sets = match config {
+            SolverConfig::Fista(s) => super::native::working_set::applies(problem, s),
+            _ => false,
+        };
+        super::native::memory::check(config.kind(), problem, working_sets, limit)
             .map_err(SolverError::TooLarge)?;
     }
     match config {

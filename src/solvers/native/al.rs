@@ -33,13 +33,13 @@
 //! `polish = false` the AL's own point and status are returned.
 
 use super::fista::{self, Composite, FistaSettings, FistaWorkspace, Smooth, Stopping};
-use super::operators::Operators;
-use crate::model::{Model, Problem, Regularizer, Weights};
+use super::operators::default_block_rows;
+use crate::model::{Model, Patterns, Problem, Regularizer, Weights};
 use crate::solvers::clock::Stopwatch;
 use crate::solvers::details::AlDetails;
 use crate::solvers::progress::Phase;
 use crate::solvers::{CpuTimes, SolveOutput, SolverDetails, SolverError, Status, TracePoint};
-use faer::{Accum, MatMut, MatRef, linalg::matmul::matmul};
+use faer::{Accum, MatMut, MatRef, Par, linalg::matmul::matmul};
 
 /// Augmented-Lagrangian settings.
 #[derive(Clone, Debug, PartialEq)]
@@ -148,8 +148,20 @@ impl AlSettings {
 /// copies of `Z`, ~106 B per n·P at c = 1; the price is one more GEMM `X_B U` per
 /// gradient, since the momentum point's products are no longer combined from the
 /// iterates'.)
+///
+/// Memory: the multipliers (`16c` B per n·P, the algorithm's state) and one row
+/// block of `2cP` columns ([`default_block_rows`]); `X` and the pattern bits are
+/// the problem's own, borrowed, not copied into operators (which would add
+/// `8nd + nP/8` bytes).
 pub struct AugmentedLoss<'a> {
-    ops: &'a Operators,
+    /// `X`, `n × d` (the problem's).
+    x: MatRef<'a, f64>,
+    /// The pattern bits (the problem's), read one bit per row and block.
+    patterns: &'a Patterns,
+    /// Parallelism of the GEMMs.
+    par: Par,
+    /// Rows per block of the fused passes.
+    rows: usize,
     y: Vec<f64>,
     c: usize,
     /// Penalty δ.
@@ -176,32 +188,50 @@ enum Pass {
 }
 
 impl<'a> AugmentedLoss<'a> {
-    pub fn new(ops: &'a Operators, y: &faer::Mat<f64>, delta: f64) -> AugmentedLoss<'a> {
-        let (n, c, p) = (ops.n(), y.ncols(), ops.p());
+    /// The augmented Lagrangian of the C-ReLU problem on `x` (`n × d`), `patterns`
+    /// and targets `y` (`n × c`), penalty `delta`, zero multipliers; GEMMs on
+    /// `threads` threads.
+    pub fn new(
+        x: MatRef<'a, f64>,
+        patterns: &'a Patterns,
+        y: &faer::Mat<f64>,
+        delta: f64,
+        threads: usize,
+    ) -> AugmentedLoss<'a> {
+        let (n, c, p) = (x.nrows(), y.ncols(), patterns.p());
+        assert_eq!(patterns.n(), n, "patterns and X disagree on n");
         let mut ys = Vec::with_capacity(n * c);
         for k in 0..c {
             ys.extend(y.col(k).iter().copied());
         }
+        let rows = default_block_rows(n, 2 * c * p);
         AugmentedLoss {
-            ops,
+            x,
+            patterns,
+            par: crate::model::parallelism(threads),
+            rows,
             y: ys,
             c,
             delta,
             multipliers: vec![0.0; n * 2 * c * p],
-            zb: vec![0.0; ops.block_workspace_len(2 * c * p)],
-            rb: vec![0.0; ops.block_rows(2 * c * p) * c],
+            zb: vec![0.0; rows * 2 * c * p],
+            rb: vec![0.0; rows * c],
         }
     }
 
+    fn n(&self) -> usize {
+        self.x.nrows()
+    }
+
     fn nc(&self) -> f64 {
-        (self.ops.n() * self.c) as f64
+        (self.n() * self.c) as f64
     }
 
     /// One fused pass over the row blocks at `u`: returns `(loss + penalty, ·)` for
     /// `Value`/`Gradient` (the gradient into `grad`), `(squared, max)` violation for
     /// `Violation`, and updates the multipliers for `Multipliers`.
     fn pass(&mut self, u: &[f64], what: Pass, mut grad: Option<&mut [f64]>) -> (f64, f64) {
-        let (n, d, p, c) = (self.ops.n(), self.ops.d(), self.ops.p(), self.c);
+        let (n, d, p, c) = (self.n(), self.x.ncols(), self.patterns.p(), self.c);
         let m = 2 * c * p;
         debug_assert_eq!(u.len(), d * m);
         if n == 0 {
@@ -211,7 +241,7 @@ impl<'a> AugmentedLoss<'a> {
             return (0.0, 0.0);
         }
         let (delta, inv, inv_nc) = (self.delta, 1.0 / self.delta, 1.0 / self.nc());
-        let nb = self.ops.block_rows(m);
+        let nb = self.rows;
         let um = MatRef::from_column_major_slice(u, d, m);
         let (mut loss, mut pen, mut mx) = (0.0f64, 0.0f64, 0.0f64);
         let mut r0 = 0;
@@ -221,12 +251,13 @@ impl<'a> AugmentedLoss<'a> {
             matmul(
                 MatMut::from_column_major_slice_mut(zb, rows, m),
                 Accum::Replace,
-                self.ops.x().subrows(r0, rows),
+                self.x.subrows(r0, rows),
                 um,
                 1.0,
-                self.ops.par(),
+                self.par,
             );
-            let on = |l: usize, i: usize| self.ops.mask_bit(r0 + l, i);
+            let patterns = self.patterns;
+            let on = |l: usize, i: usize| patterns.get(r0 + l, i);
             if matches!(what, Pass::Value | Pass::Gradient) {
                 // Residual of these rows: Σ_i M_i ⊙ (Z_v − Z_w) − Y.
                 for k in 0..c {
@@ -292,10 +323,10 @@ impl<'a> AugmentedLoss<'a> {
                 matmul(
                     MatMut::from_column_major_slice_mut(g, d, m),
                     accum,
-                    self.ops.x().subrows(r0, rows).transpose(),
+                    self.x.subrows(r0, rows).transpose(),
                     MatRef::from_column_major_slice(&self.zb[..rows * m], rows, m),
                     1.0,
-                    self.ops.par(),
+                    self.par,
                 );
             }
             r0 += rows;
@@ -320,7 +351,7 @@ impl<'a> AugmentedLoss<'a> {
 
 impl Smooth for AugmentedLoss<'_> {
     fn dim(&self) -> usize {
-        2 * self.c * self.ops.p() * self.ops.d()
+        2 * self.c * self.patterns.p() * self.x.ncols()
     }
     fn state_len(&self) -> usize {
         self.dim()
@@ -369,8 +400,13 @@ pub fn solve_observed(
     let t0 = Stopwatch::start(basis, threads);
     let (n, c, p, d) = (problem.n(), problem.c(), problem.p(), problem.d());
     let mut u = Weights::relu_stacked(warm, c, p, d);
-    let ops = Operators::new(problem.x(), problem.patterns()).with_threads(settings.inner.threads);
-    let mut al = AugmentedLoss::new(&ops, &problem.y(), settings.delta_scale / n as f64);
+    let mut al = AugmentedLoss::new(
+        problem.x().as_ref(),
+        problem.patterns(),
+        problem.y(),
+        settings.delta_scale / n as f64,
+        settings.inner.threads,
+    );
     let mut ws = FistaWorkspace::new(al.dim(), al.state_len());
     let setup = t0.read();
     let start = Stopwatch::start(basis, threads);
@@ -492,7 +528,6 @@ pub fn solve_observed(
     let delta = al.delta;
     drop(ws);
     drop(al);
-    drop(ops);
     if settings.polish && status != Status::Diverged {
         let elapsed = start.elapsed();
         let polish = FistaSettings {

@@ -2,56 +2,228 @@
 //! their operators and workspaces are allocated (the Clarabel path has its own,
 //! [`crate::compile::memory`]).
 //!
-//! Bytes, for `n` rows, `d` features, `c` outputs, `P` patterns, `k = 2` blocks per
-//! pattern and output for C-ReLU (`v` and `w`), `k = 1` for C-GReLU:
+//! The estimate follows the solvers' allocations term by term (bytes, `f64` = 8;
+//! `n` rows, `d` features, `c` outputs, `P` patterns, `w = ⌈n/64⌉` mask words per
+//! pattern, `m` block columns, `B(m)` = [`default_block_rows`]`(n, m)`, a
+//! passive set `π = 16d² + 16d + 104`, a cone projector `κ = 8nd + 17n + 56d`):
 //!
 //! ```text
-//!   operators:          8 n P (masks) + n P / 8 (bits) + 8 n d (X)
-//!   R-FISTA:            9 × 8 k c P d (iterates, gradients) + 9 × 8 n c (states)
-//!   C-ReLU cone prox:   2 × 8 n k c P (X·U and X·Δ) + 2 × k c P × 16 d² (active sets)
-//!   augmented Lagr.:    2 × 8 n k c P (multipliers, slacks)
+//!   operators        8nd (X) + 8wP (bit mask, word-major)                   ≈ n·P/8
+//!   gated loss       24nc + 8 B(cP)·cP (one row block) + 8cPd
+//!   R-FISTA          40·dim + 32·state  (dim = kcPd, state = nc; the AL's state is u)
+//!   working sets     + a second operators on |W| ≤ P patterns, its pattern copy
+//!                    (8wP), loss and R-FISTA workspace, and 8(nc + cPd)
+//!   C-ReLU fista     gated loss + 8cPd (v − w) + dual norm (κ + 16n + 2cP(π + 16))
+//!                    + cone prox (κ + 16n·min(64, 2cP) + 16n + 16cPd + (2cP + 1)(π + 1))
+//!   AL phase         8nc + 16ncP (multipliers γ, ξ) + 8 B(2cP)·(2cP + c) + R-FISTA
+//!                    (dim = state = 2cPd); `X` and the bits are the problem's
+//!                    (no operators); the C-ReLU fista of the polish runs after
+//!                    the AL's buffers are freed
+//!   weights          8kcPd in, 8kcPd out;  GEMM packing 8d·kcP
 //! ```
 //!
-//! times a safety factor of 1.25 for what is not counted (small vectors, allocator).
+//! So the terms per `n·P` are the bit mask (`1/8` B; `3/8` with working sets: the
+//! full mask, the working set's copy and its word-major operators) and the AL's
+//! multipliers (`16c` B; the polish's bit mask, `1/8` B, lives after them, not with
+//! them); nothing else grows with `n·P`: the row-block workspaces
+//! are bounded by `max(256 KiB, 512m)` bytes, the cone prox's buffers by `n × 64`
+//! doubles. [`layout`] returns the two parts; the estimate is their sum times a
+//! safety factor of 1.25 (small vectors, the allocator, faer's per-thread cache
+//! slab). `tests/native_memory.rs` checks it against the allocations measured by a
+//! counting allocator: an upper bound, and within 3× of the peak.
 
+use super::operators::default_block_rows;
 use crate::model::{Model, Problem};
 use crate::solvers::SolverKind;
 
 const SAFETY: f64 = 1.25;
 
-/// Estimated peak bytes of `kind` (fista or al) on a problem of these dimensions.
+/// The peak bytes of a native solve, split into the part that grows with `n·P`
+/// and the rest.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Layout {
+    /// Bytes of the buffers with one entry per row and pattern: the bit masks and
+    /// the AL's multipliers.
+    pub per_np: f64,
+    /// Bytes of everything else: `O(nd + nc + P·d·c + P·d²·c)`, the bounded row-block
+    /// workspaces, the GEMM packing buffers.
+    pub rest: f64,
+}
+
+impl Layout {
+    pub fn total(&self) -> f64 {
+        self.per_np + self.rest
+    }
+
+    fn plus(self, o: Layout) -> Layout {
+        Layout {
+            per_np: self.per_np + o.per_np,
+            rest: self.rest + o.rest,
+        }
+    }
+
+    fn fixed(rest: f64) -> Layout {
+        Layout { per_np: 0.0, rest }
+    }
+
+    /// The larger of two phases that do not overlap (by total).
+    fn max(self, o: Layout) -> Layout {
+        if self.total() >= o.total() { self } else { o }
+    }
+}
+
+/// Dimensions, as floats, with the block-row rule of the operators.
+#[derive(Clone, Copy)]
+struct Dims {
+    n: usize,
+    n_f: f64,
+    d: f64,
+    c: f64,
+    p: f64,
+    words: f64,
+}
+
+impl Dims {
+    fn block(&self, m: f64) -> f64 {
+        default_block_rows(self.n, m as usize) as f64
+    }
+    /// `X` and the word-major bit mask.
+    fn operators(&self) -> Layout {
+        Layout {
+            per_np: 8.0 * self.words * self.p,
+            rest: 8.0 * self.n_f * self.d,
+        }
+    }
+    /// [`super::gated::GatedLoss`]: `Y`, the residual, the extrapolated residual,
+    /// one row block of `cP` columns, the gradient blocks.
+    fn gated_loss(&self) -> f64 {
+        let m = self.c * self.p;
+        24.0 * self.n_f * self.c + 8.0 * self.block(m) * m + 8.0 * m * self.d
+    }
+    fn fista(&self, dim: f64, state: f64) -> f64 {
+        40.0 * dim + 32.0 * state
+    }
+    fn passive(&self) -> f64 {
+        16.0 * self.d * self.d + 16.0 * self.d + 104.0
+    }
+    fn projector(&self) -> f64 {
+        8.0 * self.n_f * self.d + 17.0 * self.n_f + 56.0 * self.d
+    }
+    /// GEMM packing beyond faer's per-thread buffer: at most one packed copy of
+    /// the `d × m` right-hand side (measured: next to nothing at these shapes).
+    fn gemm(&self, m: f64) -> f64 {
+        8.0 * self.d * m
+    }
+    /// [`super::relu::run`]: operators, the C-ReLU loss with its dual norm, the
+    /// cone prox, the R-FISTA workspace.
+    fn relu_run(&self) -> Layout {
+        let (n, d, c, p) = (self.n_f, self.d, self.c, self.p);
+        let blocks = 2.0 * c * p;
+        let dual_norm = self.projector() + 16.0 * n + blocks * (self.passive() + 16.0);
+        let loss = self.gated_loss() + 8.0 * c * p * d + dual_norm;
+        let chunk = blocks.min(super::relu::PROX_CHUNK as f64);
+        let prox = self.projector()
+            + 16.0 * n * chunk
+            + 16.0 * n
+            + 8.0 * blocks * d
+            + (blocks + 1.0) * (self.passive() + 1.0);
+        let ws = self.fista(blocks * d, n * c);
+        self.operators()
+            .plus(Layout::fixed(loss + prox + ws + self.gemm(blocks)))
+    }
+}
+
+/// The peak bytes of `kind` (fista or al) on a problem of these dimensions, with
+/// or without working sets (gated fista only), as the module doc counts them.
+pub fn layout(
+    kind: SolverKind,
+    model: Model,
+    working_sets: bool,
+    n: usize,
+    d: usize,
+    c: usize,
+    p: usize,
+) -> Layout {
+    let k = Dims {
+        n,
+        n_f: n as f64,
+        d: d as f64,
+        c: c as f64,
+        p: p as f64,
+        words: n.div_ceil(64) as f64,
+    };
+    let (n, d, c, p) = (k.n_f, k.d, k.c, k.p);
+    match model {
+        Model::GatedRelu => {
+            let m = c * p;
+            let weights = 2.0 * 8.0 * m * d;
+            let one = k
+                .operators()
+                .plus(Layout::fixed(k.gated_loss() + k.fista(m * d, n * c)));
+            let mut total = one.plus(Layout::fixed(weights + k.gemm(m)));
+            if working_sets {
+                // The working set's patterns, its operators, loss and workspace
+                // (at most P patterns), the full check's state and gradient, and
+                // the restricted weights.
+                total = total.plus(one).plus(Layout {
+                    per_np: 8.0 * k.words * p,
+                    rest: 8.0 * (n * c + 2.0 * m * d),
+                });
+            }
+            total
+        }
+        Model::Relu => {
+            let weights = 2.0 * 16.0 * c * p * d;
+            let polish = k.relu_run();
+            let run = match kind {
+                SolverKind::Al => {
+                    let m = 2.0 * c * p;
+                    let rows = k.block(m);
+                    let al = Layout {
+                        per_np: 16.0 * n * c * p,
+                        rest: 8.0 * n * c
+                            + 8.0 * rows * (m + c)
+                            + k.fista(m * d, m * d)
+                            + k.gemm(m),
+                    };
+                    al.max(polish)
+                }
+                _ => polish,
+            };
+            run.plus(Layout::fixed(weights))
+        }
+    }
+}
+
+/// Estimated peak bytes of `kind` (fista or al) on a problem of these dimensions:
+/// [`layout`]'s total times the safety factor.
 pub fn estimate_bytes(
     kind: SolverKind,
     model: Model,
+    working_sets: bool,
     n: usize,
     d: usize,
     c: usize,
     p: usize,
 ) -> f64 {
-    let (n, d, c, p) = (n as f64, d as f64, c as f64, p as f64);
-    let k = match model {
-        Model::GatedRelu => 1.0,
-        Model::Relu => 2.0,
-    };
-    let mut b = 8.0 * n * p + n * p / 8.0 + 8.0 * n * d;
-    b += 9.0 * 8.0 * k * c * p * d + 9.0 * 8.0 * n * c;
-    if model == Model::Relu {
-        b += 2.0 * 8.0 * n * k * c * p + 2.0 * k * c * p * 16.0 * d * d;
-        if kind == SolverKind::Al {
-            b += 2.0 * 8.0 * n * k * c * p;
-        }
-    }
-    SAFETY * b
+    SAFETY * layout(kind, model, working_sets, n, d, c, p).total()
 }
 
-/// Refuse to start `kind` on `problem` when its estimate is above `max_bytes`.
-pub fn check(kind: SolverKind, problem: &Problem, max_bytes: u64) -> Result<(), String> {
+/// Refuse to start `kind` on `problem` when its estimate is above `max_bytes`
+/// (`working_sets`: the gated fista solve will run on working sets).
+pub fn check(
+    kind: SolverKind,
+    problem: &Problem,
+    working_sets: bool,
+    max_bytes: u64,
+) -> Result<(), String> {
     if !matches!(kind, SolverKind::Fista | SolverKind::Al) {
         return Ok(());
     }
     let bytes = estimate_bytes(
         kind,
         problem.model(),
+        working_sets,
         problem.n(),
         problem.d(),
         problem.c(),
@@ -80,11 +252,28 @@ mod tests {
 
     #[test]
     fn estimate_grows_with_patterns_and_model() {
-        let g = estimate_bytes(SolverKind::Fista, Model::GatedRelu, 1000, 20, 1, 100);
-        let r = estimate_bytes(SolverKind::Fista, Model::Relu, 1000, 20, 1, 100);
-        let a = estimate_bytes(SolverKind::Al, Model::Relu, 1000, 20, 1, 100);
-        assert!(g < r && r < a, "{g} {r} {a}");
-        let big = estimate_bytes(SolverKind::Fista, Model::Relu, 100_000, 100, 1, 100_000);
+        let est = |kind, model, p| estimate_bytes(kind, model, false, 1000, 20, 1, p);
+        let g = est(SolverKind::Fista, Model::GatedRelu, 100);
+        let r = est(SolverKind::Fista, Model::Relu, 100);
+        let a = est(SolverKind::Al, Model::Relu, 100);
+        // At n = 1000 the AL's peak is its polish (the cone-projected fista).
+        assert!(g < r && r <= a, "{g} {r} {a}");
+        let r = estimate_bytes(SolverKind::Fista, Model::Relu, false, 100_000, 20, 1, 1000);
+        let a = estimate_bytes(SolverKind::Al, Model::Relu, false, 100_000, 20, 1, 1000);
+        assert!(r < a, "{r} {a}");
+        assert!(est(SolverKind::Fista, Model::GatedRelu, 1000) > g);
+        let big = estimate_bytes(SolverKind::Al, Model::Relu, false, 100_000, 100, 1, 100_000);
         assert!(big > (64u64 << 30) as f64);
+    }
+
+    #[test]
+    fn per_pattern_terms_are_bits_and_multipliers() {
+        let (n, p) = (6400, 1000);
+        let np = (n * p) as f64;
+        let per = |kind, model, ws| layout(kind, model, ws, n, 10, 1, p).per_np / np;
+        assert_eq!(per(SolverKind::Fista, Model::GatedRelu, false), 0.125);
+        assert_eq!(per(SolverKind::Fista, Model::GatedRelu, true), 0.375);
+        assert_eq!(per(SolverKind::Fista, Model::Relu, false), 0.125);
+        assert_eq!(per(SolverKind::Al, Model::Relu, false), 16.0);
     }
 }

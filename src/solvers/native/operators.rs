@@ -37,7 +37,12 @@
 //! column is filled on demand ([`Operators::fill_mask_col`], `n` doubles of the
 //! caller's); [`Operators::mask_col`] keeps the old whole dense mask (`8nP` bytes)
 //! for benchmarks and tests only, built on its first call — no solver calls it, so
-//! a solve holds the mask in `nP/8` bytes. Nothing here allocates: callers pass
+//! a solve holds the mask in `nP/8` bytes: the operators own `8nd + 8⌈n/64⌉P`
+//! bytes (`X`, the word-major bits), the callers' block workspaces are at most
+//! `max(256 KiB, 512m)` bytes ([`default_block_rows`]), and
+//! [`Operators::apply_signs`] / [`Operators::fill_mask_col`] turn one column into
+//! cone values or a `0.0/1.0` column of the caller's (the accounting is
+//! [`super::memory`]'s). Nothing here allocates: callers pass
 //! workspaces sized once with [`Operators::workspace_len`] (full products) or
 //! [`Operators::block_workspace_len`] (fused kernels).
 //!
@@ -50,8 +55,8 @@ use faer::{Accum, Mat, MatMut, MatRef, Par, linalg::matmul::matmul};
 
 use crate::model::Patterns;
 
-/// Parallelism of every native kernel. Sequential: on the 2-core machines this
-/// project runs on, two threads were measured slower than one.
+// Parallelism of every native kernel. Sequential: on the 2-core machines this
+// project runs on, two threads were measured slower than one.
 
 /// Bytes of the `rows × m` block buffer of the fused [`Operators::forward`] and
 /// [`Operators::adjoint`]: the block of `Z` (or of `M ⊙ r`) must stay in the
@@ -61,6 +66,17 @@ const BLOCK_BYTES: usize = 256 * 1024;
 /// the bit-packed mask).
 const MIN_BLOCK_ROWS: usize = 64;
 const MAX_BLOCK_ROWS: usize = 4096;
+
+/// Rows per block of the fused kernels of operators on `n` rows, for `m` block
+/// columns, when no block size was set ([`Operators::with_block_rows`]): the most
+/// rows whose `rows × m` buffer fits [`BLOCK_BYTES`], rounded down to a multiple of
+/// 64 and clamped to `[64, 4096]`, and at most `n`. (Public so the memory estimate,
+/// [`super::memory`], sizes the same workspaces.)
+pub fn default_block_rows(n: usize, m: usize) -> usize {
+    (BLOCK_BYTES / (8 * m.max(1)) / 64 * 64)
+        .clamp(MIN_BLOCK_ROWS, MAX_BLOCK_ROWS)
+        .min(n)
+}
 
 /// `X` and the pattern mask, ready for the structured products.
 #[derive(Clone, Debug)]
@@ -173,6 +189,21 @@ impl Operators {
         }
     }
 
+    /// `col ← S_{:,i} ⊙ col` with `S = 2M − 1` (`col` has `n` entries): the sign of
+    /// every row outside pattern `i` flips, so products `X u` become cone values
+    /// `X̃_i u`, read from the bit mask (no dense mask column).
+    pub fn apply_signs(&self, i: usize, col: &mut [f64]) {
+        debug_assert_eq!(col.len(), self.n);
+        for (w, o) in col.chunks_mut(64).enumerate() {
+            let word = self.bits[w * self.p + i];
+            for (j, o) in o.iter_mut().enumerate() {
+                if (word >> j) & 1 == 0 {
+                    *o = -*o;
+                }
+            }
+        }
+    }
+
     /// `M[r, i]`.
     #[inline]
     pub fn mask_bit(&self, r: usize, i: usize) -> bool {
@@ -192,14 +223,13 @@ impl Operators {
         self.n * m
     }
 
-    /// Rows per block of the fused kernels for `m` block columns: the most rows whose
-    /// `rows × m` buffer fits [`BLOCK_BYTES`], rounded down to a multiple of 64 and
-    /// clamped to `[64, 4096]`, and at most `n`.
+    /// Rows per block of the fused kernels for `m` block columns: the size set by
+    /// [`Operators::with_block_rows`], else [`default_block_rows`]; at most `n`.
     pub fn block_rows(&self, m: usize) -> usize {
-        let rows = self.block_rows.unwrap_or_else(|| {
-            (BLOCK_BYTES / (8 * m.max(1)) / 64 * 64).clamp(MIN_BLOCK_ROWS, MAX_BLOCK_ROWS)
-        });
-        rows.min(self.n)
+        match self.block_rows {
+            Some(rows) => rows.min(self.n),
+            None => default_block_rows(self.n, m),
+        }
     }
 
     /// Length of the workspace of [`Operators::forward`] and [`Operators::adjoint`]
@@ -512,7 +542,31 @@ mod simd {
 
 #[cfg(test)]
 mod tests {
-    use super::{bits_expand, bits_row_sum, simd};
+    use super::{Operators, bits_expand, bits_row_sum, simd};
+
+    /// `apply_signs` is the product with `2M − 1`, bit for bit, over a partial
+    /// last word.
+    #[test]
+    fn apply_signs_is_the_product_with_the_signs() {
+        let n = 130;
+        let cols: Vec<Vec<bool>> = (0..3)
+            .map(|i| (0..n).map(|r| (r * 7 + i) % 3 == 0).collect())
+            .collect();
+        let pat = crate::model::Patterns::from_columns(n, &cols);
+        let x = faer::Mat::from_fn(n, 2, |r, j| (r + j) as f64);
+        let ops = Operators::new(&x, &pat);
+        let mut mask = vec![0.0; n];
+        for (i, col) in cols.iter().enumerate() {
+            ops.fill_mask_col(i, &mut mask);
+            let z: Vec<f64> = (0..n).map(|r| r as f64 - 60.5).collect();
+            let mut s = z.clone();
+            ops.apply_signs(i, &mut s);
+            for r in 0..n {
+                assert_eq!(s[r].to_bits(), (z[r] * (2.0 * mask[r] - 1.0)).to_bits());
+                assert_eq!(s[r] == z[r], col[r]);
+            }
+        }
+    }
 
     /// The run-time-dispatched kernels equal the plain ones bit for bit, on a block
     /// whose last 64-row chunk is partial.

@@ -139,8 +139,10 @@ pub struct ConeProx<'a> {
     /// Warm-start steps `Δ` (`d × 2cP`) and `X Δ` of a chunk (`n × chunk`).
     delta: Vec<f64>,
     xdelta: Vec<f64>,
-    /// Mask columns of a chunk as `0.0/1.0` (`n × chunk`), filled from the bits.
-    masks: Vec<f64>,
+    /// The mask column of the block being projected as `0.0/1.0` (`n`), filled
+    /// from the bits when a projection needs it (cone values come from the bits
+    /// directly, [`Operators::apply_signs`]).
+    mask: Vec<f64>,
     /// What phase 1 decided for each block.
     state: Vec<Block>,
     /// Cone values of one block, `n`.
@@ -175,7 +177,7 @@ impl<'a> ConeProx<'a> {
             z: vec![0.0; n * chunk],
             delta: vec![0.0; 2 * c * p * d],
             xdelta: vec![0.0; n * chunk],
-            masks: vec![0.0; n * chunk],
+            mask: vec![0.0; n],
             state: vec![Block::Zero; 2 * c * p],
             cone: vec![0.0; n],
             block: vec![0.0; d],
@@ -225,12 +227,8 @@ impl ConeProx<'_> {
                 self.warm[j].clear();
                 Block::Zero
             } else {
-                let mask = &mut self.masks[l * n..(l + 1) * n];
-                self.ops.fill_mask_col(j % p, mask);
                 let cz = &mut self.z[l * n..(l + 1) * n];
-                for (c, &mm) in cz.iter_mut().zip(mask.iter()) {
-                    *c *= 2.0 * mm - 1.0;
-                }
+                self.ops.apply_signs(j % p, cz);
                 if self.projector.is_inside(cz, nrm) {
                     self.warm[j].clear();
                     Block::Inside
@@ -253,7 +251,8 @@ impl ConeProx<'_> {
                 Block::Zero => continue,
                 Block::Inside => {}
                 Block::Pending => {
-                    let mask = &self.masks[l * n..(l + 1) * n];
+                    self.ops.fill_mask_col(j % p, &mut self.mask);
+                    let mask = &self.mask;
                     let cz = &self.z[l * n..(l + 1) * n];
                     let xd = &self.xdelta[l * n..(l + 1) * n];
                     self.projections += 1;
@@ -302,14 +301,12 @@ impl Proximal for ConeProx<'_> {
         let (d, p) = (self.ops.d(), self.ops.p());
         let lambda = self.lambda;
         let mut total = 0.0;
-        let n = self.ops.n();
         for (j, (uj, gj)) in u.chunks(d).zip(grad.chunks(d)).enumerate() {
             if self.deadline.expired() {
                 return f64::NAN;
             }
-            let mask = &mut self.masks[..n];
-            self.ops.fill_mask_col(j % p, mask);
-            let mask = &self.masks[..n];
+            self.ops.fill_mask_col(j % p, &mut self.mask);
+            let mask = &self.mask;
             let un = norm(uj);
             if un == 0.0 {
                 // dist(−g, λB + K°) = (‖Π_K(−g)‖ − λ)_+.
