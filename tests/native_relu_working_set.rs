@@ -95,9 +95,17 @@ fn relu_working_sets_equal_the_full_problem_on_every_reference_problem() {
     for r in references().iter().filter(|r| r.model == Model::Relu) {
         let prob = reference_problem(r);
         let (_, ws) = compare(&prob, &format!("{} λ={}", r.data, r.lambda), 1e-9);
-        // The reference optimum is above the certified bound.
+        // The certified bound is below the reference optimum, to the references'
+        // own accuracy (their solvers' spread is up to 1.1e-7, tests/data/README.md).
         let dual = certify(&prob, &ws.weights).dual_objective.unwrap();
-        assert!(dual <= r.objective * (1.0 + 1e-9), "{}", r.data);
+        assert!(
+            dual <= r.objective * (1.0 + 2e-7),
+            "{} λ={}: bound {dual} above the reference {} ({:.1e})",
+            r.data,
+            r.lambda,
+            r.objective,
+            rel(dual, r.objective)
+        );
         n += 1;
     }
     assert_eq!(n, 12);
@@ -180,8 +188,13 @@ fn screened_projection_equals_the_plain_one() {
     let x = Mat::from_fn(n, d, |_, _| rng.random_range(-1.0..1.0));
     let mut fewer = 0;
     for trial in 0..200 {
+        // The pattern of a random gate (so the cone has an interior).
+        let gate: Vec<f64> = (0..d).map(|_| rng.random_range(-1.0..1.0)).collect();
         let mask: Vec<f64> = (0..n)
-            .map(|_| if rng.random_bool(0.5) { 1.0 } else { 0.0 })
+            .map(|l| {
+                let s: f64 = (0..d).map(|j| x[(l, j)] * gate[j]).sum();
+                if s > 0.0 { 1.0 } else { 0.0 }
+            })
             .collect();
         let mut proj = ConeProjector::new(x.as_ref());
         // q: a projection of a random point; z: q perturbed.
