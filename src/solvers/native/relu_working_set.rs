@@ -47,9 +47,7 @@
 //! none inside the inner iterations.
 
 use super::deadline::Deadline;
-use super::fista::{
-    self, FistaSettings, FistaWorkspace, Proximal, Smooth, Stopping, WorkingSets,
-};
+use super::fista::{self, FistaSettings, FistaWorkspace, Proximal, Smooth, Stopping, WorkingSets};
 use super::gated::GatedLoss;
 use super::operators::Operators;
 use super::relu::{ConeProx, ReluLoss};
