@@ -86,7 +86,7 @@ pub struct SolverArgs {
     /// Threads for the dense kernels and Clarabel [default: 1]
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// fista, gated model: solve on working sets of patterns, certified on the
+    /// fista (either model): solve on working sets of patterns, certified on the
     /// full problem [default: auto, from 200 patterns on]
     #[arg(long, value_parser = super::values::parser::<WorkingSets>())]
     pub working_sets: Option<WorkingSets>,

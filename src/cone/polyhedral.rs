@@ -31,6 +31,19 @@
 //!   returns bounds `‖Π_K(z)‖` from above even if it stops early: dual bounds built
 //!   on it stay valid.
 //!
+//! - **Row screening** ([`ConeProjector::project_screened`]). If `r ≥ dist(z, K)`
+//!   (e.g. `r = ‖z − q‖` for any `q ∈ K`: the block's last projection), a row with
+//!   `(X̃z)_l > r‖x_l‖` is inactive at `Π_K(z)`: there
+//!   `(X̃Π_K(z))_l = (X̃z)_l + s_l⟨x_l, δ*⟩ ≥ (X̃z)_l − ‖x_l‖‖δ*‖ > 0` with
+//!   `δ* = Π_K(z) − z`, `‖δ*‖ = dist(z, K) ≤ r`. So with the candidate rows
+//!   `C = { l : (X̃z)_l ≤ r‖x_l‖ }` (which hold every active row) and
+//!   `K_C = { v : X̃_C v ≥ 0 } ⊇ K`, the projection onto `K_C` is the one onto `K`:
+//!   `Π_K(z) ∈ K ⊆ K_C`, and its multipliers (supported on active rows, all in
+//!   `C`) satisfy the KKT conditions of the projection onto `K_C`. The method then
+//!   runs on `C` only: each step recomputes `|C|` cone values (`d` multiply-adds
+//!   each) instead of `n`; one pass of `n` comparisons builds `C`. The margin of
+//!   `1e-10(r + ‖z‖)‖x_l‖` on the test covers rounding of `X̃z` and of `r`.
+//!
 //! No crate was used: the one Rust NNLS crate (`nnls`) takes `ndarray` matrices,
 //! allocates per call and cannot warm-start, and this kernel runs inside every
 //! iteration. Everything is sized in the constructors.
@@ -45,6 +58,9 @@ pub struct ProjectionInfo {
     /// The KKT conditions hold to the tolerance (otherwise the step limit was hit
     /// and the point may be slightly outside the cone).
     pub converged: bool,
+    /// Cone values `(X̃v)_l` computed over the steps (`d` multiply-adds each): `n`
+    /// per step, or `|C|` per step with row screening.
+    pub rows: usize,
 }
 
 /// A passive set with the Cholesky factor of its Gram matrix `X̃_P X̃_Pᵀ` (kept
@@ -123,6 +139,12 @@ pub struct ConeProjector<'a> {
     marked: Vec<bool>,
     /// Rows refused because they were numerically dependent on `P`.
     blocked: Vec<usize>,
+    /// Row screening of the current projection: the candidate rows `C`
+    /// (ascending) and their marks (`n`); `screening` is false outside
+    /// [`ConeProjector::project_screened`] with a finite radius.
+    cand: Vec<usize>,
+    in_cand: Vec<bool>,
+    screening: bool,
     /// Maximum Lawson–Hanson steps per projection (default `6d + 50`).
     pub max_steps: usize,
     /// Relative feasibility tolerance: row `l` counts as violated when
@@ -164,6 +186,9 @@ impl<'a> ConeProjector<'a> {
             c_cur: vec![0.0; n],
             marked: vec![false; n],
             blocked: Vec::with_capacity(d + 1),
+            cand: Vec::with_capacity(n),
+            in_cand: vec![false; n],
+            screening: false,
             max_steps: 6 * d + 50,
             tol: 1e-13,
         }
@@ -219,6 +244,51 @@ impl<'a> ConeProjector<'a> {
         cz: &[f64],
         passive: &mut Passive,
     ) -> ProjectionInfo {
+        self.project_screened(mask, z, cz, passive, f64::INFINITY)
+    }
+
+    /// [`ConeProjector::project`] with row screening (module docs): `radius` must
+    /// be at least `dist(z, K)`, e.g. `‖z − q‖` for a point `q` of the cone (`‖z‖`
+    /// always is); only rows with `(X̃z)_l ≤ radius·‖x_l‖` (plus a rounding margin)
+    /// take part. An infinite or NaN radius screens nothing.
+    pub fn project_screened(
+        &mut self,
+        mask: &[f64],
+        z: &mut [f64],
+        cz: &[f64],
+        passive: &mut Passive,
+        radius: f64,
+    ) -> ProjectionInfo {
+        debug_assert!(self.cand.is_empty());
+        self.screening = radius.is_finite();
+        if self.screening {
+            let znorm = z.iter().map(|v| v * v).sum::<f64>().sqrt();
+            let bound = radius * (1.0 + 1e-10) + 1e-10 * znorm;
+            for (l, (&c, &rn)) in cz.iter().zip(&self.row_norms).enumerate() {
+                if c <= bound * rn {
+                    self.cand.push(l);
+                    self.in_cand[l] = true;
+                }
+            }
+        }
+        let info = self.lawson_hanson(mask, z, cz, passive);
+        for &l in &self.cand {
+            self.in_cand[l] = false;
+        }
+        self.cand.clear();
+        self.screening = false;
+        info
+    }
+
+    /// The method of [`ConeProjector::project`], on the candidate rows when
+    /// screening.
+    fn lawson_hanson(
+        &mut self,
+        mask: &[f64],
+        z: &mut [f64],
+        cz: &[f64],
+        passive: &mut Passive,
+    ) -> ProjectionInfo {
         let d = self.d;
         debug_assert_eq!(z.len(), d);
         debug_assert_eq!(cz.len(), self.n);
@@ -229,6 +299,7 @@ impl<'a> ConeProjector<'a> {
             return ProjectionInfo {
                 steps: 0,
                 converged: true,
+                rows: 0,
             };
         }
         self.blocked.clear();
@@ -238,6 +309,11 @@ impl<'a> ConeProjector<'a> {
         }
         let mut steps = 0;
         let mut converged = false;
+        let per_step = if self.screening {
+            self.cand.len()
+        } else {
+            self.n
+        };
         while steps < self.max_steps {
             steps += 1;
             self.update_point(mask, cz, passive);
@@ -253,6 +329,7 @@ impl<'a> ConeProjector<'a> {
                 return ProjectionInfo {
                     steps,
                     converged: true,
+                    rows: steps * per_step,
                 };
             }
             let k = passive.len();
@@ -283,7 +360,11 @@ impl<'a> ConeProjector<'a> {
             *zz += dd;
         }
         self.unmark(passive);
-        ProjectionInfo { steps, converged }
+        ProjectionInfo {
+            steps,
+            converged,
+            rows: steps * per_step,
+        }
     }
 
     /// The warm-start step of a projection: keep the rows of `passive` that still
@@ -291,6 +372,7 @@ impl<'a> ConeProjector<'a> {
     /// start for Lawson–Hanson) and write `δ = X̃_Pᵀμ_P` into `delta`. If `X̃(z + δ)`
     /// turns out `≥ 0`, `z + δ` is the projection.
     pub fn warm_delta(&mut self, cz: &[f64], passive: &mut Passive, delta: &mut [f64]) {
+        debug_assert!(!self.screening);
         self.warm_start(cz, passive);
         self.update_delta(passive);
         delta.copy_from_slice(&self.delta);
@@ -321,7 +403,9 @@ impl<'a> ConeProjector<'a> {
         let mut q = 0;
         while q < passive.len() {
             let l = passive.rows[q];
-            if cz[l].is_finite() && self.row_norms[l] > 0.0 {
+            // (Screened out: certainly inactive at the projection.)
+            let candidate = !self.screening || self.in_cand[l];
+            if cz[l].is_finite() && self.row_norms[l] > 0.0 && candidate {
                 q += 1;
             } else {
                 passive.remove(q, d);
@@ -354,8 +438,21 @@ impl<'a> ConeProjector<'a> {
 
     /// The most violated unmarked row of the cone values `c`, if any exceeds the
     /// tolerance.
+    /// (Only the candidate rows when screening: `c` is not computed elsewhere.)
     fn most_violated(&self, c: &[f64], scale: f64) -> Option<usize> {
         let mut best: Option<(usize, f64)> = None;
+        if self.screening {
+            for &l in &self.cand {
+                let (cl, rn) = (c[l], self.row_norms[l]);
+                if cl < -scale * rn && !self.marked[l] {
+                    let score = cl / rn;
+                    if best.is_none_or(|(_, b)| score < b) {
+                        best = Some((l, score));
+                    }
+                }
+            }
+            return best.map(|(l, _)| l);
+        }
         for (l, (&cl, &rn)) in c.iter().zip(&self.row_norms).enumerate() {
             if cl < -scale * rn && !self.marked[l] {
                 let score = cl / rn;
@@ -368,8 +465,23 @@ impl<'a> ConeProjector<'a> {
     }
 
     /// `δ = X̃_Pᵀ μ_P` and the cone values `c = X̃(z + δ) = cz + S X δ` (one product).
+    /// Screening: on the candidate rows only, each as a dot product over the
+    /// columns in the same order as the column passes (the same bits).
     fn update_point(&mut self, mask: &[f64], cz: &[f64], passive: &Passive) {
         self.update_delta(passive);
+        if self.screening {
+            let d = self.d;
+            for &l in &self.cand {
+                let mut acc = 0.0;
+                for (&dj, &v) in self.delta.iter().zip(&self.xr[l * d..(l + 1) * d]) {
+                    if dj != 0.0 {
+                        acc += dj * v;
+                    }
+                }
+                self.c_cur[l] = cz[l] + (2.0 * mask[l] - 1.0) * acc;
+            }
+            return;
+        }
         self.c_cur.iter_mut().for_each(|c| *c = 0.0);
         for (col, &dj) in self.cols.iter().zip(&self.delta) {
             if dj != 0.0 {

@@ -53,7 +53,7 @@ pub struct SolverOptions {
     pub neurons: Option<usize>,
     /// Threads for the dense kernels and Clarabel (default 1).
     pub threads: Option<usize>,
-    /// fista, gated model: working sets of patterns (default auto:
+    /// fista (either model): working sets of patterns (default auto:
     /// [`super::native::working_set::AUTO_MIN_PATTERNS`] patterns or more).
     pub working_sets: Option<WorkingSets>,
 }
@@ -304,7 +304,9 @@ pub fn solve_convex_observed(
             Model::GatedRelu => {
                 super::native::working_set::solve_observed(problem, s, warm, progress)
             }
-            Model::Relu => super::native::relu::solve_observed(problem, s, warm, progress),
+            Model::Relu => {
+                super::native::relu_working_set::solve_observed(problem, s, warm, progress)
+            }
         },
         SolverConfig::Al(s) => super::native::al::solve_observed(problem, s, warm, progress),
         SolverConfig::Baseline(_) => Err(SolverError::Unsupported {

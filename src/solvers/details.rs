@@ -68,8 +68,8 @@ pub struct ExternalDetails {
     pub stderr_tail: Option<String>,
 }
 
-/// R-FISTA on growing working sets of patterns (C-GReLU), certified on the full
-/// problem.
+/// R-FISTA on growing working sets of patterns (C-GReLU, and C-ReLU with cone
+/// projections), certified on the full problem.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WorkingSetDetails {
     pub stopping: Stopping,
@@ -85,6 +85,25 @@ pub struct WorkingSetDetails {
     /// R-FISTA iterations of each round (on its working set).
     #[serde(default)]
     pub round_iterations: Vec<usize>,
+    /// C-ReLU: the prox's cone projections over all rounds, their Lawson–Hanson
+    /// steps, the projections that hit the step limit and the cone values their
+    /// steps computed (as [`FistaDetails`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub projections: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub projection_steps: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub projections_unconverged: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub projection_rows: Option<usize>,
+    /// C-ReLU: the full checks' projections of `−∇_j f` (dual norm and zero-block
+    /// optimality), their steps and cone values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_projections: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_projection_steps: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_projection_rows: Option<usize>,
 }
 
 /// Clarabel on the compiled SOCP.
@@ -127,6 +146,10 @@ pub struct FistaDetails {
     pub projection_steps: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub projections_unconverged: Option<usize>,
+    /// C-ReLU: cone values `(X̃v)_l` the projections' steps computed (`d`
+    /// multiply-adds each; `n` per step without row screening).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub projection_rows: Option<usize>,
     /// C-GReLU: how many checks the extrapolated dual point gave the better bound.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extrapolated_dual_wins: Option<usize>,

@@ -76,8 +76,8 @@ pub enum Stopping {
     DualityGap,
 }
 
-/// Whether C-GReLU's `fista` solves on working sets of patterns
-/// ([`super::working_set`]).
+/// Whether `fista` solves on working sets of patterns (C-GReLU:
+/// [`super::working_set`]; C-ReLU: [`super::relu_working_set`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum WorkingSets {
@@ -141,9 +141,9 @@ pub struct FistaSettings {
     /// Refuse to start when the solver's estimated memory exceeds this many bytes
     /// (default 8 GiB; [`super::memory`]).
     pub max_memory: u64,
-    /// C-GReLU: solve on working sets of patterns (default
-    /// [`WorkingSets::Auto`]; read by [`super::working_set::solve`] only, the
-    /// loop of this module ignores it).
+    /// Solve on working sets of patterns (default [`WorkingSets::Auto`]; read by
+    /// [`super::working_set::solve`] and [`super::relu_working_set::solve`] only,
+    /// the loop of this module ignores it).
     pub working_sets: WorkingSets,
 }
 
@@ -376,6 +376,7 @@ impl FistaOutcome {
             projections: None,
             projection_steps: None,
             projections_unconverged: None,
+            projection_rows: None,
             extrapolated_dual_wins: None,
         }
     }

@@ -10,6 +10,8 @@
 //! - [`relu`]: C-ReLU by R-FISTA whose prox projects exactly onto the cones.
 //! - [`dual_point`]: dual points extrapolated from the residuals of the iterates.
 //! - [`working_set`]: C-GReLU on growing working sets of patterns, certified on the full problem.
+//! - [`relu_working_set`]: the same for C-ReLU (cone-projected R-FISTA), with row
+//!   screening in the projections.
 
 pub mod al;
 pub mod deadline;
@@ -20,6 +22,7 @@ pub mod memory;
 pub mod operators;
 pub mod prox;
 pub mod relu;
+pub mod relu_working_set;
 pub mod working_set;
 
 use crate::model::{Model, Problem};

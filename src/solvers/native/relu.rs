@@ -25,7 +25,11 @@
 //!
 //! Per iteration: the forward and adjoint GEMMs of C-GReLU on `v − w` (`cP`
 //! columns each), one GEMM `X·[V W]` for the cone values of the candidate, and the
-//! projections of the blocks that left their cone.
+//! projections of the blocks that left their cone. Those projections screen their
+//! rows ([`ConeProx::with_screening`]): only rows within `‖z − a‖` of their
+//! boundary (`a` the block's last output, a point of its cone) can be active at
+//! the projection, so the Lawson–Hanson steps compute those rows' cone values only
+//! ([`ConeProjector::project_screened`]).
 
 use super::deadline::Deadline;
 use super::fista::{self, FistaSettings, FistaWorkspace, Proximal, Smooth};
@@ -157,6 +161,11 @@ pub struct ConeProx<'a> {
     pub steps: usize,
     /// Projections that hit the step limit.
     pub unconverged: usize,
+    /// Cone values the projections computed ([`ProjectionInfo::rows`](crate::cone::polyhedral::ProjectionInfo::rows); diagnostics).
+    pub rows: usize,
+    /// Row screening ([`ConeProx::with_screening`]): the last output of each block,
+    /// a point of its cone (`d × 2cP`); empty when off.
+    anchors: Vec<f64>,
     deadline: Deadline,
     /// The last `prox` stopped at the deadline (its output is incomplete).
     stopped: bool,
@@ -186,9 +195,35 @@ impl<'a> ConeProx<'a> {
             projections: 0,
             steps: 0,
             unconverged: 0,
+            rows: 0,
+            anchors: Vec::new(),
             deadline: Deadline::NONE,
             stopped: false,
         }
+    }
+
+    /// The same prox with row screening in its projections
+    /// ([`ConeProjector::project_screened`]): block `j`'s projection of `z` takes
+    /// the radius `min(‖z − a_j‖, ‖z‖) ≥ dist(z, K)` with `a_j` the block's last
+    /// output (a point of its cone; zero at first), so only rows within that
+    /// radius of their boundary take part.
+    pub fn with_screening(mut self) -> Self {
+        self.anchors = vec![0.0; self.delta.len()];
+        self
+    }
+
+    /// Take `u` (every block inside its cone, e.g. a warm start this prox or
+    /// another produced) as the blocks' last outputs, for screening.
+    pub fn set_anchors(&mut self, u: &[f64]) {
+        if !self.anchors.is_empty() {
+            self.anchors.copy_from_slice(u);
+        }
+    }
+
+    /// The passive sets kept per block (warm starts), for callers that carry them
+    /// between solves.
+    pub fn warm_sets_mut(&mut self) -> &mut [Passive] {
+        &mut self.warm
     }
 }
 
@@ -267,8 +302,22 @@ impl ConeProx<'_> {
                             self.stopped = true;
                             return;
                         }
-                        let info = self.projector.project(mask, uj, cz, &mut self.warm[j]);
+                        let radius = if self.anchors.is_empty() {
+                            f64::INFINITY
+                        } else {
+                            let a = &self.anchors[j * d..(j + 1) * d];
+                            let dist = uj.iter().zip(a).map(|(x, y)| (x - y) * (x - y)).sum();
+                            f64::sqrt(dist).min(norm(uj))
+                        };
+                        let info = self.projector.project_screened(
+                            mask,
+                            uj,
+                            cz,
+                            &mut self.warm[j],
+                            radius,
+                        );
                         self.steps += info.steps;
+                        self.rows += info.rows;
                         self.unconverged += usize::from(!info.converged);
                     }
                 }
@@ -276,6 +325,9 @@ impl ConeProx<'_> {
             let nrm = norm(uj);
             let s = if nrm > tau { 1.0 - tau / nrm } else { 0.0 };
             uj.iter_mut().for_each(|v| *v *= s);
+            if !self.anchors.is_empty() {
+                self.anchors[j * d..(j + 1) * d].copy_from_slice(uj);
+            }
         }
     }
 }
@@ -428,7 +480,7 @@ pub fn run(
     let c = problem.c();
     let ops = Operators::new(problem.x(), problem.patterns()).with_threads(settings.threads);
     let mut loss = ReluLoss::new(&ops, problem.patterns(), problem.y(), problem.lambda());
-    let mut h = ConeProx::new(&ops, c, problem.lambda());
+    let mut h = ConeProx::new(&ops, c, problem.lambda()).with_screening();
     // A warm start need not be feasible: project it first (step 0: no shrinkage),
     // within the time limit (blocks not reached by then stay as they came).
     h.set_deadline(Deadline::on(t, settings.time_limit));
@@ -457,6 +509,7 @@ pub fn run(
         projections: Some(h.projections),
         projection_steps: Some(h.steps),
         projections_unconverged: Some(h.unconverged),
+        projection_rows: Some(h.rows),
         ..out.details(&settings)
     };
     (RunOutcome { fista: out, setup }, details)

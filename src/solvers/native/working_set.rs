@@ -282,6 +282,13 @@ pub fn solve_observed(
             outer_iterations: outer,
             working_set_sizes: sizes,
             round_iterations,
+            projections: None,
+            projection_steps: None,
+            projections_unconverged: None,
+            projection_rows: None,
+            check_projections: None,
+            check_projection_steps: None,
+            check_projection_rows: None,
         });
     Ok(SolveOutput {
         weights: Weights::GatedRelu { u },

@@ -1,0 +1,462 @@
+//! C-ReLU by cone-projected R-FISTA on working sets of patterns (issue 13, items 1
+//! and 3), certified on the full problem.
+//!
+//! With `u = (v, w)` (`2cP` blocks, [`super::relu`]'s layout) and `g_j = ∇_j f(u)`
+//! (for pattern `i`: `g = (D_i X)ᵀr_k/N` on the `v` block, `−g` on the `w` block),
+//! the optimality condition of a block that is zero is
+//!
+//! ```text
+//!   0 ∈ g_j + λ∂‖·‖(0) + N_{K_i}(0) = g_j + λB + K_i°
+//!   ⟺  dist(−g_j, K_i°) ≤ λ  ⟺  ‖Π_{K_i}(−g_j)‖ ≤ λ
+//! ```
+//!
+//! (`N_K(0) = K°`, the polar cone; by Moreau `−g = Π_K(−g) + Π_{K°}(−g)`, so the
+//! distance from `−g` to `K°` is `‖Π_K(−g)‖`.) Since `‖Π_K(−g)‖ ≤ ‖g‖`, a block with
+//! `‖g_j‖ ≤ λ` passes without a projection. The same norms give the full dual
+//! bound: `dn = max_j ‖Π_{K_i}(−g_j)‖` ([`certify::relu_dual_norm`]), visited by
+//! decreasing `‖g_j‖`, so one scan serves both:
+//!
+//! ```text
+//!   W ← patterns of the warm start's nonzero blocks (projected onto the cones)
+//!   repeat
+//!     one full forward + adjoint at u: objective F, gradients g_j
+//!     scan blocks by decreasing ‖g_j‖, projecting −g_j while ‖g_j‖ > dn (dual
+//!       norm) or (pattern ∉ W and ‖g_j‖ > λ) (zero-block test); stop at the first
+//!       block with ‖g_j‖ ≤ min(dn, λ)
+//!     D = the scaled-residual bound with dn; stop if (F − D)/F ≤ tol (the full certificate)
+//!     violators V = { i ∉ W : max_{j on i} ‖Π_{K_i}(−g_j)‖ > λ }
+//!     W ← W ∪ (the max(|W|, 10) largest of V);  inner tol as in [`super::working_set`]
+//!     cone-projected R-FISTA on the blocks of W only, warm-started from u (its
+//!       blocks, their passive sets and their screening anchors), to the inner tol
+//! ```
+//!
+//! Blocks outside `W` are zero, so the restricted objective is the full one at the
+//! same point; the stop is decided by the full problem's bound only, so the result
+//! is certified whatever the working sets were. Every projection norm comes from a
+//! multiplier `μ ≥ 0` ([`crate::cone::polyhedral`]), an upper bound on the exact
+//! one: the bound stays valid, and an unconverged projection can only add a block.
+//!
+//! **Projection cost (item 3).** Only the blocks of `W` are projected in the prox,
+//! and every projection (prox and check) screens its rows
+//! ([`ConeProjector::project_screened`]): with `q` a point of the cone near `z` (the
+//! block's last output, or for the check the last projection of `−g_j`), rows with
+//! `(X̃z)_l > ‖z − q‖·‖x_l‖` are inactive at `Π_K(z)`, so the Lawson–Hanson steps
+//! touch only the rows near their boundary.
+//!
+//! Allocations happen once per round (the restricted operators and workspaces),
+//! none inside the inner iterations.
+
+use super::deadline::Deadline;
+use super::fista::{self, FistaSettings, FistaWorkspace, Proximal, Smooth, Stopping, WorkingSets};
+use super::gated::GatedLoss;
+use super::operators::Operators;
+use super::relu::{ConeProx, ReluLoss};
+use super::working_set::{AUTO_MIN_PATTERNS, INITIAL_SIZE, INNER_FRACTION, MAX_OUTER};
+use crate::certify;
+use crate::cone::polyhedral::{ConeProjector, Passive};
+use crate::model::{Model, Problem, Regularizer, Weights};
+use crate::solvers::clock::Stopwatch;
+use crate::solvers::details::WorkingSetDetails;
+use crate::solvers::progress::{IterationLog, Measure, Phase, Progress};
+use crate::solvers::{CpuTimes, SolveOutput, SolverDetails, SolverError, Status, TracePoint};
+
+/// Whether `settings` send the C-ReLU `problem` to the working sets (λ > 0,
+/// duality-gap stopping, and the setting says so: [`WorkingSets::Auto`] from
+/// [`AUTO_MIN_PATTERNS`] patterns on, as for C-GReLU).
+pub fn applies(problem: &Problem, settings: &FistaSettings) -> bool {
+    let eligible = problem.model() == Model::Relu
+        && problem.reg() == Regularizer::NeuronGl1
+        && problem.lambda() > 0.0
+        && settings.stopping == Stopping::DualityGap;
+    eligible
+        && match settings.working_sets {
+            WorkingSets::Off => false,
+            WorkingSets::On => true,
+            WorkingSets::Auto => problem.p() >= AUTO_MIN_PATTERNS,
+        }
+}
+
+/// Solve the C-ReLU `problem` on working sets (falls back to [`super::relu::solve`]
+/// when they do not [apply](applies)).
+pub fn solve(
+    problem: &Problem,
+    settings: &FistaSettings,
+    warm: Option<&Weights>,
+) -> Result<SolveOutput, SolverError> {
+    solve_observed(
+        problem,
+        settings,
+        warm,
+        &mut crate::solvers::progress::Silent,
+    )
+}
+
+fn norm(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+/// The full check's projections of `−g_j` (module docs), with a passive set and a
+/// screening anchor per block kept between rounds.
+struct FullCheck<'a> {
+    ops: &'a Operators,
+    projector: ConeProjector<'a>,
+    mask: Vec<f64>,
+    block: Vec<f64>,
+    cone: Vec<f64>,
+    warm: Vec<Passive>,
+    /// The last projection of `−g_j` per block (a point of its cone), `d × 2cP`.
+    anchors: Vec<f64>,
+    order: Vec<(f64, usize)>,
+    /// Per pattern: the largest `‖Π_K(−g_j)‖` of its blocks outside `W` (0 where
+    /// none was needed).
+    score: Vec<f64>,
+    projections: usize,
+    steps: usize,
+    rows: usize,
+}
+
+impl<'a> FullCheck<'a> {
+    fn new(ops: &'a Operators, c: usize) -> FullCheck<'a> {
+        let (n, d, p) = (ops.n(), ops.d(), ops.p());
+        FullCheck {
+            ops,
+            projector: ConeProjector::new(ops.x()),
+            mask: vec![0.0; n],
+            block: vec![0.0; d],
+            cone: vec![0.0; n],
+            warm: (0..2 * c * p).map(|_| Passive::new(d)).collect(),
+            anchors: vec![0.0; 2 * c * p * d],
+            order: vec![(0.0, 0); 2 * c * p],
+            score: vec![0.0; p],
+            projections: 0,
+            steps: 0,
+            rows: 0,
+        }
+    }
+
+    /// The dual norm `max_j ‖Π_{K_j}(−g_j)‖` of the gradient `grad` of `f` in
+    /// `v − w` (`d × cP`; the `v` blocks' gradients are `grad`, the `w` blocks'
+    /// `−grad`), filling [`FullCheck::score`] for the patterns outside `in_set`;
+    /// `None` once `deadline` has passed (a partial maximum is no bound).
+    fn scan(
+        &mut self,
+        grad: &[f64],
+        in_set: &[bool],
+        lambda: f64,
+        deadline: Deadline,
+    ) -> Option<f64> {
+        let (d, p) = (self.ops.d(), self.ops.p());
+        let cp = grad.len() / d;
+        for (b, gb) in grad.chunks(d).enumerate() {
+            let gn = norm(gb);
+            self.order[b] = (gn, b);
+            self.order[cp + b] = (gn, cp + b);
+        }
+        self.order.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+        self.score.iter_mut().for_each(|s| *s = 0.0);
+        let mut dn: f64 = 0.0;
+        for &(gn, j) in &self.order {
+            if gn <= dn && gn <= lambda {
+                break;
+            }
+            let i = j % p;
+            let outside = !in_set[i];
+            if gn <= dn && !outside {
+                continue;
+            }
+            if deadline.expired() {
+                return None;
+            }
+            // −g_j: −grad on a v block, +grad on a w block.
+            let (b, sign) = if j < cp { (j, -1.0) } else { (j - cp, 1.0) };
+            for (o, g) in self.block.iter_mut().zip(&grad[b * d..(b + 1) * d]) {
+                *o = sign * g;
+            }
+            self.ops.fill_mask_col(i, &mut self.mask);
+            self.projector
+                .cone_values(&self.mask, &self.block, &mut self.cone);
+            let anchor = &mut self.anchors[j * d..(j + 1) * d];
+            let dist = self
+                .block
+                .iter()
+                .zip(anchor.iter())
+                .map(|(x, y)| (x - y) * (x - y))
+                .sum::<f64>()
+                .sqrt();
+            let info = self.projector.project_screened(
+                &self.mask,
+                &mut self.block,
+                &self.cone,
+                &mut self.warm[j],
+                dist.min(gn),
+            );
+            self.projections += 1;
+            self.steps += info.steps;
+            self.rows += info.rows;
+            anchor.copy_from_slice(&self.block);
+            let s = norm(&self.block);
+            dn = dn.max(s);
+            if outside {
+                self.score[i] = self.score[i].max(s);
+            }
+        }
+        Some(dn)
+    }
+}
+
+/// [`solve`], reporting the full certificate before each inner solve
+/// ([`Phase::WorkingSetCheck`]) and the inner solves' measurements to `progress`.
+pub fn solve_observed(
+    problem: &Problem,
+    settings: &FistaSettings,
+    warm: Option<&Weights>,
+    progress: &mut dyn Progress,
+) -> Result<SolveOutput, SolverError> {
+    super::check_start(
+        problem,
+        Model::Relu,
+        "fista (relu, working sets)",
+        "--solver fista",
+        settings.validate(),
+    )?;
+    if !applies(problem, settings) {
+        return super::relu::solve_observed(problem, settings, warm, progress);
+    }
+    let t = Stopwatch::start(settings.time_basis, settings.threads);
+    let (c, p, d) = (problem.c(), problem.p(), problem.d());
+    let (cp, lambda) = (c * p, problem.lambda());
+    let half = cp * d;
+    let mut u = Weights::relu_stacked(warm, c, p, d);
+    let ops = Operators::new(problem.x(), problem.patterns()).with_threads(settings.threads);
+    let mut full = GatedLoss::new(&ops, problem.y(), Regularizer::NeuronGl1, lambda);
+    let mut diff = vec![0.0; half];
+    let (mut state, mut grad) = (vec![0.0; full.state_len()], vec![0.0; half]);
+    let mut check = FullCheck::new(&ops, c);
+    let mut prox_warm: Vec<Passive> = (0..2 * cp).map(|_| Passive::new(d)).collect();
+    let (mut projections, mut projection_steps, mut unconverged, mut projection_rows) =
+        (0, 0, 0, 0);
+    if warm.is_some() {
+        // A warm start need not be feasible: project it first (step 0), as
+        // `relu::run` does.
+        let mut h = ConeProx::new(&ops, c, lambda).with_screening();
+        h.set_deadline(Deadline::on(t, settings.time_limit));
+        h.prox(0.0, &mut u);
+        for (a, b) in prox_warm.iter_mut().zip(h.warm_sets_mut()) {
+            std::mem::swap(a, b);
+        }
+        (projections, projection_steps) = (h.projections, h.steps);
+        (unconverged, projection_rows) = (h.unconverged, h.rows);
+    }
+    let setup = t.read();
+    let start = Stopwatch::start(settings.time_basis, settings.threads);
+    let deadline = Deadline::on(start, settings.time_limit);
+    let block_of = |side: usize, k: usize, i: usize| side * cp + k * p + i;
+    let mut in_set = vec![false; p];
+    for (i, inside) in in_set.iter_mut().enumerate() {
+        *inside = (0..2)
+            .flat_map(|side| (0..c).map(move |k| (side, k)))
+            .any(|(side, k)| {
+                let j = block_of(side, k, i);
+                u[j * d..(j + 1) * d].iter().any(|&x| x != 0.0)
+            });
+    }
+    let mut inner_tol = f64::INFINITY;
+    let mut iterations = 0;
+    let mut trace: Vec<TracePoint> = Vec::new();
+    let mut status = Status::MaxIterations;
+    let mut objective: f64;
+    let mut gap: f64;
+    let mut outer = 0;
+    let mut sizes = Vec::new();
+    let mut round_iterations = Vec::new();
+    let mut step = None;
+    loop {
+        // The full certificate at u (and the zero blocks' optimality).
+        for ((o, a), b) in diff.iter_mut().zip(&u[..half]).zip(&u[half..]) {
+            *o = a - b;
+        }
+        full.forward(&diff, &mut state);
+        let f = full.gradient(&state, &mut grad);
+        objective = f + lambda * u.chunks(d).map(norm).sum::<f64>();
+        let (rr, ry) = full.residual_products(&state);
+        let nc = full.nc();
+        let dual = match check.scan(&grad, &in_set, lambda, deadline) {
+            Some(dn) => certify::scaled_residual_bound(lambda, nc, rr, ry, dn * nc),
+            None => f64::NEG_INFINITY,
+        };
+        gap = if objective > 0.0 {
+            (objective - dual) / objective
+        } else {
+            (objective - dual).abs()
+        };
+        if outer == 0 {
+            trace.push(TracePoint {
+                iteration: 0,
+                time_s: start.elapsed(),
+                objective,
+            });
+        }
+        let done = gap <= settings.tol
+            || !objective.is_finite()
+            || outer >= MAX_OUTER
+            || iterations >= settings.max_iters
+            || deadline.expired();
+        progress.log(&IterationLog {
+            phase: Phase::WorkingSetCheck,
+            iteration: iterations,
+            objective,
+            measure: Measure::RelativeGap,
+            value: if gap.is_nan() { f64::INFINITY } else { gap },
+            target: settings.tol,
+            step: step.unwrap_or(settings.initial_step),
+            restarts: 0,
+            elapsed_s: start.elapsed(),
+            last: done,
+        });
+        if gap <= settings.tol {
+            status = Status::Solved;
+            break;
+        }
+        if !objective.is_finite() {
+            status = Status::Diverged;
+            break;
+        }
+        if outer >= MAX_OUTER || iterations >= settings.max_iters {
+            break;
+        }
+        if deadline.expired() {
+            status = Status::TimeLimit;
+            break;
+        }
+        outer += 1;
+        // Grow: the largest violators outside W.
+        let mut violators: Vec<(f64, usize)> = (0..p)
+            .filter(|&i| !in_set[i] && check.score[i] > lambda)
+            .map(|i| (check.score[i], i))
+            .collect();
+        violators.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+        let size = in_set.iter().filter(|&&b| b).count();
+        // The inner tolerance follows the full gap ([`super::working_set`]).
+        inner_tol = if violators.is_empty() {
+            (inner_tol * 0.1).min(settings.tol).max(f64::MIN_POSITIVE)
+        } else {
+            (INNER_FRACTION * gap).clamp(settings.tol, inner_tol.max(settings.tol))
+        };
+        for &(_, i) in violators.iter().take(size.max(INITIAL_SIZE)) {
+            in_set[i] = true;
+        }
+        let set: Vec<usize> = (0..p).filter(|&i| in_set[i]).collect();
+        if set.is_empty() {
+            // No pattern to solve on yet a gap (only from rounding): stop here.
+            break;
+        }
+        sizes.push(set.len());
+        // The restricted problem, warm-started from u's blocks on W, their
+        // passive sets and their last outputs (screening anchors).
+        let m = set.len();
+        let sub_patterns = problem.patterns().select(&set);
+        let sub_ops = Operators::new(problem.x(), &sub_patterns).with_threads(settings.threads);
+        let mut sub = ReluLoss::new(&sub_ops, &sub_patterns, problem.y(), lambda);
+        let mut h = ConeProx::new(&sub_ops, c, lambda).with_screening();
+        let mut su = vec![0.0; 2 * c * m * d];
+        let set_ref = &set;
+        let pairs = || {
+            (0..2).flat_map(move |side| {
+                (0..c).flat_map(move |k| {
+                    set_ref
+                        .iter()
+                        .enumerate()
+                        .map(move |(w, &i)| (side * c * m + k * m + w, block_of(side, k, i)))
+                })
+            })
+        };
+        for (sj, fj) in pairs() {
+            su[sj * d..(sj + 1) * d].copy_from_slice(&u[fj * d..(fj + 1) * d]);
+            std::mem::swap(&mut h.warm_sets_mut()[sj], &mut prox_warm[fj]);
+        }
+        h.set_anchors(&su);
+        let mut ws = FistaWorkspace::new(sub.dim(), sub.state_len());
+        let elapsed = start.elapsed();
+        let inner = FistaSettings {
+            tol: inner_tol,
+            max_iters: settings.max_iters - iterations,
+            time_limit: (settings.time_limit - elapsed).max(f64::MIN_POSITIVE),
+            initial_step: step.unwrap_or(settings.initial_step),
+            power_iterations: if step.is_some() {
+                0
+            } else {
+                settings.power_iterations
+            },
+            ..settings.clone()
+        };
+        let mut monitor = fista::Monitor {
+            phase: Phase::WorkingSetInner,
+            iteration_offset: iterations,
+            progress: &mut *progress,
+        };
+        let out = fista::solve_monitored(
+            &mut sub,
+            &mut h,
+            &mut su,
+            &inner,
+            &mut ws,
+            elapsed,
+            &mut |_| {},
+            &mut monitor,
+        );
+        step = Some(out.step);
+        trace.extend(out.trace.iter().skip(1).map(|tp| TracePoint {
+            iteration: tp.iteration + iterations,
+            ..*tp
+        }));
+        iterations += out.iterations;
+        round_iterations.push(out.iterations);
+        for (sj, fj) in pairs() {
+            u[fj * d..(fj + 1) * d].copy_from_slice(&su[sj * d..(sj + 1) * d]);
+            std::mem::swap(&mut h.warm_sets_mut()[sj], &mut prox_warm[fj]);
+        }
+        projections += h.projections;
+        projection_steps += h.steps;
+        unconverged += h.unconverged;
+        projection_rows += h.rows;
+        if out.status == Status::Diverged {
+            status = Status::Diverged;
+            break;
+        }
+    }
+    if trace.last().map(|tp| tp.iteration) != Some(iterations) {
+        trace.push(TracePoint {
+            iteration: iterations,
+            time_s: start.elapsed(),
+            objective,
+        });
+    }
+    let solve = start.read();
+    let details = SolverDetails::WorkingSet(WorkingSetDetails {
+        stopping: settings.stopping,
+        tol: settings.tol,
+        solver_objective: objective,
+        solver_relative_gap: gap,
+        outer_iterations: outer,
+        working_set_sizes: sizes,
+        round_iterations,
+        projections: Some(projections),
+        projection_steps: Some(projection_steps),
+        projections_unconverged: Some(unconverged),
+        projection_rows: Some(projection_rows),
+        check_projections: Some(check.projections),
+        check_projection_steps: Some(check.steps),
+        check_projection_rows: Some(check.rows),
+    });
+    Ok(SolveOutput {
+        weights: Weights::relu_from_stacked(&u, c, p, d),
+        status,
+        iterations,
+        setup_s: setup.wall_s,
+        solve_s: solve.wall_s,
+        cpu: CpuTimes::new(start.cpu_clock(), setup, solve),
+        basis: settings.time_basis,
+        trace,
+        details,
+    })
+}
