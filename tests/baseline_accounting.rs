@@ -186,5 +186,8 @@ fn profiles_draw_a_whole_grid_curve_per_baseline() {
         std::path::Path::new("p.svg"),
     )
     .unwrap();
-    assert!(svg.contains("sgd (whole grid) (1/1)"), "legend names the curve");
+    assert!(
+        svg.contains("sgd (whole grid) (1/1)"),
+        "legend names the curve"
+    );
 }

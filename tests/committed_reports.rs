@@ -85,7 +85,9 @@ fn readme_claims_are_the_committed_summary() {
         "<!-- default-summary:end -->",
     );
     let start = readme.find(begin).expect("README: default-summary markers");
-    let stop = readme.find(end).expect("README: default-summary end marker");
+    let stop = readme
+        .find(end)
+        .expect("README: default-summary end marker");
     let block = &readme[start..stop];
     let rows = |s: &str| -> Vec<String> {
         s.lines()

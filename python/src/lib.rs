@@ -24,8 +24,8 @@ use cvxrelu::results::SolverName;
 use cvxrelu::results::path::path_step;
 use cvxrelu::results::record::Record;
 use cvxrelu::results::solution::SolutionFile;
-use cvxrelu::solvers::progress::Silent;
 use cvxrelu::solvers::native::fista::WorkingSets;
+use cvxrelu::solvers::progress::Silent;
 use cvxrelu::solvers::{self, SolverConfig, SolverKind, SolverOptions};
 use faer::Mat;
 use numpy::{PyArray2, PyReadonlyArray2};
@@ -228,9 +228,8 @@ fn path(
             if solvers::cancel::requested() {
                 break;
             }
-            let (rec, weights) =
-                path_step(&base, idx, lambda, &config, warm.as_ref(), &mut Silent)
-                    .map_err(|e| e.to_string())?;
+            let (rec, weights) = path_step(&base, idx, lambda, &config, warm.as_ref(), &mut Silent)
+                .map_err(|e| e.to_string())?;
             let file = SolutionFile::new(&base.with_lambda(lambda), kind.name(), &weights);
             out.push((to_json(&rec)?, to_json(&file)?));
             warm = Some(weights);
@@ -282,7 +281,9 @@ fn run_bench(
     progress: bool,
 ) -> PyResult<(usize, usize, usize, usize, usize)> {
     let shard = match shard {
-        Some(s) => s.parse::<Shard>().map_err(|e| error(format!("shard: {e}")))?,
+        Some(s) => s
+            .parse::<Shard>()
+            .map_err(|e| error(format!("shard: {e}")))?,
         None => Shard::ALL,
     };
     let opts = BenchOptions {
