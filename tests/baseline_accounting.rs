@@ -171,7 +171,8 @@ fn profiles_draw_a_whole_grid_curve_per_baseline() {
         1.0,
         &[(1.0, 1.0)],
     );
-    let curves = cvxrelu::harness::profile::curves(&[fista, sgd(TimeBasis::Wall)], 1e-6);
+    let records = [fista, sgd(TimeBasis::Wall)];
+    let curves = cvxrelu::harness::profile::curves(&records, 1e-6);
     let (_, cs) = &curves["gated-relu"];
     let by_name = |n: &str| cs.iter().find(|c| c.solver == n).unwrap();
     assert_eq!(cs.len(), 3);
@@ -180,12 +181,9 @@ fn profiles_draw_a_whole_grid_curve_per_baseline() {
     assert_eq!(by_name("sgd (whole grid)").times, vec![7.5]);
     assert_eq!(by_name("fista").times, vec![1.0]);
     assert!(cs.iter().all(|c| c.runs == 1));
-    let svg = cvxrelu::harness::profile::render(
-        &[sgd(TimeBasis::Wall)],
-        1e-6,
-        std::path::Path::new("p.svg"),
-    )
-    .unwrap();
+    // (f* comes from the convex record: without it nothing is solved)
+    let svg =
+        cvxrelu::harness::profile::render(&records, 1e-6, std::path::Path::new("p.svg")).unwrap();
     assert!(
         svg.contains("sgd (whole grid) (1/1)"),
         "legend names the curve"
