@@ -21,7 +21,7 @@ use cvxrelu::harness::Shard;
 use cvxrelu::harness::bench::{BenchOptions, bench_folder};
 use cvxrelu::model::{Dataset, Problem, ProblemSpec, Weights};
 use cvxrelu::results::SolverName;
-use cvxrelu::results::path::path_step;
+use cvxrelu::results::path::{check_grid, path_step};
 use cvxrelu::results::record::Record;
 use cvxrelu::results::solution::SolutionFile;
 use cvxrelu::solvers::native::fista::WorkingSets;
@@ -200,23 +200,7 @@ fn path(
             kind.name()
         )));
     }
-    if lambdas.is_empty() {
-        return Err(error("lambdas: give at least one value"));
-    }
-    if let Some(i) = lambdas.iter().position(|l| !l.is_finite() || *l < 0.0) {
-        return Err(error(format!(
-            "lambdas[{i}]: {} is not a finite number >= 0",
-            lambdas[i]
-        )));
-    }
-    if let Some(i) = lambdas.windows(2).position(|w| w[1] >= w[0]) {
-        return Err(error(format!(
-            "lambdas[{}]: the grid must be strictly decreasing ({} then {})",
-            i + 1,
-            lambdas[i],
-            lambdas[i + 1]
-        )));
-    }
+    check_grid(&lambdas).map_err(|m| error(format!("lambdas: {m}")))?;
     spec.lambda = lambdas[0];
     let (train, test) = datasets(&spec, &x, &y, x_test.as_ref(), y_test.as_ref())?;
     let config = SolverConfig::new(kind, &options(options_json)?).map_err(error)?;

@@ -12,7 +12,7 @@ use super::problem_args::ProblemArgs;
 use super::solve::{SolverArgs, emit_json, summary};
 use crate::fsio::write_atomic;
 use crate::model::{Problem, Weights};
-use crate::results::path::path_step;
+use crate::results::path::{check_grid, path_step};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct PathArgs {
@@ -28,27 +28,9 @@ pub struct PathArgs {
     pub out: PathBuf,
 }
 
-/// Check the grid: non-empty, finite, non-negative, strictly decreasing.
+/// Check the grid ([`check_grid`]), as a usage error naming `--lambdas`.
 pub fn validate_grid(lambdas: &[f64]) -> Result<(), CliError> {
-    if lambdas.is_empty() {
-        return Err(CliError::usage("--lambdas: give at least one value"));
-    }
-    for (i, &l) in lambdas.iter().enumerate() {
-        if !l.is_finite() || l < 0.0 {
-            return Err(CliError::usage(format!(
-                "--lambdas: value {} ({l}) must be a finite number >= 0",
-                i + 1
-            )));
-        }
-        if i > 0 && l >= lambdas[i - 1] {
-            return Err(CliError::usage(format!(
-                "--lambdas: values must be strictly decreasing (value {} = {l} follows {})",
-                i + 1,
-                lambdas[i - 1]
-            )));
-        }
-    }
-    Ok(())
+    check_grid(lambdas).map_err(|m| CliError::usage(format!("--lambdas: {m}")))
 }
 
 fn csv_opt(v: Option<f64>) -> String {

@@ -9,6 +9,31 @@ use crate::results::record::Record;
 use crate::solvers::progress::Progress;
 use crate::solvers::{self, SolverConfig, SolverError};
 
+/// Check a path's grid: non-empty, finite, non-negative, strictly decreasing. The
+/// message names the offending value (1-based) for the caller to prefix with its
+/// own name of the grid.
+pub fn check_grid(lambdas: &[f64]) -> Result<(), String> {
+    if lambdas.is_empty() {
+        return Err("give at least one value".into());
+    }
+    for (i, &l) in lambdas.iter().enumerate() {
+        if !l.is_finite() || l < 0.0 {
+            return Err(format!(
+                "value {} ({l}) must be a finite number >= 0",
+                i + 1
+            ));
+        }
+        if i > 0 && l >= lambdas[i - 1] {
+            return Err(format!(
+                "values must be strictly decreasing (value {} = {l} follows {})",
+                i + 1,
+                lambdas[i - 1]
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Solve `base` at `lambda` (the `index`-th value of the grid) warm-started from
 /// `warm`; returns the record (with `details.path_index` and `warm_started`) and
 /// the weights that warm-start the next step.
