@@ -19,7 +19,7 @@ use cvxrelu::cone::ConeProgram;
 use cvxrelu::export::{self, Format, Names, Provenance, cbf};
 use cvxrelu::model::{Model, Problem, ProblemSpec, Regularizer, Scaling};
 use cvxrelu::solvers::Status;
-use cvxrelu::solvers::clarabel::{ClarabelSettings, solve, solve_program};
+use cvxrelu::solvers::clarabel::{ClarabelSettings, solve_program};
 use rand::{Rng, SeedableRng};
 
 fn synth_spec(model: Model, reg: Regularizer, c: usize) -> ProblemSpec {
@@ -145,7 +145,7 @@ fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs().max(1e-12)
 }
 
-/// Export → read CBF → Clarabel, against the direct (quadratic lowering) solve.
+/// Export → read CBF → Clarabel, against the independent reference objective.
 fn check_reference_dataset(data: &str) {
     for r in references(data) {
         let spec = ProblemSpec {
@@ -164,29 +164,19 @@ fn check_reference_dataset(data: &str) {
             target: None,
         };
         let problem = Problem::build(&spec).unwrap();
-        // Both solves at tolerance 1e-10: at Clarabel's default 1e-8 the direct
-        // solve itself can sit 1e-7 (relative) from the reference (breast_cancer
-        // relu λ=1e-3), which would leave no room for the comparison.
+        // At tolerance 1e-10: at Clarabel's default 1e-8 the conic lowering's
+        // primal and dual costs both sit up to 2e-6 (relative) above the optimum
+        // on these problems (diabetes relu λ=1e-3), at 1e-10 within 1e-8 of it.
+        // The answer is compared with the independent reference objective; the
+        // direct (quadratic lowering) solve of the same problems is checked against
+        // the same references in `behaviour_unchanged.rs`.
         let tight = ClarabelSettings {
             tol: 1e-10,
             ..ClarabelSettings::default()
         };
-        let direct = solve(&problem, &tight).unwrap();
-        assert!(
-            matches!(direct.status, Status::Solved | Status::Inaccurate),
-            "{data} {:?} {}: {:?}",
-            r.model,
-            r.lambda,
-            direct.status
-        );
-        let direct_cert = certify(&problem, &direct.weights);
-
         let (bytes, _, _) = export::render_problem(&problem, Format::Cbf).unwrap();
         let read = cbf::read(std::str::from_utf8(&bytes).unwrap()).unwrap();
-        // The conic lowering is harder for Clarabel at equal tolerance: at 1e-8 its
-        // primal and dual costs both sit up to 2e-6 (relative) above the optimum on
-        // these problems (diabetes relu λ=1e-3), at 1e-10 within 1e-8 of it. At
-        // 1e-10 Clarabel may end "almost solved" (diabetes relu λ=0.1: 1e-8 solved
+        // At 1e-10 Clarabel may end "almost solved" (diabetes relu λ=0.1: 1e-8 solved
         // at 3.75867865e-1, 1e-10 almost solved at the better 3.75867838e-1); the
         // certificate below, not the status, is the check.
         let sol = solve_program(read.program.clone(), &tight).unwrap();
@@ -204,22 +194,13 @@ fn check_reference_dataset(data: &str) {
         let cert = certify(&problem, &weights);
         let what = format!("{data} {} λ={}", r.model.name(), r.lambda);
         eprintln!(
-            "{what}: CBF {:.12e}, direct {:.12e}, reference {:.12e}; CBF vs direct {:.1e}, vs reference {:.1e}; CBF status {:?}, direct {:?}",
+            "{what}: CBF {:.12e}, reference {:.12e}, rel {:.1e}; status {:?}",
             cert.objective,
-            direct_cert.objective,
             r.objective,
-            rel(cert.objective, direct_cert.objective),
             rel(cert.objective, r.objective),
-            sol.status,
-            direct.status
+            sol.status
         );
         assert!(cert.max_cone_violation <= 1e-6, "{what}: {cert:?}");
-        assert!(
-            rel(cert.objective, direct_cert.objective) <= 1e-7,
-            "{what}: CBF {} vs direct {}",
-            cert.objective,
-            direct_cert.objective
-        );
         // The file's objective at x bounds the model objective from above: the
         // epigraph variables (t ≥ ‖u‖, 2e ≥ ‖r‖²) are feasible but, at an interior
         // point, not exactly tight; the excess is of the order of the final gap.
