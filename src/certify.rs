@@ -25,11 +25,12 @@
 //!
 //! Depends on the model and the cone math ([`crate::cone::polyhedral`]) only.
 
-use faer::{Accum, Mat, MatRef, Par, linalg::matmul::matmul};
+use faer::{Mat, MatRef, Par};
 use serde::{Deserialize, Serialize};
 
 use crate::cone::polyhedral::{ConeProjector, Passive};
 use crate::model::objective::{cone_violation, loss, penalty, predictions};
+use crate::model::row_blocks;
 use crate::model::{Blocks, Model, Patterns, Problem, Regularizer, Weights};
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -65,33 +66,25 @@ pub enum NoBound {
     ModelMismatch,
 }
 
-/// `G_k = Xᵀ (M ⊙ (r_k 1ᵀ))` for every output, as blocks (`G_{k,i} = (D_i X)ᵀ r_k`).
+/// `G_k = Xᵀ (M ⊙ (r_k 1ᵀ))` for every output, as blocks (`G_{k,i} = (D_i X)ᵀ r_k`):
+/// by row blocks, `G += X_Bᵀ W_B` with `W_B[:, kP + i] = M_{B,i} ⊙ r_{B,k}` built in
+/// one `rows × cP` buffer ([`row_blocks`]), never the `n × P` masked residuals.
 pub fn adjoint(x: &Mat<f64>, patterns: &Patterns, r: &Mat<f64>) -> Blocks {
-    let (n, d, p, c) = (x.nrows(), x.ncols(), patterns.p(), r.ncols());
+    let (d, p, c) = (x.ncols(), patterns.p(), r.ncols());
     let mut g = Blocks::zeros(c, p, d);
-    let mut masked = Mat::<f64>::zeros(n, p);
-    for k in 0..c {
-        for i in 0..p {
-            let col = masked.col_mut(i);
-            let col = col
-                .try_as_col_major_mut()
+    let gm = faer::MatMut::from_column_major_slice_mut(&mut g.data, d, c * p);
+    let cols: Vec<&[f64]> = (0..c)
+        .map(|k| {
+            r.col(k)
+                .try_as_col_major()
                 .expect("owned column is contiguous")
-                .as_slice_mut();
-            col.iter_mut().for_each(|v| *v = 0.0);
-            for row in patterns.active_rows(i) {
-                col[row] = r[(row, k)];
-            }
-        }
-        let gk = faer::MatMut::from_column_major_slice_mut(g.output_mut(k), d, p);
-        matmul(
-            gk,
-            Accum::Replace,
-            x.as_ref().transpose(),
-            masked.as_ref(),
-            1.0,
-            Par::Seq,
-        );
-    }
+                .as_slice()
+        })
+        .collect();
+    row_blocks::adjoint(x.as_ref(), gm, Par::Seq, |r0, rows, wb| {
+        let res: Vec<&[f64]> = cols.iter().map(|rk| &rk[r0..r0 + rows]).collect();
+        row_blocks::expand_masked(patterns, r0, &res, wb);
+    });
     g
 }
 

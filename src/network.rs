@@ -10,13 +10,14 @@
 //! [`Network`] also stores them mapped back to raw inputs through
 //! [`Preprocess::to_raw`](crate::model::Preprocess::to_raw), so the network predicts on raw data (gates included).
 
-use faer::{Accum, Mat, Par, linalg::matmul::matmul};
+use faer::{Accum, Mat, MatRef, Par, linalg::matmul::matmul};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Model, Problem, Weights};
+use crate::model::{Model, Problem, Weights, row_blocks};
 
-/// Rows per block of the network's forward pass (its buffers are `rows × m` for
-/// `m` neurons).
+/// Most rows per block of the network's forward pass (its buffer is `rows × 2m`
+/// for `m` gated neurons, `rows × m` for ReLU; fewer rows when that buffer would
+/// exceed [`row_blocks::BLOCK_BYTES`]).
 pub const FORWARD_ROWS: usize = 1024;
 
 /// One hidden neuron.
@@ -156,16 +157,17 @@ impl Network {
         }
     }
 
-    /// Predictions as dense products, by row blocks of at most [`FORWARD_ROWS`]
-    /// rows: with the `m` neurons' first layers stacked as `W` (`d × m`, biases `b`)
-    /// and their gates as `G`,
+    /// Predictions as dense products, by row blocks ([`row_blocks`]) of at most
+    /// [`FORWARD_ROWS`] rows: with the `m` neurons' first layers stacked as `W`
+    /// (`d × m`, biases `b`) and their gates as `G`,
     ///
     /// ```text
-    ///   Z_B = X_B W + 1bᵀ,   A_B = act(Z_B) (ReLU, or Z_B where X_B G + 1gᵀ > 0)
-    ///   out_B = A_B S,       S_{j,k} = second_j if neuron j feeds output k
+    ///   [Z_B A_B] = X_B [W G],  Z_B ← act(Z_B + 1bᵀ) (ReLU, or where A_B + 1gᵀ > 0)
+    ///   out_B = Z_B S,          S_{j,k} = second_j if neuron j feeds output k
     /// ```
     ///
-    /// three GEMMs per block (two for ReLU), the buffers `FORWARD_ROWS × m`.
+    /// two GEMMs per block, one buffer of `rows × 2m` doubles (`rows × m` for
+    /// ReLU) sized by [`row_blocks::block_rows`], never an `n × m` matrix.
     fn forward(&self, x: &Mat<f64>, raw: bool) -> Mat<f64> {
         let (n, d, m, c) = (x.nrows(), x.ncols(), self.neurons.len(), self.c);
         let mut out = Mat::zeros(n, c);
@@ -173,8 +175,8 @@ impl Network {
             return out;
         }
         let gated = self.model == Model::GatedRelu;
-        let mut w = Mat::<f64>::zeros(d, m);
-        let mut g = Mat::<f64>::zeros(if gated { d } else { 0 }, m);
+        // [W G]: the first layers, then (gated) the gates.
+        let mut wg = Mat::<f64>::zeros(d, if gated { 2 * m } else { m });
         let (mut wb, mut gb) = (vec![0.0; m], vec![0.0; m]);
         let mut s = Mat::<f64>::zeros(m, c);
         for (j, nu) in self.neurons.iter().enumerate() {
@@ -184,7 +186,7 @@ impl Network {
                 (&nu.first, 0.0)
             };
             for (l, &v) in first.iter().enumerate() {
-                w[(l, j)] = v;
+                wg[(l, j)] = v;
             }
             wb[j] = b;
             if gated {
@@ -195,48 +197,45 @@ impl Network {
                     (nu.gate.as_ref().expect("gated neuron has a gate"), 0.0)
                 };
                 for (l, &v) in gate.iter().enumerate() {
-                    g[(l, j)] = v;
+                    wg[(l, m + j)] = v;
                 }
                 gb[j] = b;
             }
             s[(j, nu.output)] = nu.second;
         }
-        let rows = FORWARD_ROWS.min(n);
-        let mut z = Mat::<f64>::zeros(rows, m);
-        let mut a = Mat::<f64>::zeros(if gated { rows } else { 0 }, m);
-        let mut r0 = 0;
-        while r0 < n {
-            let nr = rows.min(n - r0);
-            let xb = x.as_ref().subrows(r0, nr);
-            let mut zb = z.as_mut().subrows_mut(0, nr);
-            matmul(zb.as_mut(), Accum::Replace, xb, w.as_ref(), 1.0, Par::Seq);
-            if gated {
-                let mut ab = a.as_mut().subrows_mut(0, nr);
-                matmul(ab.as_mut(), Accum::Replace, xb, g.as_ref(), 1.0, Par::Seq);
-                for j in 0..m {
-                    for r in 0..nr {
-                        let on = ab[(r, j)] + gb[j] > 0.0;
-                        let v = zb[(r, j)] + wb[j];
-                        zb[(r, j)] = if on { v } else { 0.0 };
+        let cols = wg.ncols();
+        let nb = row_blocks::block_rows(n, cols).min(FORWARD_ROWS);
+        let mut work = vec![0.0; nb * cols];
+        row_blocks::products_in(
+            x.as_ref(),
+            wg.as_ref(),
+            nb,
+            Par::Seq,
+            &mut work,
+            |r0, rows, block| {
+                let (z, a) = block.split_at_mut(rows * m);
+                for (j, zc) in z.chunks_mut(rows).enumerate() {
+                    if gated {
+                        let ac = &a[j * rows..(j + 1) * rows];
+                        for (v, &g) in zc.iter_mut().zip(ac) {
+                            *v = if g + gb[j] > 0.0 { *v + wb[j] } else { 0.0 };
+                        }
+                    } else {
+                        for v in zc.iter_mut() {
+                            *v = (*v + wb[j]).max(0.0);
+                        }
                     }
                 }
-            } else {
-                for j in 0..m {
-                    for r in 0..nr {
-                        zb[(r, j)] = (zb[(r, j)] + wb[j]).max(0.0);
-                    }
-                }
-            }
-            matmul(
-                out.as_mut().subrows_mut(r0, nr),
-                Accum::Replace,
-                zb.as_ref(),
-                s.as_ref(),
-                1.0,
-                Par::Seq,
-            );
-            r0 += nr;
-        }
+                matmul(
+                    out.as_mut().subrows_mut(r0, rows),
+                    Accum::Replace,
+                    MatRef::from_column_major_slice(z, rows, m),
+                    s.as_ref(),
+                    1.0,
+                    Par::Seq,
+                );
+            },
+        );
         out
     }
 

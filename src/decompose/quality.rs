@@ -20,13 +20,13 @@
 //! (up to rounding); an infeasible one (the approximate method's residual) changes
 //! them, and the prediction change says by how much.
 
-use faer::{Accum, Mat, MatRef, Par, linalg::matmul::matmul};
+use faer::{Mat, Par};
 use serde::{Deserialize, Serialize};
 
 use super::{Decomposition, relu_problem};
 use crate::certify::{Certificate, certify};
-use crate::model::objective::predictions;
-use crate::model::{Blocks, Problem, Regularizer, Weights};
+use crate::model::objective::{predictions, stacked};
+use crate::model::{Blocks, Problem, Regularizer, Weights, row_blocks};
 use crate::network::Network;
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -44,21 +44,21 @@ pub struct Quality {
     pub time_s: f64,
 }
 
-/// `Σ_i (X v_i)_+ − (X w_i)_+` per output: the ReLU network's predictions (`n × c`).
+/// `Σ_i (X v_i)_+ − (X w_i)_+` per output: the ReLU network's predictions (`n × c`),
+/// by row blocks of `X [V_0 … V_{c−1}]` then of `X [W_0 … W_{c−1}]` (no `n × P`
+/// products).
 pub fn relu_predictions(x: &Mat<f64>, v: &Blocks, w: &Blocks) -> Mat<f64> {
     let n = x.nrows();
     let mut pred = Mat::zeros(n, v.c);
-    let mut z = Mat::<f64>::zeros(n, v.p);
-    for k in 0..v.c {
-        for (b, sign) in [(v, 1.0), (w, -1.0)] {
-            let bk = MatRef::from_column_major_slice(b.output(k), b.d, b.p);
-            matmul(z.as_mut(), Accum::Replace, x.as_ref(), bk, 1.0, Par::Seq);
-            for i in 0..b.p {
-                for r in 0..n {
-                    pred[(r, k)] += sign * z[(r, i)].max(0.0);
+    for (b, sign) in [(v, 1.0), (w, -1.0)] {
+        row_blocks::products(x.as_ref(), stacked(b), Par::Seq, |r0, rows, zb| {
+            for (j, zc) in zb.chunks(rows).enumerate() {
+                let k = j / b.p;
+                for (r, &z) in zc.iter().enumerate() {
+                    pred[(r0 + r, k)] += sign * z.max(0.0);
                 }
             }
-        }
+        });
     }
     pred
 }

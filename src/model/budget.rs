@@ -10,7 +10,9 @@
 //! - synthetic data: `X` and `Y` as generated, the raw training copy and the
 //!   preprocessed copy: `4 × 8 B × n (d + c)`;
 //! - patterns: the `d × P` gates drawn and kept (`2 × 8 B × d P`), the `n × P`
-//!   products `X G` (`8 B × n P`) and the `n × P` bit patterns (`n P / 8` B).
+//!   bit patterns (`n P / 8` B) and one row block of the products `X G`
+//!   (`8 B × rows × P`, [`super::row_blocks::block_rows`] rows: at most
+//!   `max(256 KiB, 512 P)` bytes; the `n × P` products are never made).
 
 /// Default memory limit (`--max-memory`): 8 GiB, for the data, the patterns, the
 /// native solvers and the compiled SOCP alike.
@@ -36,8 +38,9 @@ pub fn synth_bytes(n: usize, d: usize, c: usize) -> f64 {
 
 /// Bytes to draw `p` gates of dimension `d` and compute their patterns on `n` rows.
 pub fn patterns_bytes(n: usize, d: usize, p: usize) -> f64 {
+    let rows = super::row_blocks::block_rows(n, p) as f64;
     let (n, d, p) = (n as f64, d as f64, p as f64);
-    16.0 * d * p + 8.0 * n * p + n * p / 8.0
+    16.0 * d * p + 8.0 * rows * p + n * p / 8.0
 }
 
 pub fn check_synth(

@@ -9,6 +9,7 @@ pub mod patterns;
 pub mod preprocess;
 pub mod problem;
 pub mod regularizers;
+pub mod row_blocks;
 pub mod synth;
 pub mod weights;
 

@@ -8,37 +8,39 @@
 //!   cone violation = max_{k,i} max(0, −min X̃_i v_{k,i}, −min X̃_i w_{k,i})
 //! ```
 //!
-//! Predictions are one GEMM `X U_k` per output followed by a masked row sum.
+//! Predictions and cone values are GEMMs `X_B [U_0 … U_{c−1}]` by row blocks
+//! ([`super::row_blocks`]), each block masked while in cache: no `n × P` matrix.
 
-use faer::{Accum, Mat, MatRef, Par, linalg::matmul::matmul};
+use faer::{Mat, MatRef, Par};
 use serde::{Deserialize, Serialize};
 
 use super::patterns::Patterns;
 use super::problem::Problem;
 use super::regularizers::Regularizer;
+use super::row_blocks;
 use super::weights::{Blocks, Weights};
 
-/// `X U_k` for every output: returns `c` matrices `n × P`.
-fn products(x: &Mat<f64>, u: &Blocks, k: usize) -> Mat<f64> {
-    let uk = MatRef::from_column_major_slice(u.output(k), u.d, u.p);
-    let mut z = Mat::zeros(x.nrows(), u.p);
-    matmul(z.as_mut(), Accum::Replace, x.as_ref(), uk, 1.0, Par::Seq);
-    z
+/// All outputs' weights as one column-major `d × cP` matrix `[U_0 … U_{c−1}]`
+/// (block column `kP + i` is `u_{k,i}`).
+pub fn stacked(u: &Blocks) -> MatRef<'_, f64> {
+    MatRef::from_column_major_slice(&u.data, u.d, u.c * u.p)
 }
 
-/// `pred[:, k] = Σ_i D_i X u_{k,i}`, an `n × c` matrix.
+/// `pred[:, k] = Σ_i D_i X u_{k,i}`, an `n × c` matrix: by row blocks, one GEMM
+/// `X_B [U_0 … U_{c−1}]` per block and its masked row sums while it is in cache.
 pub fn predictions(x: &Mat<f64>, patterns: &Patterns, u: &Blocks) -> Mat<f64> {
-    let n = x.nrows();
+    let (n, p) = (x.nrows(), u.p);
     let mut pred = Mat::zeros(n, u.c);
-    for k in 0..u.c {
-        let z = products(x, u, k);
-        for i in 0..u.p {
-            let zi = z.col(i);
-            for r in patterns.active_rows(i) {
-                pred[(r, k)] += zi[r];
-            }
+    row_blocks::products(x.as_ref(), stacked(u), Par::Seq, |r0, rows, zb| {
+        for (k, zk) in zb.chunks(rows * p.max(1)).enumerate() {
+            let out = pred.col_mut(k).subrows_mut(r0, rows);
+            let out = out
+                .try_as_col_major_mut()
+                .expect("owned column is contiguous")
+                .as_slice_mut();
+            row_blocks::add_masked_row_sum(patterns, r0, zk, out);
         }
-    }
+    });
     pred
 }
 
@@ -65,19 +67,13 @@ pub fn penalty(reg: Regularizer, lambda: f64, weights: &Weights) -> f64 {
     }
 }
 
-/// `max_{k,i} max(0, −min_r [X̃_i b_{k,i}]_r)` for one family of blocks.
+/// `max_{k,i} max(0, −min_r [X̃_i b_{k,i}]_r)` for one family of blocks, by row
+/// blocks of `X [B_0 … B_{c−1}]`.
 pub fn block_cone_violation(x: &Mat<f64>, patterns: &Patterns, b: &Blocks) -> f64 {
     let mut worst: f64 = 0.0;
-    for k in 0..b.c {
-        let z = products(x, b, k);
-        for i in 0..b.p {
-            let zi = z.col(i);
-            for (r, &v) in zi.iter().enumerate() {
-                let signed = if patterns.get(r, i) { v } else { -v };
-                worst = worst.max(-signed);
-            }
-        }
-    }
+    row_blocks::products(x.as_ref(), stacked(b), Par::Seq, |r0, rows, zb| {
+        worst = worst.max(row_blocks::max_sign_violation(patterns, r0, rows, zb));
+    });
     worst
 }
 

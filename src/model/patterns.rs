@@ -5,8 +5,19 @@
 //! produced each, and drops the all-zero pattern, so the effective `P` can be
 //! smaller than the number of gates requested; both are reported.
 
-use faer::{Accum, Mat, Par, linalg::matmul::matmul};
+use faer::{Mat, Par};
 use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use super::row_blocks;
+
+/// The word of up to 64 products: bit `j` is `z[j] > 0` (strict).
+#[inline]
+fn pack(z: &[f64]) -> u64 {
+    z.iter()
+        .enumerate()
+        .fold(0, |w, (j, &v)| w | (u64::from(v > 0.0) << j))
+}
 
 /// The pattern matrix `M ∈ {0,1}^{n×P}` plus, for each column, the index of the gate
 /// (in the requested list) that produced it.
@@ -23,44 +34,74 @@ pub struct Patterns {
 
 impl Patterns {
     /// Patterns of the gates `g` (`d × P_requested`) on the rows of `x` (`n × d`).
+    ///
+    /// The products `X G` are made by row blocks ([`super::row_blocks`]) and packed
+    /// into bits while the block is in cache: the only buffers are the bits of every
+    /// requested pattern (`n P_requested / 8` bytes, compacted in place to the kept
+    /// ones) and one `rows × P_requested` block, never the `n × P_requested`
+    /// products.
     pub fn from_gates(x: &Mat<f64>, g: &Mat<f64>) -> Patterns {
-        let n = x.nrows();
-        let requested = g.ncols();
-        let mut z = Mat::<f64>::zeros(n, requested);
-        matmul(
-            z.as_mut(),
-            Accum::Replace,
-            x.as_ref(),
-            g.as_ref(),
-            1.0,
-            Par::Seq,
-        );
-        Self::from_products(&z)
+        let (n, requested) = (x.nrows(), g.ncols());
+        let words = n.div_ceil(64);
+        let mut bits = vec![0u64; words * requested];
+        row_blocks::products(x.as_ref(), g.as_ref(), Par::Seq, |r0, rows, zb| {
+            for (i, zc) in zb.chunks(rows).enumerate() {
+                let col = &mut bits[i * words + r0 / 64..(i + 1) * words];
+                for (w, z) in col.iter_mut().zip(zc.chunks(64)) {
+                    *w = pack(z);
+                }
+            }
+        });
+        Self::kept(n, bits, requested)
     }
 
     /// Patterns from precomputed products `z = X G` (`n × P_requested`).
     pub fn from_products(z: &Mat<f64>) -> Patterns {
-        let n = z.nrows();
-        let requested = z.ncols();
+        let (n, requested) = (z.nrows(), z.ncols());
         let words = n.div_ceil(64);
-        let mut bits = Vec::new();
-        let mut gate_index = Vec::new();
-        let mut seen: HashMap<Vec<u64>, usize> = HashMap::new();
-        let mut col = vec![0u64; words];
-        for i in 0..requested {
-            col.iter_mut().for_each(|w| *w = 0);
-            for (r, v) in z.col(i).iter().enumerate() {
-                if *v > 0.0 {
-                    col[r / 64] |= 1u64 << (r % 64);
-                }
+        let mut bits = vec![0u64; words * requested];
+        for (i, col) in bits.chunks_mut(words.max(1)).enumerate().take(requested) {
+            let zi = z.col(i);
+            let zi = zi
+                .try_as_col_major()
+                .expect("owned column is contiguous")
+                .as_slice();
+            for (w, zc) in col.iter_mut().zip(zi.chunks(64)) {
+                *w = pack(zc);
             }
-            if col.iter().all(|w| *w == 0) || seen.contains_key(&col) {
+        }
+        Self::kept(n, bits, requested)
+    }
+
+    /// The patterns of `requested` bit columns (`⌈n/64⌉` words each): duplicates
+    /// and the all-zero pattern dropped, the first of equal columns kept, compacted
+    /// in place (columns are compared through a hash of their words, so no copy of
+    /// a column is kept).
+    fn kept(n: usize, mut bits: Vec<u64>, requested: usize) -> Patterns {
+        let words = n.div_ceil(64);
+        let mut gate_index = Vec::new();
+        let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
+        for i in 0..requested {
+            let col = i * words..(i + 1) * words;
+            if bits[col.clone()].iter().all(|w| *w == 0) {
                 continue;
             }
-            seen.insert(col.clone(), i);
-            bits.extend_from_slice(&col);
+            let mut h = DefaultHasher::new();
+            bits[col.clone()].hash(&mut h);
+            let same = seen.entry(h.finish()).or_default();
+            let kept = gate_index.len();
+            if same
+                .iter()
+                .any(|&j| bits[j * words..(j + 1) * words] == bits[col.clone()])
+            {
+                continue;
+            }
+            same.push(kept);
+            bits.copy_within(col, kept * words);
             gate_index.push(i);
         }
+        bits.truncate(gate_index.len() * words);
+        bits.shrink_to_fit();
         Patterns {
             n,
             words,
@@ -134,16 +175,6 @@ impl Patterns {
                 Some(k * 64 + t)
             })
         })
-    }
-
-    /// `M` expanded to a dense `n × P` matrix of 0.0 / 1.0 (for kernels that want a
-    /// multiplicative mask).
-    pub fn to_dense(&self) -> Mat<f64> {
-        Mat::from_fn(
-            self.n,
-            self.p(),
-            |r, i| if self.get(r, i) { 1.0 } else { 0.0 },
-        )
     }
 
     /// Keep only the columns in `keep` (in that order).

@@ -3,6 +3,7 @@
 //! small problem builders.
 #![allow(dead_code)]
 
+pub mod counting;
 pub mod records;
 
 use std::path::PathBuf;

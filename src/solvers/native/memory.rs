@@ -31,6 +31,13 @@
 //! safety factor of 1.25 (small vectors, the allocator, faer's per-thread cache
 //! slab). `tests/native_memory.rs` checks it against the allocations measured by a
 //! counting allocator: an upper bound, and within 3× of the peak.
+//!
+//! What runs after a solve — the certificate, the network recovery and its
+//! metrics ([`crate::certify`], [`crate::network`]) — and the pattern construction
+//! before it go through row blocks too ([`crate::model::row_blocks`]: one block of
+//! at most `max(256 KiB, 512m)` bytes, no `n × P` matrix; C-ReLU's certificate
+//! adds the dual norm's `2cP` passive sets, as above), so they stay below the
+//! solve's peak and the estimate need not count them (`tests/certify_memory.rs`).
 
 use super::operators::default_block_rows;
 use crate::model::{Model, Problem};

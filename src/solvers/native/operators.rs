@@ -53,29 +53,21 @@ use std::sync::OnceLock;
 
 use faer::{Accum, Mat, MatMut, MatRef, Par, linalg::matmul::matmul};
 
-use crate::model::Patterns;
+use crate::model::{Patterns, row_blocks};
 
 // Parallelism of every native kernel. Sequential: on the 2-core machines this
 // project runs on, two threads were measured slower than one.
 
-/// Bytes of the `rows × m` block buffer of the fused [`Operators::forward`] and
-/// [`Operators::adjoint`]: the block of `Z` (or of `M ⊙ r`) must stay in the
-/// per-core L2 cache between the GEMM that writes it and the pass that reads it.
-const BLOCK_BYTES: usize = 256 * 1024;
-/// Bounds on the rows of a block (a multiple of 64, so blocks start on a word of
-/// the bit-packed mask).
-const MIN_BLOCK_ROWS: usize = 64;
-const MAX_BLOCK_ROWS: usize = 4096;
-
 /// Rows per block of the fused kernels of operators on `n` rows, for `m` block
-/// columns, when no block size was set ([`Operators::with_block_rows`]): the most
-/// rows whose `rows × m` buffer fits [`BLOCK_BYTES`], rounded down to a multiple of
-/// 64 and clamped to `[64, 4096]`, and at most `n`. (Public so the memory estimate,
+/// columns, when no block size was set ([`Operators::with_block_rows`]): the
+/// model's rule [`row_blocks::block_rows`] (shared with the objective and the
+/// certificate), the most rows whose `rows × m` buffer fits
+/// [`row_blocks::BLOCK_BYTES`] (the block buffer of [`Operators::forward`] and
+/// [`Operators::adjoint`] stays in the L2 cache), rounded down to a multiple of 64
+/// and clamped to `[64, 4096]`, and at most `n`. (Public so the memory estimate,
 /// [`super::memory`], sizes the same workspaces.)
 pub fn default_block_rows(n: usize, m: usize) -> usize {
-    (BLOCK_BYTES / (8 * m.max(1)) / 64 * 64)
-        .clamp(MIN_BLOCK_ROWS, MAX_BLOCK_ROWS)
-        .min(n)
+    row_blocks::block_rows(n, m)
 }
 
 /// `X` and the pattern mask, ready for the structured products.
@@ -89,7 +81,7 @@ pub struct Operators {
     /// `M` bit-packed word-major: bit `r % 64` of `bits[(r / 64)·P + i]` is
     /// `M[r, i]`, so the words of a row block are contiguous.
     bits: Vec<u64>,
-    /// Rows per block of the fused kernels; `None` chooses from [`BLOCK_BYTES`].
+    /// Rows per block of the fused kernels; `None` chooses from [`row_blocks::BLOCK_BYTES`].
     block_rows: Option<usize>,
     /// Parallelism of every GEMM.
     par: Par,
@@ -333,25 +325,13 @@ impl Operators {
             "forward: workspace shorter than block_workspace_len"
         );
         let um = MatRef::from_column_major_slice(u, d, m);
-        let mut r0 = 0;
-        while r0 < n {
-            let rows = nb.min(n - r0);
-            let zb = &mut z[..rows * m];
-            matmul(
-                MatMut::from_column_major_slice_mut(zb, rows, m),
-                Accum::Replace,
-                self.x().subrows(r0, rows),
-                um,
-                1.0,
-                self.par,
-            );
+        row_blocks::products_in(self.x(), um, nb, self.par, z, |r0, rows, zb| {
             for k in 0..c {
                 let out = &mut pred[k * n + r0..k * n + r0 + rows];
                 let zk = &zb[k * p * rows..(k + 1) * p * rows];
                 self.block_row_sum(r0, zk, out);
             }
-            r0 += rows;
-        }
+        });
     }
 
     /// Adjoint map `g = α Xᵀ (M ⊙ r)` per output (`r` is `n × c`, `g` is `d × cP`),
@@ -374,26 +354,14 @@ impl Operators {
             w.len() >= nb * m,
             "adjoint: workspace shorter than block_workspace_len"
         );
-        let mut r0 = 0;
-        while r0 < n {
-            let rows = nb.min(n - r0);
-            let wb = &mut w[..rows * m];
+        let gm = MatMut::from_column_major_slice_mut(g, d, m);
+        row_blocks::adjoint_in(self.x(), gm, nb, self.par, w, |r0, rows, wb| {
             for k in 0..c {
                 let rk = &r[k * n + r0..k * n + r0 + rows];
                 let wk = &mut wb[k * p * rows..(k + 1) * p * rows];
                 self.block_expand(r0, alpha, rk, wk);
             }
-            let accum = if r0 == 0 { Accum::Replace } else { Accum::Add };
-            matmul(
-                MatMut::from_column_major_slice_mut(&mut *g, d, m),
-                accum,
-                self.x().subrows(r0, rows).transpose(),
-                MatRef::from_column_major_slice(wb, rows, m),
-                1.0,
-                self.par,
-            );
-            r0 += rows;
-        }
+        });
     }
 
     /// `out = Σ_i M[r0.., i] ⊙ zb_{:,i}` for the `rows = out.len()` rows from `r0`
