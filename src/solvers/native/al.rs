@@ -26,10 +26,11 @@
 //!
 //! **Working sets** ([`super::al_working_set`]; `inner.working_sets`, read as
 //! `fista` reads it: `on`, `off`, `auto` from 200 patterns). Each inner solve runs
-//! R-FISTA on a growing set of blocks, the others fixed at zero, and ends only once
-//! every zero block passes its optimality test `‖∇_j φ‖ ≤ λ` (the gradient at
-//! `u_j = 0` keeps the multiplier term `−S_i ⊙ γ_j`), checked by one product over
-//! all blocks: the outer loop sees the full inner problem solved. With `off` (and
+//! R-FISTA on a set of blocks (the support of `u`, grown by violators), the others
+//! fixed at zero, and ends only once every zero block passes its optimality test
+//! `‖∇_j φ‖ ≤ λ` (the gradient at `u_j = 0` keeps the multiplier term
+//! `−S_i ⊙ γ_j`), checked by one product `X U_W` and one adjoint over the other
+//! blocks: the outer loop sees the full inner problem solved. With `off` (and
 //! `auto` below 200 patterns) every inner solve is on all `2cP` blocks, as before.
 //!
 //! **Phase 2, polish** ([`super::relu::run`]). The AL point is only approximately
