@@ -20,7 +20,7 @@
 //!
 //! - absolute, through the library API (`solvers::solve`), at n = 2000, d = 10
 //!   (+ bias), P = 400, 20 iterations: gated with and without working sets, relu
-//!   `fista`, `al` (AL phase and polish);
+//!   `fista`, `al` (AL phase and polish; on working sets, `auto` at P = 400);
 //! - the slope between P = 128 and P = 512 on the same data (n = 2048), with the
 //!   `rest` slope removed, so no estimate of the constant terms enters.
 //!
@@ -33,7 +33,7 @@ use common::counting::{Counting, peak_during};
 use common::synth_problem;
 use cvxrelu::model::{Model, Problem, Regularizer};
 use cvxrelu::solvers::native::fista::WorkingSets;
-use cvxrelu::solvers::native::{memory, working_set};
+use cvxrelu::solvers::native::{al_working_set, memory, working_set};
 use cvxrelu::solvers::{self, SolverConfig, SolverKind, SolverOptions};
 
 #[global_allocator]
@@ -92,6 +92,7 @@ impl Case {
     fn working_sets(self, problem: &Problem) -> bool {
         match (self, self.config()) {
             (Case::Gated { .. }, SolverConfig::Fista(s)) => working_set::applies(problem, &s),
+            (Case::Al, SolverConfig::Al(s)) => al_working_set::applies(problem, &s),
             _ => false,
         }
     }

@@ -8,6 +8,7 @@
 
 mod common;
 
+use common::{active_blocks as active, details_json as details};
 use common::{reference_problem, references, rel, synth_problem};
 use cvxrelu::certify::certify;
 use cvxrelu::cone::polyhedral::{ConeProjector, Passive};
@@ -25,24 +26,6 @@ fn settings(tol: f64, max_iters: usize) -> FistaSettings {
         max_iters,
         ..relu::default_settings()
     }
-}
-
-/// Nonzero blocks of `[v; w]` (index `j < 2cP`).
-fn active(out: &SolveOutput) -> Vec<usize> {
-    let Weights::Relu { v, w } = &out.weights else {
-        unreachable!()
-    };
-    let (c, p) = (v.c, v.p);
-    (0..2 * c * p)
-        .filter(|&j| {
-            let (b, k, i) = (if j < c * p { v } else { w }, (j % (c * p)) / p, j % p);
-            b.norm(k, i) > 0.0
-        })
-        .collect()
-}
-
-fn details(out: &SolveOutput) -> serde_json::Value {
-    serde_json::to_value(&out.details).unwrap()
 }
 
 /// Both answers within `tol` (relative) of the working-set run's dual bound, so

@@ -87,7 +87,8 @@ pub struct SolverArgs {
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// fista (either model): solve on working sets of patterns, certified on the
-    /// full problem [default: auto, from 200 patterns on]
+    /// full problem; al: inner solves on working sets of blocks [default: auto,
+    /// from 200 patterns on]
     #[arg(long, value_parser = super::values::parser::<WorkingSets>())]
     pub working_sets: Option<WorkingSets>,
 }

@@ -53,7 +53,8 @@ pub struct SolverOptions {
     pub neurons: Option<usize>,
     /// Threads for the dense kernels and Clarabel (default 1).
     pub threads: Option<usize>,
-    /// fista (either model): working sets of patterns (default auto:
+    /// fista (either model): working sets of patterns; al: its inner solves on
+    /// working sets of blocks (default auto:
     /// [`super::native::working_set::AUTO_MIN_PATTERNS`] patterns or more).
     pub working_sets: Option<WorkingSets>,
 }
@@ -168,6 +169,9 @@ impl SolverConfig {
                 s.inner.time_basis = basis;
                 if let Some(m) = o.max_memory {
                     s.inner.max_memory = m;
+                }
+                if let Some(w) = o.working_sets {
+                    s.inner.working_sets = w;
                 }
                 s.validate().map_err(err)?;
                 SolverConfig::Al(s)
@@ -293,6 +297,7 @@ pub fn solve_convex_observed(
     if let Some(limit) = native_limit {
         let working_sets = match config {
             SolverConfig::Fista(s) => super::native::working_set::applies(problem, s),
+            SolverConfig::Al(s) => super::native::al_working_set::applies(problem, s),
             _ => false,
         };
         super::native::memory::check(config.kind(), problem, working_sets, limit)

@@ -178,6 +178,17 @@ pub struct AlDetails {
     pub subgradient_sq: f64,
     /// How the last inner solve ended.
     pub inner_status: Status,
+    /// AL phase: block products, the columns of every product with `X` or `Xᵀ`
+    /// over all rows (absent in older records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_products: Option<usize>,
+    /// AL phase on working sets ([`crate::solvers::native::al_working_set`]): the
+    /// R-FISTA rounds of all inner solves and the blocks of the final set (absent
+    /// without working sets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_set_rounds: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_set_blocks: Option<usize>,
 }
 
 /// SGD or Adam on the non-convex network.

@@ -147,3 +147,22 @@ pub fn reference_problem(r: &Reference) -> Problem {
 pub fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs()
 }
+
+/// Nonzero blocks of a C-ReLU solution's `[v; w]` (index `j < 2cP`).
+pub fn active_blocks(out: &cvxrelu::solvers::SolveOutput) -> Vec<usize> {
+    let cvxrelu::model::Weights::Relu { v, w } = &out.weights else {
+        panic!("not a C-ReLU solution")
+    };
+    let (c, p) = (v.c, v.p);
+    (0..2 * c * p)
+        .filter(|&j| {
+            let (b, k, i) = (if j < c * p { v } else { w }, (j % (c * p)) / p, j % p);
+            b.norm(k, i) > 0.0
+        })
+        .collect()
+}
+
+/// A solution's details as JSON.
+pub fn details_json(out: &cvxrelu::solvers::SolveOutput) -> serde_json::Value {
+    serde_json::to_value(&out.details).unwrap()
+}

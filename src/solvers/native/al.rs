@@ -24,6 +24,15 @@
 //! squared total violation ≤ `violation_tol` and squared min-norm subgradient of
 //! the last inner solve ≤ `tol` (or at its iteration budget).
 //!
+//! **Working sets** ([`super::al_working_set`]; `inner.working_sets`, read as
+//! `fista` reads it: `on`, `off`, `auto` from 200 patterns). Each inner solve runs
+//! R-FISTA on a set of blocks (the support of `u`, grown by violators), the others
+//! fixed at zero, and ends only once every zero block passes its optimality test
+//! `‖∇_j φ‖ ≤ λ` (the gradient at `u_j = 0` keeps the multiplier term
+//! `−S_i ⊙ γ_j`), checked by one product `X U_W` and one adjoint over the other
+//! blocks: the outer loop sees the full inner problem solved. With `off` (and
+//! `auto` below 200 patterns) every inner solve is on all `2cP` blocks, as before.
+//!
 //! **Phase 2, polish** ([`super::relu::run`]). The AL point is only approximately
 //! feasible, and driving the violation to 1e-8 through the penalty alone took
 //! 10⁵–10⁶ inner iterations (the violation shrank ~10% per outer step). So the
@@ -32,7 +41,10 @@
 //! `gap_tol`: the result is feasible to rounding and its accuracy is proved. With
 //! `polish = false` the AL's own point and status are returned.
 
-use super::fista::{self, Composite, FistaSettings, FistaWorkspace, Smooth, Stopping};
+use super::al_working_set;
+use super::fista::{
+    self, Composite, FistaOutcome, FistaSettings, FistaWorkspace, Monitor, Smooth, Stopping,
+};
 use super::operators::default_block_rows;
 use crate::model::{Model, Patterns, Problem, Regularizer, Weights};
 use crate::solvers::clock::Stopwatch;
@@ -149,6 +161,12 @@ impl AlSettings {
 /// gradient, since the momentum point's products are no longer combined from the
 /// iterates'.)
 ///
+/// The point `u` holds the blocks of [`AugmentedLoss::set_blocks`] (all `2cP`
+/// unless a working set was set, [`super::al_working_set`]); the others are zero,
+/// so they take no product, their penalty is the constant of
+/// [`AugmentedLoss::fix_outside`], their violation is zero and their multipliers
+/// do not move (`(γ + δ·0)_+ = γ`, as `γ ≥ 0`).
+///
 /// Memory: the multipliers (`16c` B per n·P, the algorithm's state) and one row
 /// block of `2cP` columns ([`default_block_rows`]); `X` and the pattern bits are
 /// the problem's own, borrowed, not copied into operators (which would add
@@ -172,7 +190,20 @@ pub struct AugmentedLoss<'a> {
     zb: Vec<f64>,
     /// Residual of one row block, `rows × c`.
     rb: Vec<f64>,
+    /// The blocks of the point, ascending (all `2cP`, or a working set).
+    cols: Vec<usize>,
+    /// Per block: its column in the point, or [`OUTSIDE`].
+    slot: Vec<usize>,
+    /// The blocks not in the point (zero), ascending.
+    outside: Vec<usize>,
+    /// `Σ_{j outside} ‖(γ_j/δ)_+‖²`, the zero blocks' part of the penalty sum.
+    fixed: f64,
+    /// Block products so far: the columns of every `X U` and `Xᵀ W` over all rows.
+    block_products: usize,
 }
+
+/// [`AugmentedLoss`]'s slot of a block that is not in the point.
+const OUTSIDE: usize = usize::MAX;
 
 /// What a fused pass computes besides the products.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -185,6 +216,36 @@ enum Pass {
     Violation,
     /// `γ ← (γ + δ(−S ⊙ Z))_+`.
     Multipliers,
+    /// The gradient of the blocks outside the point (at zero).
+    Check,
+}
+
+/// Block `j`'s gradient right-hand side `σ_j M_i ⊙ r_k / N − δ S_i ⊙ e` on one row
+/// block, written over its products `zj`, with `e = (γ_j/δ − S_i ⊙ Z_j)_+` from
+/// its multipliers `gj` and the residual `rb` (`rows × c`); returns `‖e‖²`.
+#[allow(clippy::too_many_arguments)]
+fn gradient_rhs(
+    zj: &mut [f64],
+    gj: &[f64],
+    rb: &[f64],
+    on: impl Fn(usize) -> bool,
+    j: usize,
+    cp: usize,
+    p: usize,
+    (delta, inv, inv_nc): (f64, f64, f64),
+) -> f64 {
+    let rows = zj.len();
+    let sigma = if j < cp { inv_nc } else { -inv_nc };
+    let k = (j % cp) / p;
+    let rk = &rb[k * rows..(k + 1) * rows];
+    let mut pen = 0.0;
+    for (l, ((o, &g), &r)) in zj.iter_mut().zip(gj.iter()).zip(rk).enumerate() {
+        let (s, mm) = if on(l) { (1.0, 1.0) } else { (-1.0, 0.0) };
+        let e = (g * inv - s * *o).max(0.0);
+        pen += e * e;
+        *o = sigma * mm * r - delta * s * e;
+    }
+    pen
 }
 
 impl<'a> AugmentedLoss<'a> {
@@ -216,6 +277,11 @@ impl<'a> AugmentedLoss<'a> {
             multipliers: vec![0.0; n * 2 * c * p],
             zb: vec![0.0; rows * 2 * c * p],
             rb: vec![0.0; rows * c],
+            cols: (0..2 * c * p).collect(),
+            slot: (0..2 * c * p).collect(),
+            outside: Vec::new(),
+            fixed: 0.0,
+            block_products: 0,
         }
     }
 
@@ -227,12 +293,64 @@ impl<'a> AugmentedLoss<'a> {
         (self.n() * self.c) as f64
     }
 
+    /// The point holds blocks `cols` (ascending) from now on, the others are zero.
+    /// Call [`AugmentedLoss::fix_outside`] before evaluating.
+    pub fn set_blocks(&mut self, cols: &[usize]) {
+        debug_assert!(cols.windows(2).all(|w| w[0] < w[1]));
+        self.cols.clear();
+        self.cols.extend_from_slice(cols);
+        self.slot.iter_mut().for_each(|s| *s = OUTSIDE);
+        for (s, &j) in cols.iter().enumerate() {
+            self.slot[j] = s;
+        }
+        self.outside = (0..self.slot.len())
+            .filter(|&j| self.slot[j] == OUTSIDE)
+            .collect();
+        self.fixed = 0.0;
+    }
+
+    /// The blocks not in the point, ascending.
+    pub fn outside(&self) -> &[usize] {
+        &self.outside
+    }
+
+    /// The penalty of the zero blocks, `Σ_{j outside} ‖(γ_j/δ)_+‖²`, at the current
+    /// δ and multipliers (constant during an inner solve).
+    pub fn fix_outside(&mut self) {
+        let (n, inv) = (self.n(), 1.0 / self.delta);
+        self.fixed = self
+            .outside
+            .iter()
+            .map(|&j| {
+                self.multipliers[j * n..(j + 1) * n]
+                    .iter()
+                    .map(|&g| {
+                        let e = (g * inv).max(0.0);
+                        e * e
+                    })
+                    .sum::<f64>()
+            })
+            .sum();
+    }
+
+    /// Block products so far (the columns of every product with `X` or `Xᵀ`, each
+    /// over all `n` rows).
+    pub fn block_products(&self) -> usize {
+        self.block_products
+    }
+
     /// One fused pass over the row blocks at `u`: returns `(loss + penalty, ·)` for
     /// `Value`/`Gradient` (the gradient into `grad`), `(squared, max)` violation for
-    /// `Violation`, and updates the multipliers for `Multipliers`.
+    /// `Violation`, and updates the multipliers for `Multipliers`; `Check` puts the
+    /// gradients of the blocks outside the point into `grad` (`d × |outside|`).
     fn pass(&mut self, u: &[f64], what: Pass, mut grad: Option<&mut [f64]>) -> (f64, f64) {
         let (n, d, p, c) = (self.n(), self.x.ncols(), self.patterns.p(), self.c);
-        let m = 2 * c * p;
+        let m = self.cols.len();
+        let q = if what == Pass::Check {
+            self.outside.len()
+        } else {
+            0
+        };
         debug_assert_eq!(u.len(), d * m);
         if n == 0 {
             if let Some(g) = grad {
@@ -240,14 +358,20 @@ impl<'a> AugmentedLoss<'a> {
             }
             return (0.0, 0.0);
         }
+        self.block_products += m + match what {
+            Pass::Gradient => m,
+            Pass::Check => q,
+            _ => 0,
+        };
         let (delta, inv, inv_nc) = (self.delta, 1.0 / self.delta, 1.0 / self.nc());
+        let cp = c * p;
         let nb = self.rows;
         let um = MatRef::from_column_major_slice(u, d, m);
         let (mut loss, mut pen, mut mx) = (0.0f64, 0.0f64, 0.0f64);
         let mut r0 = 0;
         while r0 < n {
             let rows = nb.min(n - r0);
-            let zb = &mut self.zb[..rows * m];
+            let (zb, zo) = self.zb[..rows * (m + q)].split_at_mut(rows * m);
             matmul(
                 MatMut::from_column_major_slice_mut(zb, rows, m),
                 Accum::Replace,
@@ -258,29 +382,62 @@ impl<'a> AugmentedLoss<'a> {
             );
             let patterns = self.patterns;
             let on = |l: usize, i: usize| patterns.get(r0 + l, i);
-            if matches!(what, Pass::Value | Pass::Gradient) {
-                // Residual of these rows: Σ_i M_i ⊙ (Z_v − Z_w) − Y.
+            if what != Pass::Violation && what != Pass::Multipliers {
+                // Residual of these rows: Σ_i M_i ⊙ (Z_v − Z_w) − Y (zero blocks
+                // left out).
+                let zr: &[f64] = zb;
+                let col = |j: usize| {
+                    let s = self.slot[j];
+                    (s != OUTSIDE).then(|| &zr[s * rows..(s + 1) * rows])
+                };
                 for k in 0..c {
                     let rk = &mut self.rb[k * rows..(k + 1) * rows];
                     rk.iter_mut()
                         .zip(&self.y[k * n + r0..k * n + r0 + rows])
                         .for_each(|(r, y)| *r = -y);
                     for i in 0..p {
-                        let (jv, jw) = (k * p + i, c * p + k * p + i);
-                        let zv = &zb[jv * rows..(jv + 1) * rows];
-                        let zw = &zb[jw * rows..(jw + 1) * rows];
-                        for (l, (r, (a, b))) in rk.iter_mut().zip(zv.iter().zip(zw)).enumerate() {
-                            if on(l, i) {
-                                *r += a - b;
+                        match (col(k * p + i), col(cp + k * p + i)) {
+                            (Some(zv), Some(zw)) => {
+                                for (l, (r, (a, b))) in
+                                    rk.iter_mut().zip(zv.iter().zip(zw)).enumerate()
+                                {
+                                    if on(l, i) {
+                                        *r += a - b;
+                                    }
+                                }
                             }
+                            (Some(z), None) | (None, Some(z)) => {
+                                let sign = if col(k * p + i).is_some() { 1.0 } else { -1.0 };
+                                for (l, (r, a)) in rk.iter_mut().zip(z).enumerate() {
+                                    if on(l, i) {
+                                        *r += sign * a;
+                                    }
+                                }
+                            }
+                            (None, None) => {}
                         }
                     }
                     loss += rk.iter().map(|r| r * r).sum::<f64>();
                 }
             }
-            for j in 0..m {
+            let scale = (delta, inv, inv_nc);
+            if what == Pass::Check {
+                // Zero blocks: Z_j = 0 in the right-hand side.
+                for (o, &j) in self.outside.iter().enumerate() {
+                    let zj = &mut zo[o * rows..(o + 1) * rows];
+                    zj.iter_mut().for_each(|z| *z = 0.0);
+                    let gj = &self.multipliers[j * n + r0..j * n + r0 + rows];
+                    gradient_rhs(zj, gj, &self.rb, |l| on(l, j % p), j, cp, p, scale);
+                }
+            }
+            let cols = if what == Pass::Check {
+                &[][..]
+            } else {
+                &self.cols[..]
+            };
+            for (at, &j) in cols.iter().enumerate() {
                 let i = j % p;
-                let zj = &mut zb[j * rows..(j + 1) * rows];
+                let zj = &mut zb[at * rows..(at + 1) * rows];
                 let gj = &mut self.multipliers[j * n + r0..j * n + r0 + rows];
                 match what {
                     Pass::Value => {
@@ -291,15 +448,7 @@ impl<'a> AugmentedLoss<'a> {
                         }
                     }
                     Pass::Gradient => {
-                        let sigma = if j < c * p { inv_nc } else { -inv_nc };
-                        let k = (j % (c * p)) / p;
-                        let rk = &self.rb[k * rows..(k + 1) * rows];
-                        for (l, ((o, &g), &r)) in zj.iter_mut().zip(gj.iter()).zip(rk).enumerate() {
-                            let (s, mm) = if on(l, i) { (1.0, 1.0) } else { (-1.0, 0.0) };
-                            let e = (g * inv - s * *o).max(0.0);
-                            pen += e * e;
-                            *o = sigma * mm * r - delta * s * e;
-                        }
+                        pen += gradient_rhs(zj, gj, &self.rb, |l| on(l, i), j, cp, p, scale);
                     }
                     Pass::Violation => {
                         for (l, &zz) in zj.iter().enumerate() {
@@ -315,16 +464,22 @@ impl<'a> AugmentedLoss<'a> {
                             *g = (*g - delta * s * zz).max(0.0);
                         }
                     }
+                    Pass::Check => unreachable!(),
                 }
             }
-            if what == Pass::Gradient {
+            let rhs = match what {
+                Pass::Gradient => Some((&*zb, m)),
+                Pass::Check => Some((&*zo, q)),
+                _ => None,
+            };
+            if let Some((rhs, width)) = rhs {
                 let g = grad.as_deref_mut().expect("gradient pass has an output");
                 let accum = if r0 == 0 { Accum::Replace } else { Accum::Add };
                 matmul(
-                    MatMut::from_column_major_slice_mut(g, d, m),
+                    MatMut::from_column_major_slice_mut(g, d, width),
                     accum,
                     self.x.subrows(r0, rows).transpose(),
-                    MatRef::from_column_major_slice(&self.zb[..rows * m], rows, m),
+                    MatRef::from_column_major_slice(rhs, rows, width),
                     1.0,
                     self.par,
                 );
@@ -332,9 +487,11 @@ impl<'a> AugmentedLoss<'a> {
             r0 += rows;
         }
         match what {
-            Pass::Value | Pass::Gradient => (loss * 0.5 * inv_nc + 0.5 * delta * pen, 0.0),
+            Pass::Value | Pass::Gradient => {
+                (loss * 0.5 * inv_nc + 0.5 * delta * (pen + self.fixed), 0.0)
+            }
             Pass::Violation => (pen, mx),
-            Pass::Multipliers => (0.0, 0.0),
+            Pass::Multipliers | Pass::Check => (0.0, 0.0),
         }
     }
 
@@ -347,11 +504,20 @@ impl<'a> AugmentedLoss<'a> {
     pub fn update_multipliers(&mut self, u: &[f64]) {
         self.pass(u, Pass::Multipliers, None);
     }
+
+    /// The gradients of `L_δ`'s smooth part at `u` (the point) of the blocks
+    /// outside it, where they are zero, into `grad` (`d × |outside|`, in the order
+    /// of [`AugmentedLoss::outside`]): one product with `X` on the point's blocks,
+    /// one with `Xᵀ` on the others.
+    pub fn outside_gradient(&mut self, u: &[f64], grad: &mut [f64]) {
+        debug_assert_eq!(grad.len(), self.x.ncols() * self.outside.len());
+        self.pass(u, Pass::Check, Some(grad));
+    }
 }
 
 impl Smooth for AugmentedLoss<'_> {
     fn dim(&self) -> usize {
-        2 * self.c * self.patterns.p() * self.x.ncols()
+        self.cols.len() * self.x.ncols()
     }
     fn state_len(&self) -> usize {
         self.dim()
@@ -365,6 +531,21 @@ impl Smooth for AugmentedLoss<'_> {
     fn gradient(&mut self, u: &[f64], grad: &mut [f64]) -> f64 {
         self.pass(u, Pass::Gradient, Some(grad)).0
     }
+}
+
+/// One R-FISTA run on the AL's inner problem over `al`'s blocks, from `u` (on
+/// those blocks), its measurements to `monitor`.
+pub(super) fn run_inner(
+    al: &mut AugmentedLoss<'_>,
+    comp: Composite,
+    u: &mut [f64],
+    inner: &FistaSettings,
+    ws: &mut FistaWorkspace,
+    elapsed: f64,
+    mut monitor: Monitor<'_>,
+) -> FistaOutcome {
+    let mut h = fista::RegularizerProx::new(comp);
+    fista::solve_monitored(al, &mut h, u, inner, ws, elapsed, &mut |_| {}, &mut monitor)
 }
 
 /// Solve the C-ReLU `problem` by the augmented Lagrangian, from `warm` (or zero).
@@ -407,6 +588,10 @@ pub fn solve_observed(
         settings.delta_scale / n as f64,
         settings.inner.threads,
     );
+    // On working sets the inner solves run on the blocks of the set (and `ws` is
+    // sized to them, [`al_working_set`]); otherwise on all `2cP`.
+    let mut set = al_working_set::applies(problem, settings)
+        .then(|| al_working_set::WorkingSet::new(&mut al, &u, d));
     let mut ws = FistaWorkspace::new(al.dim(), al.state_len());
     let setup = t0.read();
     let start = Stopwatch::start(basis, threads);
@@ -442,22 +627,15 @@ pub fn solve_observed(
         }
         inner.max_iters = (budget - total_iters).min(settings.inner.max_iters);
         inner.time_limit = settings.time_limit - elapsed;
-        let mut h = fista::RegularizerProx::new(comp);
-        let mut monitor = fista::Monitor {
+        let monitor = Monitor {
             phase: Phase::AlInner,
             iteration_offset: total_iters,
             progress: &mut *progress,
         };
-        let out = fista::solve_monitored(
-            &mut al,
-            &mut h,
-            &mut u,
-            &inner,
-            &mut ws,
-            elapsed,
-            &mut |_| {},
-            &mut monitor,
-        );
+        let out = match set.as_mut() {
+            None => run_inner(&mut al, comp, &mut u, &inner, &mut ws, elapsed, monitor),
+            Some(set) => set.solve(&mut al, comp, &mut u, &inner, &mut ws, &start, monitor),
+        };
         trace.extend(out.trace.iter().map(|tp| TracePoint {
             iteration: tp.iteration + total_iters,
             ..*tp
@@ -526,6 +704,10 @@ pub fn solve_observed(
     let al_seconds = start.elapsed();
     let mut polish_details = None;
     let delta = al.delta;
+    let block_products = al.block_products();
+    let (working_set_rounds, working_set_blocks) =
+        set.as_ref().map(|s| (s.rounds(), s.size())).unzip();
+    drop(set);
     drop(ws);
     drop(al);
     if settings.polish && status != Status::Diverged {
@@ -565,6 +747,9 @@ pub fn solve_observed(
         tol: settings.tol,
         subgradient_sq: subgrad,
         inner_status,
+        block_products: Some(block_products),
+        working_set_rounds,
+        working_set_blocks,
     });
     Ok(SolveOutput {
         weights: Weights::relu_from_stacked(&u, c, p, d),

@@ -77,7 +77,8 @@ pub enum Stopping {
 }
 
 /// Whether `fista` solves on working sets of patterns (C-GReLU:
-/// [`super::working_set`]; C-ReLU: [`super::relu_working_set`]).
+/// [`super::working_set`]; C-ReLU: [`super::relu_working_set`]), and whether the
+/// AL's inner solves run on working sets of blocks ([`super::al_working_set`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum WorkingSets {
@@ -142,8 +143,9 @@ pub struct FistaSettings {
     /// (default 8 GiB; [`super::memory`]).
     pub max_memory: u64,
     /// Solve on working sets of patterns (default [`WorkingSets::Auto`]; read by
-    /// [`super::working_set::solve`] and [`super::relu_working_set::solve`] only,
-    /// the loop of this module ignores it).
+    /// [`super::working_set::solve`], [`super::relu_working_set::solve`] and, in
+    /// the AL's inner settings, [`super::al_working_set::applies`] only, the loop
+    /// of this module ignores it).
     pub working_sets: WorkingSets,
 }
 

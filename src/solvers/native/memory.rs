@@ -16,9 +16,11 @@
 //!   C-ReLU fista     gated loss + 8cPd (v − w) + dual norm (κ + 16n + 2cP(π + 16))
 //!                    + cone prox (κ + 16n·min(64, 2cP) + 16n + 16cPd + (2cP + 1)(π + 1))
 //!   AL phase         8nc + 16ncP (multipliers γ, ξ) + 8 B(2cP)·(2cP + c) + R-FISTA
-//!                    (dim = state = 2cPd); `X` and the bits are the problem's
-//!                    (no operators); the C-ReLU fista of the polish runs after
-//!                    the AL's buffers are freed
+//!                    (dim = state = 2cPd) + 16·2cP (block lists); `X` and the
+//!                    bits are the problem's (no operators); the C-ReLU fista of
+//!                    the polish runs after the AL's buffers are freed
+//!   AL working sets  + 16·2cPd (the point on W, the check's gradients) + 24·2cP;
+//!                    R-FISTA on W is at most the full one
 //!   weights          8kcPd in, 8kcPd out;  GEMM packing 8d·kcP
 //! ```
 //!
@@ -141,7 +143,8 @@ impl Dims {
 }
 
 /// The peak bytes of `kind` (fista or al) on a problem of these dimensions, with
-/// or without working sets (gated fista only), as the module doc counts them.
+/// or without working sets (gated fista and the AL; C-ReLU fista's add nothing
+/// counted), as the module doc counts them.
 pub fn layout(
     kind: SolverKind,
     model: Model,
@@ -186,11 +189,18 @@ pub fn layout(
                 SolverKind::Al => {
                     let m = 2.0 * c * p;
                     let rows = k.block(m);
+                    let sets = if working_sets {
+                        16.0 * m * d + 24.0 * m
+                    } else {
+                        0.0
+                    };
                     let al = Layout {
                         per_np: 16.0 * n * c * p,
                         rest: 8.0 * n * c
                             + 8.0 * rows * (m + c)
                             + k.fista(m * d, m * d)
+                            + 16.0 * m
+                            + sets
                             + k.gemm(m),
                     };
                     al.max(polish)
@@ -217,7 +227,8 @@ pub fn estimate_bytes(
 }
 
 /// Refuse to start `kind` on `problem` when its estimate is above `max_bytes`
-/// (`working_sets`: the gated fista solve will run on working sets).
+/// (`working_sets`: the gated fista solve, or the AL's inner solves, will run on
+/// working sets).
 pub fn check(
     kind: SolverKind,
     problem: &Problem,

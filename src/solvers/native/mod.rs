@@ -7,6 +7,7 @@
 //! - [`fista`]: R-FISTA on any smooth part seen through a linear state.
 //! - [`gated`]: C-GReLU (any regularizer), stopping on the certified duality gap.
 //! - [`al`]: C-ReLU by an augmented Lagrangian with warm-started R-FISTA inner solves.
+//! - [`al_working_set`]: the AL's inner solves on growing working sets of blocks.
 //! - [`relu`]: C-ReLU by R-FISTA whose prox projects exactly onto the cones.
 //! - [`dual_point`]: dual points extrapolated from the residuals of the iterates.
 //! - [`working_set`]: C-GReLU on growing working sets of patterns, certified on the full problem.
@@ -14,6 +15,7 @@
 //!   screening in the projections.
 
 pub mod al;
+pub mod al_working_set;
 pub mod deadline;
 pub mod dual_point;
 pub mod fista;

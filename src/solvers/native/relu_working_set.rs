@@ -47,11 +47,12 @@
 //! none inside the inner iterations.
 
 use super::deadline::Deadline;
-use super::fista::{self, FistaSettings, FistaWorkspace, Proximal, Smooth, Stopping, WorkingSets};
+use super::fista::{self, FistaSettings, FistaWorkspace, Proximal, Smooth, Stopping};
 use super::gated::GatedLoss;
 use super::operators::Operators;
 use super::relu::{ConeProx, ReluLoss};
-use super::working_set::{AUTO_MIN_PATTERNS, INITIAL_SIZE, INNER_FRACTION, MAX_OUTER};
+use super::working_set;
+use super::working_set::{INNER_FRACTION, MAX_OUTER};
 use crate::certify;
 use crate::cone::polyhedral::{ConeProjector, Passive};
 use crate::model::{Model, Problem, Regularizer, Weights};
@@ -61,19 +62,14 @@ use crate::solvers::progress::{IterationLog, Measure, Phase, Progress};
 use crate::solvers::{CpuTimes, SolveOutput, SolverDetails, SolverError, Status, TracePoint};
 
 /// Whether `settings` send the C-ReLU `problem` to the working sets (λ > 0,
-/// duality-gap stopping, and the setting says so: [`WorkingSets::Auto`] from
-/// [`AUTO_MIN_PATTERNS`] patterns on, as for C-GReLU).
+/// duality-gap stopping, and the setting says so: [`working_set::wanted`], as for
+/// C-GReLU).
 pub fn applies(problem: &Problem, settings: &FistaSettings) -> bool {
     let eligible = problem.model() == Model::Relu
         && problem.reg() == Regularizer::NeuronGl1
         && problem.lambda() > 0.0
         && settings.stopping == Stopping::DualityGap;
-    eligible
-        && match settings.working_sets {
-            WorkingSets::Off => false,
-            WorkingSets::On => true,
-            WorkingSets::Auto => problem.p() >= AUTO_MIN_PATTERNS,
-        }
+    eligible && working_set::wanted(settings.working_sets, problem.p())
 }
 
 /// Solve the C-ReLU `problem` on working sets (falls back to [`super::relu::solve`]
@@ -330,21 +326,13 @@ pub fn solve_observed(
         }
         outer += 1;
         // Grow: the largest violators outside W.
-        let mut violators: Vec<(f64, usize)> = (0..p)
-            .filter(|&i| !in_set[i] && check.score[i] > lambda)
-            .map(|i| (check.score[i], i))
-            .collect();
-        violators.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
-        let size = in_set.iter().filter(|&&b| b).count();
+        let violators = working_set::grow(&mut in_set, |i| check.score[i], lambda);
         // The inner tolerance follows the full gap ([`super::working_set`]).
-        inner_tol = if violators.is_empty() {
+        inner_tol = if violators == 0 {
             (inner_tol * 0.1).min(settings.tol).max(f64::MIN_POSITIVE)
         } else {
             (INNER_FRACTION * gap).clamp(settings.tol, inner_tol.max(settings.tol))
         };
-        for &(_, i) in violators.iter().take(size.max(INITIAL_SIZE)) {
-            in_set[i] = true;
-        }
         let set: Vec<usize> = (0..p).filter(|&i| in_set[i]).collect();
         if set.is_empty() {
             // No pattern to solve on yet a gap (only from rounding): stop here.

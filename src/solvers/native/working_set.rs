@@ -46,12 +46,36 @@ pub fn applies(problem: &Problem, settings: &FistaSettings) -> bool {
         && problem.reg() == Regularizer::NeuronGl1
         && problem.lambda() > 0.0
         && settings.stopping == Stopping::DualityGap;
-    eligible
-        && match settings.working_sets {
-            WorkingSets::Off => false,
-            WorkingSets::On => true,
-            WorkingSets::Auto => problem.p() >= AUTO_MIN_PATTERNS,
-        }
+    eligible && wanted(settings.working_sets, problem.p())
+}
+
+/// Whether `mode` sends an eligible problem of `p` patterns to working sets
+/// ([`WorkingSets::Auto`]: from [`AUTO_MIN_PATTERNS`] on). Shared by the C-GReLU,
+/// C-ReLU and AL working sets.
+pub fn wanted(mode: WorkingSets, p: usize) -> bool {
+    match mode {
+        WorkingSets::Off => false,
+        WorkingSets::On => true,
+        WorkingSets::Auto => p >= AUTO_MIN_PATTERNS,
+    }
+}
+
+/// Grow the working set `in_set` (one flag per pattern or block) by its
+/// violators, the indices `i` outside it with `score(i) > lambda`: the
+/// `max(|W|, INITIAL_SIZE)` largest of them, largest first. Returns how many
+/// violated (added or not). Shared by the C-GReLU, C-ReLU and AL working sets.
+pub fn grow(in_set: &mut [bool], score: impl Fn(usize) -> f64, lambda: f64) -> usize {
+    let mut violators: Vec<(f64, usize)> = (0..in_set.len())
+        .filter(|&i| !in_set[i])
+        .map(|i| (score(i), i))
+        .filter(|&(s, _)| s > lambda)
+        .collect();
+    violators.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+    let size = in_set.iter().filter(|&&b| b).count();
+    for &(_, i) in violators.iter().take(size.max(INITIAL_SIZE)) {
+        in_set[i] = true;
+    }
+    violators.len()
 }
 
 /// Solve the C-GReLU `problem` on working sets (falls back to [`super::gated::solve`]
@@ -178,27 +202,16 @@ pub fn solve_observed(
                 })
                 .fold(0.0, f64::max)
         };
-        let mut violators: Vec<(f64, usize)> = (0..p)
-            .filter(|&i| !in_set[i])
-            .map(|i| (score(i), i))
-            .filter(|&(s, _)| s > lambda)
-            .collect();
-        violators.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
-        let size = in_set.iter().filter(|&&b| b).count();
+        let violators = grow(&mut in_set, score, lambda);
         // The inner tolerance follows the full gap (as Celer's does), so the first
         // sets are solved loosely; with no violator left the set is right: the
         // inner solve goes to `tol` at once (then ÷10 if the full gap still
         // exceeds it: blocks outside W can still raise the full dual norm).
-        inner_tol = if violators.is_empty() {
+        inner_tol = if violators == 0 {
             (inner_tol * 0.1).min(settings.tol).max(f64::MIN_POSITIVE)
         } else {
             (INNER_FRACTION * gap).clamp(settings.tol, inner_tol.max(settings.tol))
         };
-        if !violators.is_empty() {
-            for &(_, i) in violators.iter().take(size.max(INITIAL_SIZE)) {
-                in_set[i] = true;
-            }
-        }
         let set: Vec<usize> = (0..p).filter(|&i| in_set[i]).collect();
         sizes.push(set.len());
         // The restricted problem, warm-started from u's blocks on W.
