@@ -36,7 +36,12 @@ def row(rec, t):
     gap = rec.get("relative_duality_gap")
     det = rec.get("details") or {}
     ws = det.get("working_set_sizes")
-    ws_text = f"{ws[-1]} of {p['patterns']}" if ws else "—"
+    if ws:
+        ws_text = f"{ws[-1]} of {p['patterns']} patterns"
+    elif det.get("working_set_blocks") is not None:
+        ws_text = f"{det['working_set_blocks']} of {2 * p['c'] * p['patterns']} blocks"
+    else:
+        ws_text = "—"
     viol = rec.get("max_cone_violation", 0.0)
     return (
         f"| {p['model']} | {p['n']}×{p['d']}, c={p['c']} | {p['patterns']} | {p['lambda']:g} "
