@@ -103,18 +103,21 @@ fn check_against_reference(what: &str, solver: SolverKind, rec: &Record, r: &com
     );
 }
 
-fn reference_runs(solver: SolverKind) {
+/// The golden runs of `solver` on the reference problems of `data` (one test per
+/// solver and dataset, so that the test harness spreads them over every core;
+/// `golden_runs_are_all_covered` checks that the tests cover every golden run).
+fn reference_runs(solver: SolverKind, data: &str) {
     let runs: Vec<RefRun> = golden()
         .reference
         .into_iter()
-        .filter(|r| r.solver == solver)
+        .filter(|r| r.solver == solver && r.data == data)
         .collect();
     let references = common::references();
     let expected = match solver {
-        SolverKind::Al => 12,
-        _ => 24,
+        SolverKind::Al => 3,
+        _ => 6,
     };
-    assert_eq!(runs.len(), expected, "{solver}: golden runs");
+    assert_eq!(runs.len(), expected, "{solver} on {data}: golden runs");
     let config = SolverConfig::new(solver, &SolverOptions::default()).unwrap();
     for r in runs {
         let reference = references
@@ -165,18 +168,88 @@ fn reference_set_is_complete() {
 }
 
 #[test]
-fn reference_problems_fista() {
-    reference_runs(SolverKind::Fista);
+fn reference_problems_fista_breast_cancer() {
+    reference_runs(SolverKind::Fista, "breast_cancer.csv");
 }
 
 #[test]
-fn reference_problems_clarabel() {
-    reference_runs(SolverKind::Clarabel);
+fn reference_problems_fista_diabetes() {
+    reference_runs(SolverKind::Fista, "diabetes.csv");
 }
 
 #[test]
-fn reference_problems_al() {
-    reference_runs(SolverKind::Al);
+fn reference_problems_fista_digits38() {
+    reference_runs(SolverKind::Fista, "digits38.csv");
+}
+
+#[test]
+fn reference_problems_fista_synth() {
+    reference_runs(SolverKind::Fista, "synth.csv");
+}
+
+#[test]
+fn reference_problems_clarabel_breast_cancer() {
+    reference_runs(SolverKind::Clarabel, "breast_cancer.csv");
+}
+
+#[test]
+fn reference_problems_clarabel_diabetes() {
+    reference_runs(SolverKind::Clarabel, "diabetes.csv");
+}
+
+#[test]
+fn reference_problems_clarabel_digits38() {
+    reference_runs(SolverKind::Clarabel, "digits38.csv");
+}
+
+#[test]
+fn reference_problems_clarabel_synth() {
+    reference_runs(SolverKind::Clarabel, "synth.csv");
+}
+
+#[test]
+fn reference_problems_al_breast_cancer() {
+    reference_runs(SolverKind::Al, "breast_cancer.csv");
+}
+
+#[test]
+fn reference_problems_al_diabetes() {
+    reference_runs(SolverKind::Al, "diabetes.csv");
+}
+
+#[test]
+fn reference_problems_al_digits38() {
+    reference_runs(SolverKind::Al, "digits38.csv");
+}
+
+#[test]
+fn reference_problems_al_synth() {
+    reference_runs(SolverKind::Al, "synth.csv");
+}
+
+#[test]
+fn golden_runs_are_all_covered() {
+    let runs = golden().reference;
+    assert_eq!(
+        runs.len(),
+        24 + 24 + 12,
+        "fista, clarabel (every problem), al (relu)"
+    );
+    for r in &runs {
+        assert!(
+            [
+                "breast_cancer.csv",
+                "diabetes.csv",
+                "digits38.csv",
+                "synth.csv"
+            ]
+            .contains(&r.data.as_str())
+                && [SolverKind::Fista, SolverKind::Clarabel, SolverKind::Al].contains(&r.solver),
+            "{} {} is run by no test",
+            r.data,
+            r.solver
+        );
+    }
 }
 
 #[test]

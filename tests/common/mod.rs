@@ -166,3 +166,23 @@ pub fn active_blocks(out: &cvxrelu::solvers::SolveOutput) -> Vec<usize> {
 pub fn details_json(out: &cvxrelu::solvers::SolveOutput) -> serde_json::Value {
     serde_json::to_value(&out.details).unwrap()
 }
+
+/// The relu reference problems are exactly those of `datasets`, three λ each (for
+/// tests split into one test per dataset).
+pub fn assert_relu_reference_datasets(datasets: &[&str]) {
+    let relu: Vec<Reference> = references()
+        .into_iter()
+        .filter(|r| r.model == Model::Relu)
+        .collect();
+    assert_eq!(relu.len(), 12);
+    for r in &relu {
+        assert!(
+            datasets.contains(&r.data.as_str()),
+            "{} not covered",
+            r.data
+        );
+    }
+    for d in datasets {
+        assert_eq!(relu.iter().filter(|r| r.data == *d).count(), 3, "{d}");
+    }
+}
