@@ -167,6 +167,24 @@ pub fn details_json(out: &cvxrelu::solvers::SolveOutput) -> serde_json::Value {
     serde_json::to_value(&out.details).unwrap()
 }
 
+/// The datasets of the relu reference problems, for tests split per dataset.
+pub const RELU_DATASETS: [&str; 4] = [
+    "breast_cancer.csv",
+    "diabetes.csv",
+    "digits38.csv",
+    "synth.csv",
+];
+
+/// The three relu reference problems (three λ) of `data`.
+pub fn relu_references_of(data: &str) -> Vec<Reference> {
+    let list: Vec<Reference> = references()
+        .into_iter()
+        .filter(|r| r.model == Model::Relu && r.data == data)
+        .collect();
+    assert_eq!(list.len(), 3, "{data}: three λ");
+    list
+}
+
 /// The relu reference problems are exactly those of `datasets`, three λ each (for
 /// tests split into one test per dataset).
 pub fn assert_relu_reference_datasets(datasets: &[&str]) {
