@@ -76,6 +76,8 @@ pub struct WorkingSetDetails {
     pub tol: f64,
     #[serde(deserialize_with = "nullable_f64")]
     pub solver_objective: f64,
+    /// The full problem's relative gap at the last check (C-GReLU: `null` when an
+    /// inner solve ran out of time, as the full check is then skipped).
     #[serde(deserialize_with = "nullable_f64")]
     pub solver_relative_gap: f64,
     /// Working-set rounds.
