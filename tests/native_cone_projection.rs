@@ -191,3 +191,77 @@ fn early_stop_bounds_the_projection_norm_from_above() {
         assert!(norm(&v) >= norm(&exact) - 1e-12, "seed {seed}");
     }
 }
+
+/// `bound_below` (the working-set check's zero-block test): a stopped run returns a
+/// point `y = z + X̃ᵀμ` with `‖Π_K(z)‖ ≤ ‖y‖ ≤ threshold`, and `z − y` is in the
+/// polar cone (`⟨z − y, v⟩ ≤ 0` for `v ∈ K`, checked at the exact projection and
+/// at Clarabel's); a run that does not stop returns the projection. Thresholds
+/// below, at and above the exact norm.
+#[test]
+fn bound_below_stops_only_at_a_valid_upper_bound() {
+    let (mut stopped, mut full) = (0, 0);
+    for seed in 40..60 {
+        let (x, mask, z) = random_instance(seed, 300, 10);
+        let exact = project(&x, &mask, &z, &mut Passive::new(10));
+        let clarabel = clarabel_projection(&x, &mask, &z);
+        let s = norm(&exact);
+        for factor in [0.5, 1.0, 1.05, 1.5, 3.0] {
+            let mut proj = ConeProjector::new(x.as_ref());
+            let mut cz = vec![0.0; 300];
+            proj.cone_values(&mask, &z, &mut cz);
+            let mut y = z.clone();
+            let info = proj.bound_below(
+                &mask,
+                &mut y,
+                &cz,
+                &mut Passive::new(10),
+                norm(&z),
+                factor * s,
+            );
+            if info.bounded {
+                stopped += 1;
+                assert!(norm(&y) <= factor * s * (1.0 + 1e-12), "seed {seed}");
+                assert!(
+                    norm(&y) >= s - 1e-10,
+                    "seed {seed}: below the projection's norm"
+                );
+                let p: Vec<f64> = z.iter().zip(&y).map(|(a, b)| a - b).collect();
+                for v in [&exact, &clarabel] {
+                    let inner: f64 = p.iter().zip(v.iter()).map(|(a, b)| a * b).sum();
+                    assert!(
+                        inner <= 1e-9 * norm(&p) * norm(v) + 1e-12 * norm(&z).powi(2),
+                        "seed {seed} factor {factor}: z − y not polar: {inner:e}, ‖p‖ {:e} ‖v‖ {:e} s {s:e} ‖y‖ {:e}",
+                        norm(&p),
+                        norm(v),
+                        norm(&y)
+                    );
+                }
+            } else {
+                full += 1;
+                let diff: Vec<f64> = y.iter().zip(&exact).map(|(a, b)| a - b).collect();
+                assert!(
+                    norm(&diff) <= 1e-9 * (1.0 + s),
+                    "seed {seed}: not the projection"
+                );
+            }
+        }
+        // Below the exact norm it can never stop.
+        let mut proj = ConeProjector::new(x.as_ref());
+        let mut cz = vec![0.0; 300];
+        proj.cone_values(&mask, &z, &mut cz);
+        let mut y = z.clone();
+        let info = proj.bound_below(
+            &mask,
+            &mut y,
+            &cz,
+            &mut Passive::new(10),
+            norm(&z),
+            0.99 * s,
+        );
+        assert!(!info.bounded || s == 0.0, "seed {seed}");
+    }
+    assert!(
+        stopped > 0 && full > 0,
+        "stopped {stopped}, full {full}: both cases must occur"
+    );
+}

@@ -61,6 +61,10 @@ pub struct ProjectionInfo {
     /// Cone values `(X̃v)_l` computed over the steps (`d` multiply-adds each): `n`
     /// per step, or `|C|` per step with row screening.
     pub rows: usize,
+    /// Stopped once `‖z + X̃ᵀμ‖` was at most the caller's threshold
+    /// ([`ConeProjector::bound_below`]): the output is that point, an upper bound
+    /// on `‖Π_K(z)‖`, not the projection (and maybe outside the cone).
+    pub bounded: bool,
 }
 
 /// A passive set with the Cholesky factor of its Gram matrix `X̃_P X̃_Pᵀ` (kept
@@ -145,6 +149,8 @@ pub struct ConeProjector<'a> {
     cand: Vec<usize>,
     in_cand: Vec<bool>,
     screening: bool,
+    /// Stop as soon as the current point's norm is at most this (−∞: never).
+    stop_below: f64,
     /// Maximum Lawson–Hanson steps per projection (default `6d + 50`).
     pub max_steps: usize,
     /// Relative feasibility tolerance: row `l` counts as violated when
@@ -189,6 +195,7 @@ impl<'a> ConeProjector<'a> {
             cand: Vec::with_capacity(n),
             in_cand: vec![false; n],
             screening: false,
+            stop_below: f64::NEG_INFINITY,
             max_steps: 6 * d + 50,
             tol: 1e-13,
         }
@@ -272,12 +279,31 @@ impl<'a> ConeProjector<'a> {
             }
         }
         let info = self.lawson_hanson(mask, z, cz, passive);
+        self.stop_below = f64::NEG_INFINITY;
         for &l in &self.cand {
             self.in_cand[l] = false;
         }
         self.cand.clear();
         self.screening = false;
         info
+    }
+
+    /// [`ConeProjector::project_screened`] for a caller that only needs to know
+    /// whether `‖Π_K(z)‖ ≤ threshold`: the method stops at the first step whose
+    /// point `z + X̃ᵀμ` (`μ ≥ 0`) has norm at most `threshold` and returns that
+    /// point, flagged [`ProjectionInfo::bounded`] (its norm bounds `‖Π_K(z)‖` from
+    /// above: module docs). Otherwise it is the projection, as without threshold.
+    pub fn bound_below(
+        &mut self,
+        mask: &[f64],
+        z: &mut [f64],
+        cz: &[f64],
+        passive: &mut Passive,
+        radius: f64,
+        threshold: f64,
+    ) -> ProjectionInfo {
+        self.stop_below = threshold;
+        self.project_screened(mask, z, cz, passive, radius)
     }
 
     /// The method of [`ConeProjector::project`], on the candidate rows when
@@ -300,6 +326,7 @@ impl<'a> ConeProjector<'a> {
                 steps: 0,
                 converged: true,
                 rows: 0,
+                bounded: false,
             };
         }
         self.blocked.clear();
@@ -317,6 +344,25 @@ impl<'a> ConeProjector<'a> {
         while steps < self.max_steps {
             steps += 1;
             self.update_point(mask, cz, passive);
+            if self.stop_below > f64::NEG_INFINITY {
+                let norm_sq: f64 = z
+                    .iter()
+                    .zip(&self.delta)
+                    .map(|(a, b)| (a + b) * (a + b))
+                    .sum();
+                if norm_sq.sqrt() <= self.stop_below {
+                    for (zz, dd) in z.iter_mut().zip(&self.delta) {
+                        *zz += dd;
+                    }
+                    self.unmark(passive);
+                    return ProjectionInfo {
+                        steps,
+                        converged: false,
+                        rows: steps * per_step,
+                        bounded: true,
+                    };
+                }
+            }
             let Some(l) = self.most_violated(&self.c_cur, scale) else {
                 converged = true;
                 break;
@@ -330,6 +376,7 @@ impl<'a> ConeProjector<'a> {
                     steps,
                     converged: true,
                     rows: steps * per_step,
+                    bounded: false,
                 };
             }
             let k = passive.len();
@@ -364,6 +411,7 @@ impl<'a> ConeProjector<'a> {
             steps,
             converged,
             rows: steps * per_step,
+            bounded: false,
         }
     }
 

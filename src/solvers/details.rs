@@ -106,6 +106,13 @@ pub struct WorkingSetDetails {
     pub check_projection_steps: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check_projection_rows: Option<usize>,
+    /// C-ReLU: the checks' projections stopped once their norm was below what
+    /// the test needed (an upper bound sufficed), and the zero-block tests decided
+    /// by a lower bound without a projection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_projections_bounded: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_ray_tests: Option<usize>,
 }
 
 /// Clarabel on the compiled SOCP.

@@ -20,9 +20,10 @@
 //!   W ← patterns of the warm start's nonzero blocks (projected onto the cones)
 //!   repeat
 //!     one full forward + adjoint at u: objective F, gradients g_j
-//!     scan blocks by decreasing ‖g_j‖, projecting −g_j while ‖g_j‖ > dn (dual
-//!       norm) or (pattern ∉ W and ‖g_j‖ > λ) (zero-block test); stop at the first
-//!       block with ‖g_j‖ ≤ min(dn, λ)
+//!     scan blocks by decreasing b_j = min(‖g_j‖, ‖−g_j − p_j‖) (upper bounds on
+//!       ‖Π_{K_i}(−g_j)‖, p_j ∈ K_i° from the block's last projection), projecting
+//!       −g_j while b_j > dn (dual norm) or (pattern ∉ W and b_j > λ) (zero-block
+//!       test); stop at the first block with b_j ≤ min(dn, λ)
 //!     D = the scaled-residual bound with dn; stop if (F − D)/F ≤ tol (the full certificate)
 //!     violators V = { i ∉ W : max_{j on i} ‖Π_{K_i}(−g_j)‖ > λ }
 //!     W ← W ∪ (the max(|W|, 10) largest of V);  inner tol as in [`super::working_set`]
@@ -42,6 +43,15 @@
 //! block's last output, or for the check the last projection of `−g_j`), rows with
 //! `(X̃z)_l > ‖z − q‖·‖x_l‖` are inactive at `Π_K(z)`, so the Lawson–Hanson steps
 //! touch only the rows near their boundary.
+//!
+//! **Cheaper checks.** The scan needs `‖Π_K(−g_j)‖` exactly only above a
+//! threshold (`λ` outside `W`, `dn` inside): below it any upper bound will do, so
+//! each projection stops at the first Lawson–Hanson step whose point `−g_j + X̃ᵀμ`
+//! (`μ ≥ 0`) has norm under the threshold ([`ConeProjector::bound_below`]); its
+//! `X̃ᵀμ` is the next check's polar point. An outside block that cannot raise `dn`
+//! is a violator without a projection when its projection onto the ray of its last
+//! projection (a lower bound: the ray is in the cone) exceeds `λ`. On the issue's
+//! P = 2500 problem a check cost 0.82·10⁹ cone values instead of 1.0·10⁹.
 //!
 //! Allocations happen once per round (the restricted operators and workspaces),
 //! none inside the inner iterations.
@@ -102,6 +112,12 @@ struct FullCheck<'a> {
     warm: Vec<Passive>,
     /// The last projection of `−g_j` per block (a point of its cone), `d × 2cP`.
     anchors: Vec<f64>,
+    /// Per block a point `p_j = −X̃ᵀμ` (`μ ≥ 0`) of the polar cone from its last
+    /// projection (`d × 2cP`): `‖Π_K(z)‖ = dist(z, K°) ≤ ‖z − p_j‖` bounds the next
+    /// projection's norm without computing it.
+    polar: Vec<f64>,
+    /// Projections stopped at a bound ([`ConeProjector::bound_below`]).
+    bounded: usize,
     order: Vec<(f64, usize)>,
     /// Per pattern: the largest `‖Π_K(−g_j)‖` of its blocks outside `W` (0 where
     /// none was needed).
@@ -109,6 +125,8 @@ struct FullCheck<'a> {
     projections: usize,
     steps: usize,
     rows: usize,
+    /// Zero-block tests decided by the ray's lower bound, without a projection.
+    ray_hits: usize,
 }
 
 impl<'a> FullCheck<'a> {
@@ -122,11 +140,14 @@ impl<'a> FullCheck<'a> {
             cone: vec![0.0; n],
             warm: (0..2 * c * p).map(|_| Passive::new(d)).collect(),
             anchors: vec![0.0; 2 * c * p * d],
+            polar: vec![0.0; 2 * c * p * d],
+            bounded: 0,
             order: vec![(0.0, 0); 2 * c * p],
             score: vec![0.0; p],
             projections: 0,
             steps: 0,
             rows: 0,
+            ray_hits: 0,
         }
     }
 
@@ -143,35 +164,72 @@ impl<'a> FullCheck<'a> {
     ) -> Option<f64> {
         let (d, p) = (self.ops.d(), self.ops.p());
         let cp = grad.len() / d;
-        for (b, gb) in grad.chunks(d).enumerate() {
-            let gn = norm(gb);
-            self.order[b] = (gn, b);
-            self.order[cp + b] = (gn, cp + b);
+        // −g_j: −grad on a v block (j < cP), +grad on a w block.
+        let target = |j: usize, out: &mut [f64]| {
+            let (b, sign) = if j < cp { (j, -1.0) } else { (j - cp, 1.0) };
+            for (o, g) in out.iter_mut().zip(&grad[b * d..(b + 1) * d]) {
+                *o = sign * g;
+            }
+        };
+        // Upper bounds without a projection: ‖Π_K(z)‖ = dist(z, K°) ≤ ‖z − p‖ for
+        // p = 0 and for the block's last polar point.
+        for j in 0..2 * cp {
+            target(j, &mut self.block);
+            let moved = self
+                .block
+                .iter()
+                .zip(&self.polar[j * d..(j + 1) * d])
+                .map(|(z, q)| (z - q) * (z - q))
+                .sum::<f64>()
+                .sqrt();
+            self.order[j] = (norm(&self.block).min(moved), j);
         }
         self.order.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
         self.score.iter_mut().for_each(|s| *s = 0.0);
         let mut dn: f64 = 0.0;
-        for &(gn, j) in &self.order {
-            if gn <= dn && gn <= lambda {
+        for &(ub, j) in &self.order {
+            if ub <= dn && ub <= lambda {
                 break;
             }
             let i = j % p;
             let outside = !in_set[i];
-            if gn <= dn && !outside {
+            if ub <= dn && !outside {
                 continue;
+            }
+            target(j, &mut self.block);
+            let anchor = &mut self.anchors[j * d..(j + 1) * d];
+            if ub <= dn {
+                // Outside W, ub ∈ (λ, dn]: the dual norm does not need this block;
+                // a lower bound above λ (the projection onto the ray of the last
+                // projection, inside the cone) already makes it a violator.
+                let an = norm(anchor);
+                if an > 0.0 {
+                    let along = self
+                        .block
+                        .iter()
+                        .zip(anchor.iter())
+                        .map(|(z, a)| z * a)
+                        .sum::<f64>()
+                        / an;
+                    if along > lambda {
+                        self.score[i] = self.score[i].max(along);
+                        self.ray_hits += 1;
+                        continue;
+                    }
+                }
             }
             if deadline.expired() {
                 return None;
             }
-            // −g_j: −grad on a v block, +grad on a w block.
-            let (b, sign) = if j < cp { (j, -1.0) } else { (j - cp, 1.0) };
-            for (o, g) in self.block.iter_mut().zip(&grad[b * d..(b + 1) * d]) {
-                *o = sign * g;
-            }
+            // What the scan needs of ‖Π_K(z)‖: outside W whether it exceeds λ (and
+            // if so its value, for the ranking), and for the dual norm whether it
+            // exceeds dn. Below that threshold any upper bound will do.
+            let threshold = if outside { lambda } else { dn };
+            let polar = &mut self.polar[j * d..(j + 1) * d];
+            polar.copy_from_slice(&self.block);
             self.ops.fill_mask_col(i, &mut self.mask);
             self.projector
                 .cone_values(&self.mask, &self.block, &mut self.cone);
-            let anchor = &mut self.anchors[j * d..(j + 1) * d];
             let dist = self
                 .block
                 .iter()
@@ -179,17 +237,28 @@ impl<'a> FullCheck<'a> {
                 .map(|(x, y)| (x - y) * (x - y))
                 .sum::<f64>()
                 .sqrt();
-            let info = self.projector.project_screened(
+            // The radius bounds dist(z, K): the anchor and 0 are in K.
+            let radius = dist.min(norm(&self.block));
+            let info = self.projector.bound_below(
                 &self.mask,
                 &mut self.block,
                 &self.cone,
                 &mut self.warm[j],
-                dist.min(gn),
+                radius,
+                threshold,
             );
             self.projections += 1;
             self.steps += info.steps;
             self.rows += info.rows;
-            anchor.copy_from_slice(&self.block);
+            // p = z − (z + X̃ᵀμ) ∈ K°.
+            for (q, y) in polar.iter_mut().zip(&self.block) {
+                *q -= y;
+            }
+            if info.bounded {
+                self.bounded += 1;
+            } else {
+                anchor.copy_from_slice(&self.block);
+            }
             let s = norm(&self.block);
             dn = dn.max(s);
             if outside {
@@ -435,6 +504,8 @@ pub fn solve_observed(
         check_projections: Some(check.projections),
         check_projection_steps: Some(check.steps),
         check_projection_rows: Some(check.rows),
+        check_projections_bounded: Some(check.bounded),
+        check_ray_tests: Some(check.ray_hits),
     });
     Ok(SolveOutput {
         weights: Weights::relu_from_stacked(&u, c, p, d),

@@ -313,6 +313,8 @@ pub fn solve_observed(
             check_projections: None,
             check_projection_steps: None,
             check_projection_rows: None,
+            check_projections_bounded: None,
+            check_ray_tests: None,
         });
     Ok(SolveOutput {
         weights: Weights::GatedRelu { u },
