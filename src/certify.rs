@@ -198,8 +198,19 @@ impl<'a> ReluDualNorm<'a> {
             }
             self.projector
                 .cone_values(&self.mask, &self.block, &mut self.cone);
-            self.projector
-                .project(&self.mask, &mut self.block, &self.cone, &mut self.warm[j]);
+            // Only a norm above dn changes the maximum: the projection may stop at
+            // the first point z + X̃ᵀμ (μ ≥ 0) of norm ≤ dn (an upper bound on the
+            // block's norm, so the maximum is the same), and runs to the end
+            // whenever the block's norm exceeds dn (the points' norms stay above
+            // it: [`ConeProjector::bound_below`]).
+            self.projector.bound_below(
+                &self.mask,
+                &mut self.block,
+                &self.cone,
+                &mut self.warm[j],
+                f64::INFINITY,
+                dn,
+            );
             dn = dn.max(norm(&self.block));
         }
         Some(dn)
