@@ -169,14 +169,26 @@ impl<'a> ReluDualNorm<'a> {
     }
 
     /// `max_j ‖Π_{K_{j mod P}}(−g_j)‖` of the stacked blocks `grad` (`blocks × d`).
+    ///
+    /// A one-off computation: a block's projection stops once it cannot raise the
+    /// maximum (below).
     pub fn compute(&mut self, grad: &[f64]) -> f64 {
-        self.compute_until(grad, &|| false)
+        self.maximum(grad, &|| false, true)
             .expect("never interrupted")
     }
 
     /// [`Self::compute`], or `None` as soon as `expired()` says so before a block's
     /// projection (a partial maximum is no bound).
+    ///
+    /// Every projection it runs goes to the end, so the passive sets it keeps are
+    /// good warm starts for the next call (a solver's repeated checks: stopping
+    /// early there left partial sets, and the 300-iteration C-ReLU run of
+    /// `results/scale/relu-checks` took 13% longer).
     pub fn compute_until(&mut self, grad: &[f64], expired: &dyn Fn() -> bool) -> Option<f64> {
+        self.maximum(grad, expired, false)
+    }
+
+    fn maximum(&mut self, grad: &[f64], expired: &dyn Fn() -> bool, early: bool) -> Option<f64> {
         let (d, p) = (self.block.len(), self.patterns.p());
         for (j, gj) in grad.chunks(d).enumerate() {
             self.order[j] = (norm(gj), j);
@@ -209,7 +221,7 @@ impl<'a> ReluDualNorm<'a> {
                 &self.cone,
                 &mut self.warm[j],
                 f64::INFINITY,
-                dn,
+                if early { dn } else { f64::NEG_INFINITY },
             );
             dn = dn.max(norm(&self.block));
         }
