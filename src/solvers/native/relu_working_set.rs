@@ -51,7 +51,9 @@
 //! `X̃ᵀμ` is the next check's polar point. An outside block that cannot raise `dn`
 //! is a violator without a projection when its projection onto the ray of its last
 //! projection (a lower bound: the ray is in the cone) exceeds `λ`. On the issue's
-//! P = 2500 problem a check cost 0.82·10⁹ cone values instead of 1.0·10⁹.
+//! P = 2500 problem (300 iterations, `results/scale/relu-checks`) the four checks
+//! computed 4.22·10⁹ cone values instead of 4.82·10⁹, and the solve took 201.6 s
+//! instead of 251.8 s.
 //!
 //! Allocations happen once per round (the restricted operators and workspaces),
 //! none inside the inner iterations.
