@@ -192,6 +192,29 @@ fn early_stop_bounds_the_projection_norm_from_above() {
     }
 }
 
+/// `bound_below` of `z` at `threshold` from a cold start, screened with `‖z‖`.
+fn bound(
+    x: &Mat<f64>,
+    mask: &[f64],
+    z: &[f64],
+    threshold: f64,
+) -> (Vec<f64>, cvxrelu::cone::polyhedral::ProjectionInfo) {
+    let mut proj = ConeProjector::new(x.as_ref());
+    let mut cz = vec![0.0; x.nrows()];
+    proj.cone_values(mask, z, &mut cz);
+    let mut y = z.to_vec();
+    let radius = norm(z);
+    let info = proj.bound_below(
+        mask,
+        &mut y,
+        &cz,
+        &mut Passive::new(x.ncols()),
+        radius,
+        threshold,
+    );
+    (y, info)
+}
+
 /// `bound_below` (the working-set check's zero-block test): a stopped run returns a
 /// point `y = z + X̃ᵀμ` with `‖Π_K(z)‖ ≤ ‖y‖ ≤ threshold`, and `z − y` is in the
 /// polar cone (`⟨z − y, v⟩ ≤ 0` for `v ∈ K`, checked at the exact projection and
@@ -206,18 +229,7 @@ fn bound_below_stops_only_at_a_valid_upper_bound() {
         let clarabel = clarabel_projection(&x, &mask, &z);
         let s = norm(&exact);
         for factor in [0.5, 1.0, 1.05, 1.5, 3.0] {
-            let mut proj = ConeProjector::new(x.as_ref());
-            let mut cz = vec![0.0; 300];
-            proj.cone_values(&mask, &z, &mut cz);
-            let mut y = z.clone();
-            let info = proj.bound_below(
-                &mask,
-                &mut y,
-                &cz,
-                &mut Passive::new(10),
-                norm(&z),
-                factor * s,
-            );
+            let (y, info) = bound(&x, &mask, &z, factor * s);
             if info.bounded {
                 stopped += 1;
                 assert!(norm(&y) <= factor * s * (1.0 + 1e-12), "seed {seed}");
@@ -246,18 +258,7 @@ fn bound_below_stops_only_at_a_valid_upper_bound() {
             }
         }
         // Below the exact norm it can never stop.
-        let mut proj = ConeProjector::new(x.as_ref());
-        let mut cz = vec![0.0; 300];
-        proj.cone_values(&mask, &z, &mut cz);
-        let mut y = z.clone();
-        let info = proj.bound_below(
-            &mask,
-            &mut y,
-            &cz,
-            &mut Passive::new(10),
-            norm(&z),
-            0.99 * s,
-        );
+        let (_, info) = bound(&x, &mask, &z, 0.99 * s);
         assert!(!info.bounded || s == 0.0, "seed {seed}");
     }
     assert!(

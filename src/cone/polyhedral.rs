@@ -149,8 +149,6 @@ pub struct ConeProjector<'a> {
     cand: Vec<usize>,
     in_cand: Vec<bool>,
     screening: bool,
-    /// Stop as soon as the current point's norm is at most this (−∞: never).
-    stop_below: f64,
     /// Maximum Lawson–Hanson steps per projection (default `6d + 50`).
     pub max_steps: usize,
     /// Relative feasibility tolerance: row `l` counts as violated when
@@ -195,7 +193,6 @@ impl<'a> ConeProjector<'a> {
             cand: Vec::with_capacity(n),
             in_cand: vec![false; n],
             screening: false,
-            stop_below: f64::NEG_INFINITY,
             max_steps: 6 * d + 50,
             tol: 1e-13,
         }
@@ -266,6 +263,24 @@ impl<'a> ConeProjector<'a> {
         passive: &mut Passive,
         radius: f64,
     ) -> ProjectionInfo {
+        self.bound_below(mask, z, cz, passive, radius, f64::NEG_INFINITY)
+    }
+
+    /// [`ConeProjector::project_screened`] for a caller that only needs to know
+    /// whether `‖Π_K(z)‖ ≤ threshold`: the method stops at the first step whose
+    /// point `z + X̃ᵀμ` (`μ ≥ 0`) has norm at most `threshold` and returns that
+    /// point, flagged [`ProjectionInfo::bounded`] (its norm bounds `‖Π_K(z)‖` from
+    /// above: module docs). Otherwise it is the projection, as without threshold
+    /// (`−∞`: never stops early).
+    pub fn bound_below(
+        &mut self,
+        mask: &[f64],
+        z: &mut [f64],
+        cz: &[f64],
+        passive: &mut Passive,
+        radius: f64,
+        threshold: f64,
+    ) -> ProjectionInfo {
         debug_assert!(self.cand.is_empty());
         self.screening = radius.is_finite();
         if self.screening {
@@ -278,8 +293,7 @@ impl<'a> ConeProjector<'a> {
                 }
             }
         }
-        let info = self.lawson_hanson(mask, z, cz, passive);
-        self.stop_below = f64::NEG_INFINITY;
+        let info = self.lawson_hanson(mask, z, cz, passive, threshold);
         for &l in &self.cand {
             self.in_cand[l] = false;
         }
@@ -288,32 +302,15 @@ impl<'a> ConeProjector<'a> {
         info
     }
 
-    /// [`ConeProjector::project_screened`] for a caller that only needs to know
-    /// whether `‖Π_K(z)‖ ≤ threshold`: the method stops at the first step whose
-    /// point `z + X̃ᵀμ` (`μ ≥ 0`) has norm at most `threshold` and returns that
-    /// point, flagged [`ProjectionInfo::bounded`] (its norm bounds `‖Π_K(z)‖` from
-    /// above: module docs). Otherwise it is the projection, as without threshold.
-    pub fn bound_below(
-        &mut self,
-        mask: &[f64],
-        z: &mut [f64],
-        cz: &[f64],
-        passive: &mut Passive,
-        radius: f64,
-        threshold: f64,
-    ) -> ProjectionInfo {
-        self.stop_below = threshold;
-        self.project_screened(mask, z, cz, passive, radius)
-    }
-
     /// The method of [`ConeProjector::project`], on the candidate rows when
-    /// screening.
+    /// screening, stopping once the point's norm is at most `stop_below`.
     fn lawson_hanson(
         &mut self,
         mask: &[f64],
         z: &mut [f64],
         cz: &[f64],
         passive: &mut Passive,
+        stop_below: f64,
     ) -> ProjectionInfo {
         let d = self.d;
         debug_assert_eq!(z.len(), d);
@@ -344,13 +341,13 @@ impl<'a> ConeProjector<'a> {
         while steps < self.max_steps {
             steps += 1;
             self.update_point(mask, cz, passive);
-            if self.stop_below > f64::NEG_INFINITY {
+            if stop_below > f64::NEG_INFINITY {
                 let norm_sq: f64 = z
                     .iter()
                     .zip(&self.delta)
                     .map(|(a, b)| (a + b) * (a + b))
                     .sum();
-                if norm_sq.sqrt() <= self.stop_below {
+                if norm_sq.sqrt() <= stop_below {
                     for (zz, dd) in z.iter_mut().zip(&self.delta) {
                         *zz += dd;
                     }
