@@ -26,7 +26,8 @@
 //!       test); stop at the first block with b_j ≤ min(dn, λ)
 //!     D = the scaled-residual bound with dn; stop if (F − D)/F ≤ tol (the full certificate)
 //!     violators V = { i ∉ W : max_{j on i} ‖Π_{K_i}(−g_j)‖ > λ }
-//!     W ← W ∪ (the max(|W|, 10) largest of V);  inner tol as in [`super::working_set`]
+//!     W ← W ∪ (the max(|W|, 10) largest of V);  inner tol and round budget as in
+//!       [`super::working_set`]
 //!     cone-projected R-FISTA on the blocks of W only, warm-started from u (its
 //!       blocks, their passive sets and their screening anchors), to the inner tol
 //! ```
@@ -438,7 +439,7 @@ pub fn solve_observed(
         let elapsed = start.elapsed();
         let inner = FistaSettings {
             tol: inner_tol,
-            max_iters: settings.max_iters - iterations,
+            max_iters: working_set::round_budget(violators, iterations, settings.max_iters),
             time_limit: (settings.time_limit - elapsed).max(f64::MIN_POSITIVE),
             initial_step: step.unwrap_or(settings.initial_step),
             power_iterations: if step.is_some() {
