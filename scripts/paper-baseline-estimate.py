@@ -9,10 +9,11 @@ baseline (the network on the problem's P gates, width c·P), with a short
 does not diverge), then extrapolates the protocol of paper.toml:
 
     per run   = repeats · Σ over the 7 step sizes of min(epochs · t_epoch, limit)
-    (relu)      t_epoch scaled by the relu width / the gated width; the relu
-                width is the suite's `width = "active"`: c · max(50, ⌈a/c⌉), a the
-                active neurons of the problem's best convex record in RECORDS_DIR
-                (2P when it has none yet)
+    (relu)      t_epoch scaled by the relu width / the gated width (GEMM cost is
+                linear in the width); the relu width is the suite's
+                `width = "active"`: c · max(50, ⌈a/c⌉), a the active neurons of the
+                problem's best convex record in RECORDS_DIR (2cP, the suite's
+                fallback, when it has none yet: then the row is an upper bound)
 
 It assumes no step size diverges (a diverged run stops at once), so it is an
 upper bound of the grid's cost for step sizes that train; the table says how
@@ -58,39 +59,45 @@ def main():
                    "--patterns", str(gated_p), "--lambda", str(lambdas[2]), "--solver", "sgd",
                    "--step-sizes", "0.01", "--max-iters", str(EPOCHS_PROBE), "--time-basis", "cpu",
                    "--out", str(out)]
-            subprocess.run(cmd, check=True, capture_output=True)
+            # Exit code 1: the run ended unsolved (SGD has no convergence test).
+            done = subprocess.run(cmd, capture_output=True, text=True)
+            if done.returncode not in (0, 1) or not out.exists():
+                sys.exit(f"probe failed ({done.returncode}): {' '.join(cmd)}\n{done.stderr}")
             probe = json.loads(out.read_text())
         p = probe["problem"]
         n, d, c, pg = p["n"], p["d"], p["c"], p["patterns"]
         t_epoch = probe["time"]["cpu"]["solve_s"] / probe["iterations"]
         for model in ("gated-relu", "relu"):
-            if model == "gated-relu":
-                width, te, source = c * pg, t_epoch, "c·P"
-            else:
-                widths = []
-                for lam in lambdas:
-                    best = [r for r in recs if r["problem"]["model"] == "relu"
-                            and r["run"]["dataset"] == ds["name"] and r["problem"]["lambda"] == lam]
-                    if best:
-                        b = min(best, key=lambda r: r["objective"])
-                        widths.append(c * max(50, math.ceil(b["active_neurons"] / c)))
-                    else:
-                        widths.append(2 * relu_p * c)
-                width = max(widths)
-                te = t_epoch * width / (c * pg)
-                source = f"active, max over λ ({sum(1 for _ in widths)} λ)"
-            per_step = min(epochs * te, limit)
-            per_run = sum(b.get("repeats", 1) for b in baselines) / len(baselines) * steps * per_step
-            runs = len(baselines) * len(lambdas)
-            hours = runs * per_run / 3600
+            # One width per λ: gated c·P; relu the suite's `width = "active"`.
+            widths, known = [], 0
+            for lam in lambdas:
+                if model == "gated-relu":
+                    widths.append(c * pg)
+                    continue
+                best = [r for r in recs if r["problem"]["model"] == "relu"
+                        and r["run"]["dataset"] == ds["name"] and r["problem"]["lambda"] == lam]
+                if best:
+                    b = min(best, key=lambda r: r["objective"])
+                    widths.append(c * max(50, math.ceil(b["active_neurons"] / c)))
+                    known += 1
+                else:
+                    widths.append(2 * relu_p * c)
+            repeats = sum(b.get("repeats", 1) for b in baselines) / len(baselines)
+            seconds = 0.0
+            for w in widths:
+                te = t_epoch * w / (c * pg)
+                seconds += len(baselines) * repeats * steps * min(epochs * te, limit)
+            hours = seconds / 3600
             total += hours
-            rows.append(f"| {ds['name']} | {model} | {n}×{d}, c={c} | {width} ({source}) | "
-                        f"{te:.4f} | {per_step:.0f} | {per_run / 3600:.2f} | {runs} | {hours:.1f} |")
+            runs = len(baselines) * len(lambdas)
+            source = "c·P" if model == "gated-relu" else f"active: {known} of {len(lambdas)} λ, else 2cP"
+            rows.append(f"| {ds['name']} | {model} | {n}×{d}, c={c} | {min(widths)}–{max(widths)} ({source}) | "
+                        f"{t_epoch * max(widths) / (c * pg):.4f} | {runs} | {hours / runs:.2f} | {hours:.1f} |")
     print(f"Probe: `{binary} solve --solver sgd --step-sizes 0.01 --max-iters {EPOCHS_PROBE}` "
           f"on the gated model (P = {gated_p} requested), CPU time per epoch; relu scaled by width.\n")
-    print("| dataset | model | n×d | width (neurons) | s / epoch | s / step size (≤ limit) "
-          "| h / run (all repeats) | runs | h |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| dataset | model | n×d | width (neurons) | s / epoch at the widest "
+          "| runs | h / run (all repeats) | h |")
+    print("|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
     print(f"\nTotal: {total:.0f} CPU hours for the {len(baselines) * len(lambdas) * 2 * len(suite['dataset'])} "
           f"baseline runs, {total / 2:.0f} h of wall time on 2 cores.")
