@@ -22,6 +22,7 @@ on the machine): it times. Prints a Markdown table.
 """
 import json
 import math
+import os
 import pathlib
 import subprocess
 import sys
@@ -31,11 +32,21 @@ import tomllib
 EPOCHS_PROBE = 10
 
 
+def fail(message):
+    print(f"paper-baseline-estimate: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
 def main():
     args = sys.argv[1:]
-    if len(args) < 2:
-        sys.exit(__doc__)
+    if len(args) != 2:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
     binary, records = args[0], pathlib.Path(args[1])
+    if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
+        fail(f"{binary}: not an executable file (the cvxrelu binary)")
+    if not records.is_dir():
+        fail(f"{records}: not a folder (a bench folder's records/)")
     suite = tomllib.loads(pathlib.Path("problems/paper.toml").read_text())
     limit = suite["time-limit"]
     lambdas = suite["lambdas"]
@@ -44,7 +55,10 @@ def main():
     baselines = [s for s in suite["solver"] if s["kind"] in ("sgd", "adam")]
     recs = []
     for f in sorted(records.glob("*.json")):
-        r = json.loads(f.read_text())
+        try:
+            r = json.loads(f.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            fail(f"{f}: not a JSON record ({e})")
         if r.get("solver") in ("clarabel", "fista", "al") and r.get("objective") is not None:
             recs.append(r)
     rows = []
@@ -62,7 +76,7 @@ def main():
             # Exit code 1: the run ended unsolved (SGD has no convergence test).
             done = subprocess.run(cmd, capture_output=True, text=True)
             if done.returncode not in (0, 1) or not out.exists():
-                sys.exit(f"probe failed ({done.returncode}): {' '.join(cmd)}\n{done.stderr}")
+                fail(f"probe failed ({done.returncode}): {' '.join(cmd)}: {done.stderr.strip()}")
             probe = json.loads(out.read_text())
         p = probe["problem"]
         n, d, c, pg = p["n"], p["d"], p["c"], p["patterns"]
