@@ -23,14 +23,15 @@
 //! checked every 10 epochs with the solvers' own dual bound.
 //!
 //! Measured (2026-12-06, alone, one thread, `P = 1000, λ = 1e-3, K = 5`, output in
-//! `results/scale/experiments/block-cd-P1000.txt`): after 3920 epochs and 170 s the
-//! full certified gap was 7.1e-3, the set 793 patterns; R-FISTA on working sets
+//! `results/scale/experiments/block-cd-P1000.txt`): after 3920 epochs and 166 s the
+//! full certified gap was 8.6e-3, the set 793 patterns; R-FISTA on working sets
 //! (`cvxrelu solve … --patterns 1000 --lambda 1e-3 --solver fista --threads 1`)
-//! certifies 8.8e-7 in 2650 iterations and 36.7 s. The patterns share most of
+//! certifies 8.8e-7 in 2650 iterations and 36.9 s. The patterns share most of
 //! their rows, so the blocks are strongly correlated and one-block steps of
 //! `1/L_i` move little; an epoch (two gathered passes over each block's rows)
 //! also costs more than one R-FISTA iteration (two GEMMs over the set).
 use cvxrelu::model::{Model, Problem, ProblemSpec, Regularizer};
+use cvxrelu::solvers::native::dual_point::DualExtrapolation;
 use cvxrelu::solvers::native::fista::Smooth;
 use cvxrelu::solvers::native::gated::GatedLoss;
 use cvxrelu::solvers::native::operators::Operators;
@@ -135,7 +136,10 @@ fn main() {
         for (w, &i) in set.iter().enumerate() {
             su[w * d..(w + 1) * d].copy_from_slice(&u[i * d..(i + 1) * d]);
         }
-        let mut hist: Vec<Vec<f64>> = Vec::new();
+        // The Anderson step is the dual extrapolation's arithmetic on the iterates.
+        let mut anderson = (aa > 0).then(|| DualExtrapolation::new(aa, m * d));
+        let mut pushed = 0;
+        let mut ua = vec![0.0; m * d];
         let mut sstate = vec![0.0; n];
         let mut sgrad = vec![0.0; m * d];
         let mut g = vec![0.0; d];
@@ -196,11 +200,12 @@ fn main() {
             }
             ep += 1;
             epochs_total += 1;
-            if aa > 0 {
-                hist.push(su.clone());
-                if hist.len() == aa + 1 {
+            if let Some(ex) = anderson.as_mut() {
+                ex.push(&su);
+                pushed += 1;
+                if pushed == aa + 1 {
                     acc_tries += 1;
-                    if let Some(ua) = anderson(&hist) {
+                    if ex.extrapolate(&mut ua) {
                         // objective of ua vs su
                         sub.forward(&ua, &mut sstate);
                         let fa = sub.value(&sstate);
@@ -216,7 +221,8 @@ fn main() {
                             }
                         }
                     }
-                    hist.clear();
+                    ex.clear();
+                    pushed = 0;
                 }
             }
             if ep % 10 == 0 || ep >= budget {
@@ -290,65 +296,4 @@ fn block_lipschitz(xr: &[f64], d: usize, rows: &[u32]) -> f64 {
         v = w.iter().map(|x| x / wn).collect();
     }
     l * 1.0000001
-}
-
-fn anderson(hist: &[Vec<f64>]) -> Option<Vec<f64>> {
-    let k = hist.len() - 1;
-    let diffs: Vec<Vec<f64>> = (0..k)
-        .map(|i| {
-            hist[i + 1]
-                .iter()
-                .zip(&hist[i])
-                .map(|(a, b)| a - b)
-                .collect()
-        })
-        .collect();
-    let mut gm = vec![0.0; k * k];
-    for a in 0..k {
-        for b in 0..k {
-            gm[a * k + b] = diffs[a].iter().zip(&diffs[b]).map(|(x, y)| x * y).sum();
-        }
-    }
-    let scale = (0..k).map(|a| gm[a * k + a]).fold(0.0, f64::max);
-    if !(scale > 0.0) {
-        return None;
-    }
-    for a in 0..k {
-        gm[a * k + a] += 1e-10 * scale;
-    }
-    // solve gm z = 1 by gaussian elimination
-    let mut z = vec![1.0; k];
-    let mut m = gm.clone();
-    for col in 0..k {
-        let piv = m[col * k + col];
-        if piv.abs() < 1e-300 {
-            return None;
-        }
-        for row in col + 1..k {
-            let f = m[row * k + col] / piv;
-            for c2 in col..k {
-                m[row * k + c2] -= f * m[col * k + c2];
-            }
-            z[row] -= f * z[col];
-        }
-    }
-    for col in (0..k).rev() {
-        let mut s = z[col];
-        for c2 in col + 1..k {
-            s -= m[col * k + c2] * z[c2];
-        }
-        z[col] = s / m[col * k + col];
-    }
-    let tot: f64 = z.iter().sum();
-    if !tot.is_finite() || tot == 0.0 {
-        return None;
-    }
-    let mut out = vec![0.0; hist[0].len()];
-    for i in 0..k {
-        let c = z[i] / tot;
-        for (o, h) in out.iter_mut().zip(&hist[i + 1]) {
-            *o += c * h;
-        }
-    }
-    Some(out)
 }
