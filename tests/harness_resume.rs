@@ -270,3 +270,54 @@ fn resume_reruns_runs_whose_settings_changed() {
         }
     }
 }
+
+/// The manifest has one machine line, rewritten by every bench call: a resume on
+/// another setup (CPU, cores, threads, build) is refused with exit code 2, naming
+/// the manifest and both setups, and changes nothing; `--force` mixes them; a
+/// resume on the same setup runs as before.
+#[test]
+fn resume_on_another_machine_is_refused_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite_path = dir.path().join("m.toml");
+    let small = SUITE
+        .replace("n=1500", "n=100")
+        .replace("max-iters = 40", "max-iters = 2");
+    std::fs::write(&suite_path, &small).unwrap();
+    let out = dir.path().join("res");
+    let bench = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_cvxrelu"))
+            .args(["bench", "--quiet", "--suite"])
+            .arg(&suite_path)
+            .arg("--out")
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    assert!(bench(&["--shard", "1/2"]).status.success());
+    // Same setup: the other shard resumes into the folder.
+    let o = bench(&["--resume", "--shard", "2/2"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let manifest_path = out.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
+    manifest["machine"]["cpu_model"] = "Another CPU 9000".into();
+    let moved = serde_json::to_string_pretty(&manifest).unwrap();
+    std::fs::write(&manifest_path, &moved).unwrap();
+    let before = files(&out);
+    let o = bench(&["--resume"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    for part in ["manifest.json", "Another CPU 9000", "--force"] {
+        assert!(err.contains(part), "{part} not in: {err}");
+    }
+    assert_eq!(files(&out), before);
+    assert_eq!(std::fs::read_to_string(&manifest_path).unwrap(), moved);
+    // Forced: runs, and the manifest names this machine again.
+    let o = bench(&["--resume", "--force"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let after: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
+    assert_ne!(after["machine"]["cpu_model"], "Another CPU 9000");
+}

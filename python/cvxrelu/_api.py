@@ -172,7 +172,9 @@ def export(X, y, file, *, format=None, model="gated-relu", lam=1e-3, reg=None, p
 
 def bench(suite, out, *, solvers=None, shard=None, resume=False, force=False, progress=False):
     """Run a suite file (TOML, see problems/) into the folder ``out`` (``cvxrelu
-    bench``). ``shard``: "k/N". Returns a dict of run counts."""
+    bench``). ``shard``: "k/N". ``force``: run into a folder that holds another
+    suite's records, or records measured on another machine or build (they get
+    mixed; otherwise refused). Returns a dict of run counts."""
     names = ("selected", "already_done", "ran", "rerun_stale", "skipped")
     counts = _cvxrelu.bench(os.fspath(suite), os.fspath(out),
                             None if solvers is None else list(solvers), shard, bool(resume),

@@ -27,7 +27,8 @@ pub struct BenchArgs {
     /// No progress bar and no per-run lines.
     #[arg(long)]
     pub quiet: bool,
-    /// Run into a folder that holds another suite's records (they get mixed).
+    /// Run into a folder that holds another suite's records, or records measured
+    /// on another machine or build (they get mixed).
     #[arg(long)]
     pub force: bool,
 }

@@ -7,6 +7,9 @@
 //! - With `resume`, finished runs are skipped; runs without a record are run;
 //!   runs whose record was made with other settings (the suite changed) are run
 //!   again and their record replaced.
+//! - A folder whose records were measured on another setup (CPU, cores, threads,
+//!   build: [`check_machine`]) is refused, with `resume` too, unless forced: the
+//!   manifest has one machine line for all its records.
 //! - Clarabel runs whose compiled SOCP would need more than the suite's
 //!   `max-memory` ([`compile::estimate`]) are recorded as `skipped` with the
 //!   estimate, without compiling.
@@ -323,8 +326,49 @@ pub fn bench_folder(
     let _lock = super::lock::acquire(out, opts.shard)?;
     let fingerprint = super::lock::suite_fingerprint(&suite.name, &expand(&suite));
     super::lock::check_suite(out, suite_file, &suite.name, &fingerprint, force)?;
+    if !force {
+        check_machine(out, &suite)?;
+    }
     let summary = bench(&suite, out, opts)?;
     Ok((suite, summary))
+}
+
+/// The largest `threads` of the suite's solver entries (1 by default): the
+/// machine record's `threads_used`.
+fn threads_used(suite: &Suite) -> usize {
+    suite
+        .solvers
+        .iter()
+        .map(|s| s.threads.unwrap_or(1))
+        .max()
+        .unwrap_or(1)
+}
+
+/// Refuse to add runs to a folder whose records were measured on another setup
+/// ([`super::machine::Machine::same_setup`]: CPU, cores, threads, build). The
+/// manifest holds one machine line, which every bench call rewrites, so a
+/// `--resume` on another machine or build would put the earlier records' times
+/// under the new line (a suite resumed in a later session on another CPU did).
+/// A folder without records, or whose manifest has no machine, passes.
+pub fn check_machine(out: &Path, suite: &Suite) -> Result<(), HarnessError> {
+    let Some(old) = store::read_manifest(out)?.and_then(|m| m.machine) else {
+        return Ok(());
+    };
+    let has_records = std::fs::read_dir(store::records_dir(out)).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.path().extension().is_some_and(|x| x == "json"))
+    });
+    let now = super::machine::Machine::now(threads_used(suite));
+    if !has_records || old.same_setup(&now) {
+        return Ok(());
+    }
+    Err(HarnessError::Usage(format!(
+        "{}: its records were measured on {}, this bench would run on {}; the report has one machine line for all of them: choose another --out, or add --force to mix them",
+        store::manifest_path(out).display(),
+        old.setup_line(),
+        now.setup_line()
+    )))
 }
 
 /// Run the selected runs of `suite` into `out`.
@@ -356,13 +400,7 @@ pub fn bench(suite: &Suite, out: &Path, opts: &BenchOptions) -> Result<BenchSumm
     }
     preflight(suite)?;
     let mut manifest = Manifest::new(suite, &all);
-    let threads = suite
-        .solvers
-        .iter()
-        .map(|s| s.threads.unwrap_or(1))
-        .max()
-        .unwrap_or(1);
-    manifest.machine = Some(super::machine::Machine::now(threads));
+    manifest.machine = Some(super::machine::Machine::now(threads_used(suite)));
     store::write_manifest(out, &manifest)?;
 
     let bar = if opts.progress {

@@ -98,6 +98,31 @@ impl Machine {
         }
     }
 
+    /// Whether times measured on `self` and on `other` may share one machine
+    /// line: the same CPU model, logical cores, thread count and build (crate
+    /// version, git commit, Clarabel version). Loads, OS and kernel may differ.
+    pub fn same_setup(&self, other: &Machine) -> bool {
+        self.cpu_model == other.cpu_model
+            && self.logical_cores == other.logical_cores
+            && self.threads_used == other.threads_used
+            && self.cvxrelu_version == other.cvxrelu_version
+            && self.git_commit == other.git_commit
+            && self.clarabel_version == other.clarabel_version
+    }
+
+    /// The setup [`Machine::same_setup`] compares, on one line.
+    pub fn setup_line(&self) -> String {
+        format!(
+            "{} ({} logical cores, {} thread(s)), cvxrelu {} commit {}, Clarabel {}",
+            self.cpu_model.as_deref().unwrap_or("unknown CPU"),
+            self.logical_cores.map_or("?".into(), |n| n.to_string()),
+            self.threads_used,
+            self.cvxrelu_version,
+            self.git_commit.as_deref().unwrap_or("unknown"),
+            self.clarabel_version.as_deref().unwrap_or("unknown"),
+        )
+    }
+
     /// Markdown lines for the top of a report.
     pub fn markdown(&self, fingerprint: Option<&str>) -> String {
         let load = |l: Option<[f64; 3]>| {
