@@ -3,7 +3,7 @@
 //! shards is the suite.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -234,15 +234,21 @@ fn memory_skips_and_solver_filter() {
     assert!(e.contains("newton") && e.contains("clarabel, sgd"), "{e}");
 }
 
-#[test]
-fn resume_reruns_runs_whose_settings_changed() {
-    let dir = tempfile::tempdir().unwrap();
-    let suite_path = dir.path().join("c.toml");
+/// [`SUITE`] on 100 rows with 2 SGD iterations, written into `dir`: its path,
+/// its text and the output folder to use.
+fn small_suite(dir: &Path) -> (PathBuf, String, PathBuf) {
+    let suite_path = dir.join("small.toml");
     let small = SUITE
         .replace("n=1500", "n=100")
         .replace("max-iters = 40", "max-iters = 2");
     std::fs::write(&suite_path, &small).unwrap();
-    let out = dir.path().join("res");
+    (suite_path, small, dir.join("res"))
+}
+
+#[test]
+fn resume_reruns_runs_whose_settings_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (suite_path, small, out) = small_suite(dir.path());
     let quiet = BenchOptions {
         progress: false,
         log: false,
@@ -278,12 +284,7 @@ fn resume_reruns_runs_whose_settings_changed() {
 #[test]
 fn resume_on_another_machine_is_refused_unless_forced() {
     let dir = tempfile::tempdir().unwrap();
-    let suite_path = dir.path().join("m.toml");
-    let small = SUITE
-        .replace("n=1500", "n=100")
-        .replace("max-iters = 40", "max-iters = 2");
-    std::fs::write(&suite_path, &small).unwrap();
-    let out = dir.path().join("res");
+    let (suite_path, _, out) = small_suite(dir.path());
     let bench = |extra: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_cvxrelu"))
             .args(["bench", "--quiet", "--suite"])

@@ -333,17 +333,6 @@ pub fn bench_folder(
     Ok((suite, summary))
 }
 
-/// The largest `threads` of the suite's solver entries (1 by default): the
-/// machine record's `threads_used`.
-fn threads_used(suite: &Suite) -> usize {
-    suite
-        .solvers
-        .iter()
-        .map(|s| s.threads.unwrap_or(1))
-        .max()
-        .unwrap_or(1)
-}
-
 /// Refuse to add runs to a folder whose records were measured on another setup
 /// ([`super::machine::Machine::same_setup`]: CPU, cores, threads, build). The
 /// manifest holds one machine line, which every bench call rewrites, so a
@@ -359,7 +348,7 @@ pub fn check_machine(out: &Path, suite: &Suite) -> Result<(), HarnessError> {
             .flatten()
             .any(|e| e.path().extension().is_some_and(|x| x == "json"))
     });
-    let now = super::machine::Machine::now(threads_used(suite));
+    let now = super::machine::Machine::now(suite.threads());
     if !has_records || old.same_setup(&now) {
         return Ok(());
     }
@@ -400,7 +389,7 @@ pub fn bench(suite: &Suite, out: &Path, opts: &BenchOptions) -> Result<BenchSumm
     }
     preflight(suite)?;
     let mut manifest = Manifest::new(suite, &all);
-    manifest.machine = Some(super::machine::Machine::now(threads_used(suite)));
+    manifest.machine = Some(super::machine::Machine::now(suite.threads()));
     store::write_manifest(out, &manifest)?;
 
     let bar = if opts.progress {

@@ -207,16 +207,6 @@ pub fn largest_shard_time(runs: &[Run], shards: usize) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// The threads a task needs: the largest `threads` of the suite's solvers.
-pub fn suite_threads(suite: &Suite) -> usize {
-    suite
-        .solvers
-        .iter()
-        .map(|s| s.threads.unwrap_or(1))
-        .max()
-        .unwrap_or(1)
-}
-
 /// What the script is made of, resolved.
 #[derive(Clone, Debug)]
 pub struct ArrayJob<'a> {
@@ -251,7 +241,7 @@ pub fn script(job: &ArrayJob<'_>) -> Result<String, HarnessError> {
         .job_name
         .clone()
         .unwrap_or_else(|| format!("cvxrelu-{}", job.suite.name));
-    let cpus = s.cpus_per_task.unwrap_or_else(|| suite_threads(job.suite));
+    let cpus = s.cpus_per_task.unwrap_or_else(|| job.suite.threads());
     let array = match s.max_parallel {
         Some(m) => format!("1-{n}%{m}"),
         None => format!("1-{n}"),

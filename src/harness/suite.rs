@@ -269,6 +269,17 @@ fn resolve(base: &Path, p: &str) -> String {
 }
 
 impl Suite {
+    /// The threads a run of this suite uses at most: the largest `threads` of its
+    /// solver entries (1 by default). A Slurm task's CPUs and the machine
+    /// record's `threads_used`.
+    pub fn threads(&self) -> usize {
+        self.solvers
+            .iter()
+            .map(|s| s.threads.unwrap_or(1))
+            .max()
+            .unwrap_or(1)
+    }
+
     /// Read and validate a suite file.
     pub fn load(path: &Path) -> Result<Suite, SuiteError> {
         let text = std::fs::read_to_string(path).map_err(|source| SuiteError::Read {
