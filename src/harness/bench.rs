@@ -7,9 +7,9 @@
 //! - With `resume`, finished runs are skipped; runs without a record are run;
 //!   runs whose record was made with other settings (the suite changed) are run
 //!   again and their record replaced.
-//! - A folder whose records were measured on another setup (CPU, cores, threads,
-//!   build: [`check_machine`]) is refused, with `resume` too, unless forced: the
-//!   manifest has one machine line for all its records.
+//! - [`bench_folder`] refuses a folder of another suite, or whose records were
+//!   measured on another setup (CPU, cores, threads, build), with `resume` too,
+//!   unless forced ([`super::lock::check_suite`]).
 //! - Clarabel runs whose compiled SOCP would need more than the suite's
 //!   `max-memory` ([`compile::estimate`]) are recorded as `skipped` with the
 //!   estimate, without compiling.
@@ -325,39 +325,10 @@ pub fn bench_folder(
     })?;
     let _lock = super::lock::acquire(out, opts.shard)?;
     let fingerprint = super::lock::suite_fingerprint(&suite.name, &expand(&suite));
-    super::lock::check_suite(out, suite_file, &suite.name, &fingerprint, force)?;
-    if !force {
-        check_machine(out, &suite)?;
-    }
+    let machine = super::machine::Machine::now(suite.threads());
+    super::lock::check_suite(out, suite_file, &suite.name, &fingerprint, &machine, force)?;
     let summary = bench(&suite, out, opts)?;
     Ok((suite, summary))
-}
-
-/// Refuse to add runs to a folder whose records were measured on another setup
-/// ([`super::machine::Machine::same_setup`]: CPU, cores, threads, build). The
-/// manifest holds one machine line, which every bench call rewrites, so a
-/// `--resume` on another machine or build would put the earlier records' times
-/// under the new line (a suite resumed in a later session on another CPU did).
-/// A folder without records, or whose manifest has no machine, passes.
-pub fn check_machine(out: &Path, suite: &Suite) -> Result<(), HarnessError> {
-    let Some(old) = store::read_manifest(out)?.and_then(|m| m.machine) else {
-        return Ok(());
-    };
-    let has_records = std::fs::read_dir(store::records_dir(out)).is_ok_and(|entries| {
-        entries
-            .flatten()
-            .any(|e| e.path().extension().is_some_and(|x| x == "json"))
-    });
-    let now = super::machine::Machine::now(suite.threads());
-    if !has_records || old.same_setup(&now) {
-        return Ok(());
-    }
-    Err(HarnessError::Usage(format!(
-        "{}: its records were measured on {}, this bench would run on {}; the report has one machine line for all of them: choose another --out, or add --force to mix them",
-        store::manifest_path(out).display(),
-        old.setup_line(),
-        now.setup_line()
-    )))
 }
 
 /// Run the selected runs of `suite` into `out`.

@@ -13,6 +13,12 @@
 //! runs is a suite *edit*, re-run by `--resume` as before). A folder whose manifest
 //! has another fingerprint holds another suite, and `bench` refuses to mix them
 //! unless `--force` is given.
+//!
+//! **Machine.** The manifest also has one machine line for all its records, which
+//! every bench call rewrites. A folder whose records were measured on another
+//! setup ([`Machine::same_setup`]: CPU, cores, threads, build) is refused likewise,
+//! `--resume` included (a resume on another CPU would have put the earlier
+//! records' times under the new line).
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
@@ -20,6 +26,7 @@ use std::path::{Path, PathBuf};
 
 use super::HarnessError;
 use super::expand::{Run, Shard, fnv1a};
+use super::machine::Machine;
 use super::store::Manifest;
 
 const PREFIX: &str = ".lock-shard-";
@@ -141,33 +148,51 @@ pub fn manifest_fingerprint(m: &Manifest) -> String {
     fnv1a(&bytes)
 }
 
-/// Refuse to run `suite_file` (suite `name`, fingerprint `fingerprint`) into `out`
-/// when `out` holds another suite, unless `force`.
+/// Refuse to run `suite_file` (suite `name`, fingerprint `fingerprint`) on
+/// `machine` into `out` when `out` holds another suite, or records measured on
+/// another setup, unless `force`.
 pub fn check_suite(
     out: &Path,
     suite_file: &Path,
     name: &str,
     fingerprint: &str,
+    machine: &Machine,
     force: bool,
 ) -> Result<(), HarnessError> {
     let Some(m) = super::store::read_manifest(out)? else {
         return Ok(());
     };
-    let theirs = manifest_fingerprint(&m);
-    if theirs == fingerprint || force {
+    if force {
         return Ok(());
     }
-    Err(HarnessError::Usage(format!(
-        "{}: holds the records of another suite ('{}' from {}, {} runs, fingerprint {}), not of {} ('{}', fingerprint {}): choose another --out, or add --force to run it into this folder anyway",
-        out.display(),
-        m.suite,
-        m.suite_file,
-        m.runs.len(),
-        theirs,
-        suite_file.display(),
-        name,
-        fingerprint
-    )))
+    let theirs = manifest_fingerprint(&m);
+    if theirs != fingerprint {
+        return Err(HarnessError::Usage(format!(
+            "{}: holds the records of another suite ('{}' from {}, {} runs, fingerprint {}), not of {} ('{}', fingerprint {}): choose another --out, or add --force to run it into this folder anyway",
+            out.display(),
+            m.suite,
+            m.suite_file,
+            m.runs.len(),
+            theirs,
+            suite_file.display(),
+            name,
+            fingerprint
+        )));
+    }
+    let has_records = std::fs::read_dir(super::store::records_dir(out)).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.path().extension().is_some_and(|x| x == "json"))
+    });
+    match m.machine {
+        Some(old) if has_records && !old.same_setup(machine) => Err(HarnessError::Usage(format!(
+            "{}: its records were measured on {}, this bench would run on {}; the report has one machine line for all of them: choose another --out, or add --force to mix them",
+            super::store::manifest_path(out).display(),
+            old.setup_line(),
+            machine.setup_line()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]
