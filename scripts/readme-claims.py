@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""Splice the default suite's committed summary into README.md.
+"""Splice committed summaries into README.md.
 
-The README's claims about the default benchmark are the summary table of
-results/default/report.md, its machine line and its record count, copied between
-the markers
+The README's claims are copied, never written by hand, between two pairs of markers:
 
-    <!-- default-summary:begin -->  ...  <!-- default-summary:end -->
+    <!-- default-summary:begin --> ... <!-- default-summary:end -->
+        the summary table of results/default/report.md, its machine line and its
+        record count;
+    <!-- scnn-summary:begin --> ... <!-- scnn-summary:end -->
+        the machine line and the summary lines of results/scnn/table.md (written by
+        scripts/scnn-compare.py from results/scnn/runs.json).
 
-by this script (run by scripts/regenerate-reports), never written by hand.
-tests/committed_reports.rs checks that the README block is what this script writes.
+Run by scripts/regenerate-reports. tests/committed_reports.rs checks that both
+blocks are what this script writes.
 
     python3 scripts/readme-claims.py [--check]
 """
@@ -18,10 +21,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BEGIN, END = "<!-- default-summary:begin -->", "<!-- default-summary:end -->"
 
 
-def block(report: str) -> str:
+def default_block(report: str) -> str:
     lines = report.splitlines()
     head = [l for l in lines[:12] if l.startswith(("Machine", "Suite", "cvxrelu ")) or
             re.match(r"^\d+ records", l)]
@@ -32,22 +34,35 @@ def block(report: str) -> str:
             break
         table.append(l)
     body = "\n\n".join(head) + "\n\n" + "\n".join(table).strip("\n")
-    return (f"{BEGIN}\n<!-- written by scripts/readme-claims.py from results/default/report.md -->\n"
-            f"{body}\n{END}")
+    return f"<!-- written by scripts/readme-claims.py from results/default/report.md -->\n{body}"
+
+
+def scnn_block(table: str) -> str:
+    lines = table.splitlines()
+    machine = next(l for l in lines if "one thread" in l)
+    summary = [l for l in lines if l.startswith("- ")]
+    body = machine + "\n\n" + "\n".join(summary)
+    return f"<!-- written by scripts/readme-claims.py from results/scnn/table.md -->\n{body}"
+
+
+BLOCKS = [("default-summary", "results/default/report.md", default_block),
+          ("scnn-summary", "results/scnn/table.md", scnn_block)]
 
 
 def main() -> int:
-    report = (ROOT / "results" / "default" / "report.md").read_text()
     readme_path = ROOT / "README.md"
     readme = readme_path.read_text()
-    if BEGIN not in readme or END not in readme:
-        print(f"{readme_path}: markers {BEGIN} / {END} missing", file=sys.stderr)
-        return 2
-    start, end = readme.index(BEGIN), readme.index(END) + len(END)
-    new = readme[:start] + block(report) + readme[end:]
+    new = readme
+    for name, source, make in BLOCKS:
+        begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+        if begin not in new or end not in new:
+            print(f"{readme_path}: markers {begin} / {end} missing", file=sys.stderr)
+            return 2
+        start, stop = new.index(begin) + len(begin), new.index(end)
+        new = new[:start] + "\n" + make((ROOT / source).read_text()) + "\n" + new[stop:]
     if "--check" in sys.argv[1:]:
         if new != readme:
-            print("README.md: the default-summary block is stale: run scripts/regenerate-reports",
+            print("README.md: a summary block is stale: run scripts/regenerate-reports",
                   file=sys.stderr)
             return 1
         return 0

@@ -109,3 +109,33 @@ fn readme_claims_are_the_committed_summary() {
         }
     }
 }
+
+/// The README's scnn block is the committed comparison's summary
+/// (`results/scnn/table.md`, written by `scripts/scnn-compare.py` from its
+/// `runs.json`), as `scripts/readme-claims.py` splices it: the machine line and
+/// every summary line, and nothing else claimed between the markers.
+#[test]
+fn readme_scnn_claims_are_the_committed_comparison() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let table = std::fs::read_to_string(root.join("results/scnn/table.md")).unwrap();
+    let start = readme
+        .find("<!-- scnn-summary:begin -->")
+        .expect("README: scnn-summary markers");
+    let stop = readme
+        .find("<!-- scnn-summary:end -->")
+        .expect("README: scnn-summary end marker");
+    let block = &readme[start..stop];
+    let claims: Vec<&str> = block.lines().skip(2).filter(|l| !l.is_empty()).collect();
+    let machine = table
+        .lines()
+        .find(|l| l.contains("one thread"))
+        .expect("table.md: machine line");
+    let mut expected = vec![machine];
+    expected.extend(table.lines().filter(|l| l.starts_with("- ")));
+    assert!(expected.len() >= 2, "table.md has no summary lines");
+    assert_eq!(
+        claims, expected,
+        "README.md's scnn-summary block is stale: run scripts/regenerate-reports"
+    );
+}
