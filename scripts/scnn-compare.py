@@ -155,6 +155,7 @@ def compare(args):
                "scnn_ladder": ladder, "scnn": best}
         if prob["model"] == "relu":
             row["cvxrelu_rfista"] = measured(ours, prob, X, y, G, 1e-6, args.repeats, "RFISTA")
+        row["commit"] = commit()
         out.append(row)
         ratio = f"{best['cpu'] / mine['cpu']:.1f}x" if best else "scnn unsolved"
         print(f"{prob['data']:18} {prob['model']:10} {prob['lambda']:<6g} cvxrelu {mine['cpu']:.4f}s "
@@ -167,7 +168,28 @@ def compare(args):
                                                 "scnn": version("pyscnn"), "numpy": np.__version__},
            "problems": out}
     os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, "runs.json")
+    if args.merge and os.path.exists(path):
+        # Keep the rows not measured now (same machine only).
+        old = json.load(open(path))
+        if old["machine"] != doc["machine"]:
+            sys.exit(f"error: {path}: measured on {old['machine']}, this is {doc['machine']}")
+        key = lambda r: (r["data"], r["model"], r["lambda"])
+        new = {key(r): r for r in out}
+        doc["problems"] = [new.pop(key(r), r) for r in old["problems"]] + list(new.values())
     save(args.out, doc)
+
+
+def commit():
+    """The repository's commit (`-dirty` with uncommitted changes) for the rows."""
+    import subprocess
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        return subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=7"], cwd=here,
+                              capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
 
 
 def extend(args):
@@ -215,6 +237,14 @@ def version(dist):
     return v(dist)
 
 
+def commits(doc):
+    out = {}
+    for p in doc["problems"]:
+        c = p.get("commit", "1211e32")  # the first run (package built at 1211e32), before the field
+        out[c] = out.get(c, 0) + 1
+    return out
+
+
 def gmean(xs):
     return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else float("nan")
 
@@ -234,7 +264,9 @@ def table(folder, out=None):
              f"Solved at τ = {doc['tau']:g}: relative objective error against the reference and, "
              f"for ReLU, cone violation ≤ τ. cvxrelu at its default tol; scnn at the cheapest "
              f"tol of {doc['ladder'][0]:g} … {doc['ladder'][-1]:g} that is solved (≥: no rung "
-             f"solved, bound from the last rung). CPU seconds, median of {doc['repeats']}.", ""]
+             f"solved, bound from the last rung). CPU seconds, median of {doc['repeats']}.",
+             "", "cvxrelu commit of the rows: " + ", ".join(
+                 f"{c} ({n} rows)" for c, n in sorted(commits(doc).items())) + ".", ""]
     summary = []
     for model, key, ours, theirs in PAIRS:
         rows = [p for p in doc["problems"] if p["model"] == model and key in p]
@@ -290,6 +322,8 @@ def main():
     ap.add_argument("--ladder-budget", type=float, default=90.0,
                     help="CPU seconds of scnn rungs per problem before the ladder stops")
     ap.add_argument("--only", nargs="*", help="substrings of 'data model' to keep")
+    ap.add_argument("--merge", action="store_true",
+                    help="replace only the rows measured now in an existing OUT/runs.json")
     ap.add_argument("--table", metavar="FOLDER", help="only write FOLDER/table.md from runs.json")
     ap.add_argument("--table-out", metavar="FILE", help="with --table: write FILE instead")
     ap.add_argument("--extend", action="store_true",

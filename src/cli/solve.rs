@@ -9,7 +9,7 @@ use crate::fsio::{check_writable, write_atomic};
 use crate::model::Problem;
 use crate::results::record::Record;
 use crate::results::solution::SolutionFile;
-use crate::solvers::native::fista::{Stopping, WorkingSets};
+use crate::solvers::native::fista::{Metric, Stopping, WorkingSets};
 use crate::solvers::{
     self, SolverConfig, SolverDetails, SolverError, SolverKind, SolverOptions, TimeBasis,
 };
@@ -91,6 +91,11 @@ pub struct SolverArgs {
     /// from 200 patterns on]
     #[arg(long, value_parser = super::values::parser::<WorkingSets>())]
     pub working_sets: Option<WorkingSets>,
+    /// fista on gated-relu with the neuron group norm: euclidean steps, or steps in
+    /// the metric of each pattern's Gram matrix (block-gram: fewer iterations on
+    /// correlated features) [default: auto, block-gram when 10·d ≤ n and κ(XᵀX) ≥ 100]
+    #[arg(long, value_parser = super::values::parser::<Metric>())]
+    pub metric: Option<Metric>,
 }
 
 pub use crate::compile::memory::parse_bytes;
@@ -110,6 +115,7 @@ impl SolverArgs {
         o.step_sizes = self.step_sizes.clone();
         o.threads = self.threads;
         o.working_sets = self.working_sets;
+        o.metric = self.metric;
         o
     }
 

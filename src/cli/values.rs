@@ -7,7 +7,7 @@ use crate::decompose::Method;
 use crate::decompose::exact::ExactForm;
 use crate::export::Format;
 use crate::model::{Model, Regularizer, Scaling};
-use crate::solvers::native::fista::{Stopping, WorkingSets};
+use crate::solvers::native::fista::{Metric, Stopping, WorkingSets};
 use crate::solvers::{SolverKind, TimeBasis};
 
 /// An enum a flag takes by name.
@@ -31,7 +31,8 @@ named_flag!(
     Scaling,
     Stopping,
     TimeBasis,
-    WorkingSets
+    WorkingSets,
+    Metric
 );
 
 /// `--solver` takes the solvers that run in this process (an external solver is a

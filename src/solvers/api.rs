@@ -14,7 +14,7 @@ use super::baselines::{self, BaselineOutput, BaselineSettings, Method};
 use super::clarabel::ClarabelSettings;
 use super::clock::TimeBasis;
 use super::native::al::AlSettings;
-use super::native::fista::{FistaSettings, Stopping, WorkingSets};
+use super::native::fista::{FistaSettings, Metric, Stopping, WorkingSets};
 use super::progress::{Progress, Silent};
 use super::{SolveOutput, SolverError, SolverKind};
 use crate::model::{Model, Problem, Weights};
@@ -57,6 +57,9 @@ pub struct SolverOptions {
     /// working sets of blocks (default auto:
     /// [`super::native::working_set::AUTO_MIN_PATTERNS`] patterns or more).
     pub working_sets: Option<WorkingSets>,
+    /// fista on C-GReLU with the neuron group norm: the metric of the steps
+    /// (default auto: [`super::native::fista::Metric::Auto`]).
+    pub metric: Option<Metric>,
 }
 
 impl SolverOptions {
@@ -149,6 +152,9 @@ impl SolverConfig {
                 }
                 if let Some(w) = o.working_sets {
                     s.working_sets = w;
+                }
+                if let Some(m) = o.metric {
+                    s.metric = m;
                 }
                 s.validate().map_err(err)?;
                 SolverConfig::Fista(s)

@@ -91,6 +91,31 @@ pub enum WorkingSets {
     Auto,
 }
 
+/// The metric of R-FISTA's steps on C-GReLU with the neuron group norm
+/// ([`super::block_metric`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Metric {
+    /// Euclidean steps (the textbook R-FISTA).
+    Euclidean,
+    /// Steps in the block-Gram metric whenever it applies and fits in memory.
+    BlockGram,
+    /// The block-Gram metric when it applies, fits, and pays: `10·d ≤ n` and
+    /// `κ(XᵀX) ≥ 100` ([`super::gated::uses_block_metric`]; the default).
+    Auto,
+}
+
+impl Metric {
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Metric::Euclidean => "euclidean",
+            Metric::BlockGram => "block-gram",
+            Metric::Auto => "auto",
+        }
+    }
+}
+crate::named::named!(Metric, [Euclidean, BlockGram, Auto]);
+
 impl WorkingSets {
     pub const fn name(&self) -> &'static str {
         match self {
@@ -142,6 +167,10 @@ pub struct FistaSettings {
     /// Refuse to start when the solver's estimated memory exceeds this many bytes
     /// (default 8 GiB; [`super::memory`]).
     pub max_memory: u64,
+    /// C-GReLU with the neuron group norm: the metric of the steps (default
+    /// [`Metric::Auto`]; read by [`super::gated::solve`] and the working sets, which use the
+    /// block-Gram metric when its `2·P·d²` floats fit in a quarter of `max_memory`).
+    pub metric: Metric,
     /// Solve on working sets of patterns (default [`WorkingSets::Auto`]; read by
     /// [`super::working_set::solve`], [`super::relu_working_set::solve`] and, in
     /// the AL's inner settings, [`super::al_working_set::applies`] only, the loop
@@ -168,6 +197,7 @@ impl Default for FistaSettings {
             threads: 1,
             max_memory: crate::compile::DEFAULT_MAX_MEMORY,
             working_sets: WorkingSets::Auto,
+            metric: Metric::Auto,
         }
     }
 }
@@ -231,6 +261,18 @@ pub trait Proximal {
     /// Whether the last `prox` stopped early at the deadline.
     fn interrupted(&self) -> bool {
         false
+    }
+    /// `cand ← v − η M⁻¹ g`: the gradient step in the metric `M` of this prox
+    /// (default the identity).
+    fn gradient_step(&mut self, step: f64, v: &[f64], grad: &[f64], cand: &mut [f64]) {
+        for ((c, v), g) in cand.iter_mut().zip(v).zip(grad) {
+            *c = v - step * g;
+        }
+    }
+    /// `‖a − b‖²_M` in the metric of this prox; `None` for the identity (the
+    /// caller has the Euclidean value).
+    fn metric_dist_sq(&mut self, _a: &[f64], _b: &[f64]) -> Option<f64> {
+        None
     }
 }
 
@@ -572,9 +614,7 @@ pub fn solve_monitored<S: Smooth, H: Proximal>(
         // Backtracking line search on the quadratic upper bound.
         let mut backtracks = 0;
         let searched = loop {
-            for ((c, v), g) in ws.cand.iter_mut().zip(&ws.v).zip(&ws.grad_v) {
-                *c = v - eta * g;
-            }
+            h.gradient_step(eta, &ws.v, &ws.grad_v, &mut ws.cand);
             h.prox(eta, &mut ws.cand);
             // Out of time inside the prox or the line search: the candidate is
             // dropped and `u` (the last accepted iterate) is returned.
@@ -588,6 +628,9 @@ pub fn solve_monitored<S: Smooth, H: Proximal>(
                 let s = c - v;
                 inner += g * s;
                 ss += s * s;
+            }
+            if let Some(m) = h.metric_dist_sq(&ws.cand, &ws.v) {
+                ss = m;
             }
             let quadratic = ss / (2.0 * eta);
             let exact = smooth.curvature(&ws.state_cand, &ws.state_v);

@@ -6,6 +6,7 @@
 //! - [`prox`]: proximal operators and min-norm subgradients of the regularizers.
 //! - [`fista`]: R-FISTA on any smooth part seen through a linear state.
 //! - [`gated`]: C-GReLU (any regularizer), stopping on the certified duality gap.
+//! - [`block_metric`]: R-FISTA's steps in the block-Gram metric (C-GReLU, neuron group norm).
 //! - [`al`]: C-ReLU by an augmented Lagrangian with warm-started R-FISTA inner solves.
 //! - [`al_working_set`]: the AL's inner solves on growing working sets of blocks.
 //! - [`relu`]: C-ReLU by R-FISTA whose prox projects exactly onto the cones.
@@ -16,6 +17,7 @@
 
 pub mod al;
 pub mod al_working_set;
+pub mod block_metric;
 pub mod deadline;
 pub mod dual_point;
 pub mod fista;

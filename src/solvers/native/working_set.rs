@@ -21,7 +21,7 @@
 //! the result is certified whatever the working sets were.
 
 use super::fista::{self, Composite, FistaSettings, FistaWorkspace, Smooth, Stopping, WorkingSets};
-use super::gated::GatedLoss;
+use super::gated::{self, GatedLoss};
 use super::operators::Operators;
 use crate::model::{Blocks, Model, Problem, Regularizer, Weights};
 use crate::solvers::clock::Stopwatch;
@@ -148,6 +148,7 @@ pub fn solve_observed(
     let (mut state, mut grad) = (vec![0.0; full.state_len()], vec![0.0; full.dim()]);
     let setup = t.read();
     let start = Stopwatch::start(settings.time_basis, settings.threads);
+    let metric = gated::uses_block_metric(problem, settings);
     let mut in_set = vec![false; p];
     for i in 0..p {
         in_set[i] = (0..c).any(|k| u.norm(k, i) > 0.0);
@@ -268,20 +269,23 @@ pub fn solve_observed(
             lambda,
             d,
         };
-        let mut h = fista::RegularizerProx::new(comp);
         let mut monitor = fista::Monitor {
             phase: Phase::WorkingSetInner,
             iteration_offset: iterations,
             progress: &mut *progress,
         };
-        let out = fista::solve_monitored(
+        // In the block-Gram metric, the metric of the set's patterns (built each
+        // round: `|W|·n·d²` flops, a few of the round's products).
+        let out = gated::run(
             &mut sub,
-            &mut h,
+            &sub_patterns,
+            problem.x(),
+            comp,
+            metric,
             &mut su,
             &inner,
             &mut ws,
             elapsed,
-            &mut |_| {},
             &mut monitor,
         );
         step = Some(out.step);
