@@ -123,11 +123,17 @@ impl BlockMetric {
 pub struct BlockMetricProx {
     metric: BlockMetric,
     lambda: f64,
+    work: Work,
+    scratch: Vec<f64>,
+}
+
+/// The kernels' buffers.
+struct Work {
     /// Each block's last prox norm `s` (0: none yet), the next Newton start.
     last_norm: Vec<f64>,
+    /// Two `d`-long vectors.
     hat: Vec<f64>,
     tmp: Vec<f64>,
-    scratch: Vec<f64>,
 }
 
 impl BlockMetricProx {
@@ -136,9 +142,11 @@ impl BlockMetricProx {
         BlockMetricProx {
             metric,
             lambda,
-            last_norm: Vec::new(),
-            hat: vec![0.0; d],
-            tmp: vec![0.0; d],
+            work: Work {
+                last_norm: Vec::new(),
+                hat: vec![0.0; d],
+                tmp: vec![0.0; d],
+            },
             scratch: vec![0.0; 2 * d.max(1)],
         }
     }
@@ -183,15 +191,13 @@ fn norm_root(a: &[f64], w: &[f64], tau: f64, norm: f64, top: f64, start: f64) ->
 
 /// The prox of every block (module docs), in place.
 #[inline(always)]
-fn prox_blocks(
-    m: &BlockMetric,
-    tau: f64,
-    u: &mut [f64],
-    last: &mut [f64],
-    hat: &mut [f64],
-    tmp: &mut [f64],
-) {
+fn prox_blocks(m: &BlockMetric, tau: f64, u: &mut [f64], work: &mut Work) {
     let d = m.d;
+    let Work {
+        last_norm,
+        hat,
+        tmp,
+    } = work;
     for (b, ub) in u.chunks_mut(d).enumerate() {
         let (q, qt, w) = m.block(b);
         BlockMetric::apply(qt, ub, hat);
@@ -199,12 +205,12 @@ fn prox_blocks(
         let norm = hat.iter().map(|a| a * a).sum::<f64>().sqrt();
         if norm <= tau {
             ub.iter_mut().for_each(|v| *v = 0.0);
-            last[b] = 0.0;
+            last_norm[b] = 0.0;
             continue;
         }
-        let top = w[d - 1].max(w[0]);
-        let s = norm_root(hat, w, tau, norm, top, last[b]);
-        last[b] = s;
+        let top = w.iter().copied().fold(0.0f64, f64::max);
+        let s = norm_root(hat, w, tau, norm, top, last_norm[b]);
+        last_norm[b] = s;
         for (t, (a, wk)) in tmp.iter_mut().zip(hat.iter().zip(w)) {
             *t = a * s / (wk * s + tau);
         }
@@ -220,10 +226,10 @@ fn step_blocks(
     v: &[f64],
     g: &[f64],
     cand: &mut [f64],
-    hat: &mut [f64],
-    tmp: &mut [f64],
+    work: &mut Work,
 ) {
     let d = m.d;
+    let Work { hat, tmp, .. } = work;
     for (b, ((cb, vb), gb)) in cand
         .chunks_mut(d)
         .zip(v.chunks(d))
@@ -242,8 +248,9 @@ fn step_blocks(
 
 /// `‖a − b‖²_M`.
 #[inline(always)]
-fn dist_blocks(m: &BlockMetric, a: &[f64], b: &[f64], hat: &mut [f64], tmp: &mut [f64]) -> f64 {
+fn dist_blocks(m: &BlockMetric, a: &[f64], b: &[f64], work: &mut Work) -> f64 {
     let d = m.d;
+    let Work { hat, tmp, .. } = work;
     let mut total = 0.0;
     for (blk, (ab, bb)) in a.chunks(d).zip(b.chunks(d)).enumerate() {
         tmp.iter_mut()
@@ -259,37 +266,22 @@ fn dist_blocks(m: &BlockMetric, a: &[f64], b: &[f64], hat: &mut [f64], tmp: &mut
 /// The three kernels compiled for AVX2 + FMA (the crate's baseline is SSE2), chosen
 /// at run time as in [`super::operators`].
 mod simd {
-    use super::BlockMetric;
+    use super::{BlockMetric, Work};
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    fn prox_avx2(
-        m: &BlockMetric,
-        tau: f64,
-        u: &mut [f64],
-        last: &mut [f64],
-        hat: &mut [f64],
-        tmp: &mut [f64],
-    ) {
-        super::prox_blocks(m, tau, u, last, hat, tmp)
+    fn prox_avx2(m: &BlockMetric, tau: f64, u: &mut [f64], work: &mut Work) {
+        super::prox_blocks(m, tau, u, work)
     }
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    fn step_avx2(
-        m: &BlockMetric,
-        step: f64,
-        v: &[f64],
-        g: &[f64],
-        cand: &mut [f64],
-        hat: &mut [f64],
-        tmp: &mut [f64],
-    ) {
-        super::step_blocks(m, step, v, g, cand, hat, tmp)
+    fn step_avx2(m: &BlockMetric, eta: f64, v: &[f64], g: &[f64], c: &mut [f64], work: &mut Work) {
+        super::step_blocks(m, eta, v, g, c, work)
     }
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    fn dist_avx2(m: &BlockMetric, a: &[f64], b: &[f64], hat: &mut [f64], tmp: &mut [f64]) -> f64 {
-        super::dist_blocks(m, a, b, hat, tmp)
+    fn dist_avx2(m: &BlockMetric, a: &[f64], b: &[f64], work: &mut Work) -> f64 {
+        super::dist_blocks(m, a, b, work)
     }
 
     fn avx2() -> bool {
@@ -303,50 +295,36 @@ mod simd {
         }
     }
 
-    pub(super) fn prox(
-        m: &BlockMetric,
-        tau: f64,
-        u: &mut [f64],
-        last: &mut [f64],
-        hat: &mut [f64],
-        tmp: &mut [f64],
-    ) {
+    pub(super) fn prox(m: &BlockMetric, tau: f64, u: &mut [f64], work: &mut Work) {
         #[cfg(target_arch = "x86_64")]
         if avx2() {
             // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-            return unsafe { prox_avx2(m, tau, u, last, hat, tmp) };
+            return unsafe { prox_avx2(m, tau, u, work) };
         }
-        super::prox_blocks(m, tau, u, last, hat, tmp)
+        super::prox_blocks(m, tau, u, work)
     }
     pub(super) fn step(
         m: &BlockMetric,
-        step: f64,
+        eta: f64,
         v: &[f64],
         g: &[f64],
-        cand: &mut [f64],
-        hat: &mut [f64],
-        tmp: &mut [f64],
+        c: &mut [f64],
+        work: &mut Work,
     ) {
         #[cfg(target_arch = "x86_64")]
         if avx2() {
             // SAFETY: as above.
-            return unsafe { step_avx2(m, step, v, g, cand, hat, tmp) };
+            return unsafe { step_avx2(m, eta, v, g, c, work) };
         }
-        super::step_blocks(m, step, v, g, cand, hat, tmp)
+        super::step_blocks(m, eta, v, g, c, work)
     }
-    pub(super) fn dist(
-        m: &BlockMetric,
-        a: &[f64],
-        b: &[f64],
-        hat: &mut [f64],
-        tmp: &mut [f64],
-    ) -> f64 {
+    pub(super) fn dist(m: &BlockMetric, a: &[f64], b: &[f64], work: &mut Work) -> f64 {
         #[cfg(target_arch = "x86_64")]
         if avx2() {
             // SAFETY: as above.
-            return unsafe { dist_avx2(m, a, b, hat, tmp) };
+            return unsafe { dist_avx2(m, a, b, work) };
         }
-        super::dist_blocks(m, a, b, hat, tmp)
+        super::dist_blocks(m, a, b, work)
     }
 }
 
@@ -357,17 +335,10 @@ impl Proximal for BlockMetricProx {
             return;
         }
         let blocks = u.len() / self.metric.d.max(1);
-        if self.last_norm.len() != blocks {
-            self.last_norm = vec![0.0; blocks];
+        if self.work.last_norm.len() != blocks {
+            self.work.last_norm = vec![0.0; blocks];
         }
-        simd::prox(
-            &self.metric,
-            tau,
-            u,
-            &mut self.last_norm,
-            &mut self.hat,
-            &mut self.tmp,
-        );
+        simd::prox(&self.metric, tau, u, &mut self.work);
     }
 
     fn value(&mut self, u: &[f64]) -> f64 {
@@ -386,19 +357,11 @@ impl Proximal for BlockMetricProx {
     }
 
     fn gradient_step(&mut self, step: f64, v: &[f64], grad: &[f64], cand: &mut [f64]) {
-        simd::step(
-            &self.metric,
-            step,
-            v,
-            grad,
-            cand,
-            &mut self.hat,
-            &mut self.tmp,
-        );
+        simd::step(&self.metric, step, v, grad, cand, &mut self.work);
     }
 
     fn metric_dist_sq(&mut self, a: &[f64], b: &[f64]) -> Option<f64> {
-        Some(simd::dist(&self.metric, a, b, &mut self.hat, &mut self.tmp))
+        Some(simd::dist(&self.metric, a, b, &mut self.work))
     }
 }
 
