@@ -92,9 +92,10 @@ def _spec(model, lam, reg, patterns, seed, gates_path, bias, scale, has_test):
     return spec
 
 
-def _options(tol, max_iter, time_limit, threads, max_memory=None, working_sets=None):
+def _options(tol, max_iter, time_limit, threads, max_memory=None, working_sets=None,
+             metric=None):
     opts = {"tol": tol, "max_iters": max_iter, "time_limit": time_limit, "threads": threads,
-            "max_memory": max_memory, "working_sets": working_sets}
+            "max_memory": max_memory, "working_sets": working_sets, "metric": metric}
     return json.dumps({k: v for k, v in opts.items() if v is not None})
 
 
@@ -108,8 +109,8 @@ def _test_arrays(X_test, y_test):
 
 def solve(X, y, *, model="gated-relu", lam=1e-3, reg=None, patterns=None, seed=0, gates=None,
           bias=False, scale="standardize", solver="fista", tol=None, max_iter=None,
-          time_limit=None, threads=None, max_memory=None, working_sets=None, X_test=None,
-          y_test=None):
+          time_limit=None, threads=None, max_memory=None, working_sets=None, metric=None,
+          X_test=None, y_test=None):
     """Train on ``X`` (n x d) and ``y`` (n, or n x c) and certify the answer.
 
     Returns ``(record, weights)``: the CLI's result record (a dict with
@@ -117,8 +118,9 @@ def solve(X, y, *, model="gated-relu", lam=1e-3, reg=None, patterns=None, seed=0
     ``iterations``, ``active_neurons``, ``time``, ...) and its weights file (a dict;
     ``None`` for a ReLU network trained by sgd/adam). ``gates``: an array of P rows
     in the scaled (+bias) feature space, or a gate-file path; otherwise ``patterns``
-    gates are drawn from ``seed`` (default 100). Defaults match ``cvxrelu solve``
-    except the solver (``fista`` here).
+    gates are drawn from ``seed`` (default 100). ``metric``: R-FISTA's steps on
+    gated-relu, "euclidean", "block-gram" or "auto" (``cvxrelu solve --metric``).
+    Defaults match ``cvxrelu solve`` except the solver (``fista`` here).
     """
     _choice(solver, SOLVERS, "solver")
     xt, yt = _test_arrays(X_test, y_test)
@@ -126,14 +128,15 @@ def solve(X, y, *, model="gated-relu", lam=1e-3, reg=None, patterns=None, seed=0
         spec = _spec(model, lam, reg, patterns, seed, gates_path, bias, scale, xt is not None)
         record, weights = _cvxrelu.solve(as_matrix(X, "X"), as_matrix(y, "y"), json.dumps(spec),
                                          solver, _options(tol, max_iter, time_limit, threads,
-                                                          max_memory, working_sets), xt, yt)
+                                                          max_memory, working_sets, metric),
+                                         xt, yt)
     return json.loads(record), (json.loads(weights) if weights else None)
 
 
 def path(X, y, lambdas, *, model="gated-relu", reg=None, patterns=None, seed=0, gates=None,
          bias=False, scale="standardize", solver="fista", tol=None, max_iter=None,
-         time_limit=None, threads=None, max_memory=None, working_sets=None, X_test=None,
-         y_test=None):
+         time_limit=None, threads=None, max_memory=None, working_sets=None, metric=None,
+         X_test=None, y_test=None):
     """A regularisation path over the strictly decreasing ``lambdas``, each solve
     warm-started from the previous one (``cvxrelu path``). Returns a list of
     ``(record, weights)``, one per value."""
@@ -145,7 +148,7 @@ def path(X, y, lambdas, *, model="gated-relu", reg=None, patterns=None, seed=0, 
                      scale, xt is not None)
         steps = _cvxrelu.path(as_matrix(X, "X"), as_matrix(y, "y"), json.dumps(spec), solver,
                               _options(tol, max_iter, time_limit, threads, max_memory,
-                                       working_sets), lambdas, xt, yt)
+                                       working_sets, metric), lambdas, xt, yt)
     return [(json.loads(r), json.loads(w)) for r, w in steps]
 
 

@@ -24,7 +24,7 @@ use cvxrelu::results::SolverName;
 use cvxrelu::results::path::{check_grid, path_step};
 use cvxrelu::results::record::Record;
 use cvxrelu::results::solution::SolutionFile;
-use cvxrelu::solvers::native::fista::WorkingSets;
+use cvxrelu::solvers::native::fista::{Metric, WorkingSets};
 use cvxrelu::solvers::progress::Silent;
 use cvxrelu::solvers::{self, SolverConfig, SolverKind, SolverOptions};
 use faer::Mat;
@@ -90,7 +90,8 @@ fn dataset(
 }
 
 /// Solver options from a JSON object with the keys tol, max_iters, time_limit,
-/// threads, max_memory (bytes) and working_sets ("off" | "on" | "auto").
+/// threads, max_memory (bytes), working_sets ("off" | "on" | "auto") and metric
+/// ("euclidean" | "block-gram" | "auto").
 fn options(json: &str) -> PyResult<SolverOptions> {
     let v: serde_json::Value =
         serde_json::from_str(json).map_err(|e| error(format!("options: {e}")))?;
@@ -106,6 +107,12 @@ fn options(json: &str) -> PyResult<SolverOptions> {
         o.working_sets = Some(
             w.parse::<WorkingSets>()
                 .map_err(|e| error(format!("working_sets: {e}")))?,
+        );
+    }
+    if let Some(m) = v.get("metric").and_then(|x| x.as_str()) {
+        o.metric = Some(
+            m.parse::<Metric>()
+                .map_err(|e| error(format!("metric: {e}")))?,
         );
     }
     Ok(o)
