@@ -98,6 +98,25 @@ impl BlockMetric {
         Some(BlockMetric { d, p, q, qt, w })
     }
 
+    /// The metric of the patterns `keep` (indices into this one's), in that order:
+    /// a copy of their blocks, no pass over `X`.
+    pub fn select(&self, keep: &[usize]) -> BlockMetric {
+        let d = self.d;
+        let (mut q, mut qt, mut w) = (Vec::new(), Vec::new(), Vec::new());
+        for &i in keep {
+            q.extend_from_slice(&self.q[i * d * d..(i + 1) * d * d]);
+            qt.extend_from_slice(&self.qt[i * d * d..(i + 1) * d * d]);
+            w.extend_from_slice(&self.w[i * d..(i + 1) * d]);
+        }
+        BlockMetric {
+            d,
+            p: keep.len(),
+            q,
+            qt,
+            w,
+        }
+    }
+
     /// `(Q_i, Q_iᵀ, w_i)` of block `b`.
     fn block(&self, b: usize) -> (&[f64], &[f64], &[f64]) {
         let i = b % self.p;
@@ -538,5 +557,28 @@ mod tests {
             zeros > 0 && zeros < 3 * p,
             "both cases seen ({zeros} zero blocks)"
         );
+    }
+
+    #[test]
+    fn select_gives_the_metric_of_the_kept_patterns_in_their_order() {
+        let (n, d) = (100, 4);
+        let (x, patterns) = data(n, d, 5, 3);
+        let keep = [3usize, 0, 4];
+        let full = BlockMetric::new(&x, &patterns, n as f64).unwrap();
+        let mut h = BlockMetricProx::new(full.select(&keep), 0.1);
+        let g: Vec<f64> = (0..keep.len() * d).map(|k| (k % 5) as f64 - 2.0).collect();
+        let zero = vec![0.0; g.len()];
+        let mut step = vec![0.0; g.len()];
+        h.gradient_step(-1.0, &zero, &g, &mut step);
+        for (b, &i) in keep.iter().enumerate() {
+            // M_i (M⁻¹ g)_b = g_b with the dense Gram matrix of pattern i.
+            let back = mat_vec(&gram(&x, &patterns, i, n as f64), &step[b * d..(b + 1) * d]);
+            for r in 0..d {
+                assert!(
+                    (back[r] - g[b * d + r]).abs() <= 1e-8,
+                    "block {b} (pattern {i})"
+                );
+            }
+        }
     }
 }

@@ -259,31 +259,21 @@ pub fn uses_block_metric(problem: &Problem, settings: &FistaSettings) -> bool {
         }
 }
 
-/// One R-FISTA run on `loss` (the problem of `x` and `patterns`), Euclidean or,
-/// with `metric`, in the block-Gram metric of `patterns`, built here (its first
-/// step from the metric's own Lipschitz estimate when `settings` ask for power
-/// iterations: the Euclidean estimate measures the wrong operator). Shared by the
-/// full solve and the working sets' rounds. A metric whose eigendecomposition
-/// fails falls back to Euclidean steps.
-#[allow(clippy::too_many_arguments)]
+/// One R-FISTA run on `loss`, Euclidean or, with `metric` (the block-Gram metric
+/// of `loss`'s patterns), in that metric (its first step from the metric's own
+/// Lipschitz estimate when `settings` ask for power iterations: the Euclidean
+/// estimate measures the wrong operator). Shared by the full solve and the
+/// working sets' rounds.
 pub(crate) fn run(
     loss: &mut GatedLoss<'_>,
-    patterns: &crate::model::Patterns,
-    x: &faer::Mat<f64>,
     comp: Composite,
-    metric: bool,
+    metric: Option<BlockMetric>,
     u: &mut [f64],
     settings: &FistaSettings,
     ws: &mut FistaWorkspace,
     time_offset: f64,
     monitor: &mut fista::Monitor<'_>,
 ) -> fista::FistaOutcome {
-    let n_total = (x.nrows() * loss.outputs()) as f64;
-    let metric = if metric {
-        BlockMetric::new(x, patterns, n_total)
-    } else {
-        None
-    };
     match metric {
         Some(metric) => {
             let mut h = BlockMetricProx::new(metric, comp.lambda);
@@ -359,11 +349,14 @@ pub fn solve_observed(
     };
     let settings = &settings;
     let mut monitor = fista::Monitor::new(crate::solvers::progress::Phase::Fista, progress);
-    let metric = uses_block_metric(problem, settings);
+    // A metric whose eigendecomposition fails falls back to Euclidean steps.
+    let metric = if uses_block_metric(problem, settings) {
+        BlockMetric::new(problem.x(), problem.patterns(), (problem.n() * c) as f64)
+    } else {
+        None
+    };
     let out = run(
         &mut loss,
-        problem.patterns(),
-        problem.x(),
         comp,
         metric,
         &mut u.data,

@@ -20,6 +20,7 @@
 //! the full problem's certificate only (the same bound as [`super::gated`]'s), so
 //! the result is certified whatever the working sets were.
 
+use super::block_metric::BlockMetric;
 use super::fista::{self, Composite, FistaSettings, FistaWorkspace, Smooth, Stopping, WorkingSets};
 use super::gated::{self, GatedLoss};
 use super::operators::Operators;
@@ -148,7 +149,13 @@ pub fn solve_observed(
     let (mut state, mut grad) = (vec![0.0; full.state_len()], vec![0.0; full.dim()]);
     let setup = t.read();
     let start = Stopwatch::start(settings.time_basis, settings.threads);
-    let metric = gated::uses_block_metric(problem, settings);
+    // The metric of every pattern, built once (one pass over X); each round takes
+    // its set's blocks. A failed eigendecomposition means Euclidean steps.
+    let metric = if gated::uses_block_metric(problem, settings) {
+        BlockMetric::new(problem.x(), problem.patterns(), (problem.n() * c) as f64)
+    } else {
+        None
+    };
     let mut in_set = vec![false; p];
     for i in 0..p {
         in_set[i] = (0..c).any(|k| u.norm(k, i) > 0.0);
@@ -274,14 +281,10 @@ pub fn solve_observed(
             iteration_offset: iterations,
             progress: &mut *progress,
         };
-        // In the block-Gram metric, the metric of the set's patterns (built each
-        // round: `|W|·n·d²` flops, a few of the round's products).
         let out = gated::run(
             &mut sub,
-            &sub_patterns,
-            problem.x(),
             comp,
-            metric,
+            metric.as_ref().map(|m| m.select(&set)),
             &mut su,
             &inner,
             &mut ws,
