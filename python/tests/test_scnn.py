@@ -107,6 +107,28 @@ def test_optimize_convenience_on_raw_inputs():
     assert metrics.objective[-1] == pytest.approx(net.record["objective"])
 
 
+def test_metrics_fill_what_is_asked_from_the_network():
+    """train/test mse and accuracy are those of the trained network's
+    predictions, computed independently here; metrics not asked for stay empty."""
+    from cvxrelu.scnn import ConvexGatedReLU, Metrics, NeuronGL1, RFISTA, optimize_model
+    e = next(p for p in reference_problems() if p["model"] == "gated-relu")
+    X, y, G = problem(e)
+    Xt, yt = X[::3] * 1.1, y[::3]
+    model = ConvexGatedReLU(G)
+    asked = Metrics(train_mse=True, test_accuracy=True)
+    net, met = optimize_model(model, RFISTA(model), asked, X, y, Xt, yt,
+                              regularizer=NeuronGL1(e["lambda"]), unitize_data=False)
+    pred, pred_t = net(X), net(Xt)
+    assert met.train_mse[-1] == pytest.approx(np.mean((pred - y.reshape(pred.shape)) ** 2))
+    assert met.test_accuracy[-1] == pytest.approx(
+        np.mean(np.sign(pred_t) == np.sign(yt.reshape(pred_t.shape))))
+    assert met.train_accuracy.size == 0 and met.test_mse.size == 0
+    none = Metrics(objective=False, grad_norm=False, time=False)
+    _, met = optimize_model(model, RFISTA(model), none, X, y, Xt, yt,
+                            regularizer=NeuronGL1(e["lambda"]), unitize_data=False)
+    assert all(getattr(met, k).size == 0 for k in Metrics._NAMES)
+
+
 def test_sample_gate_vectors_is_numpy_default_rng():
     from cvxrelu.scnn.activations import sample_gate_vectors
     G = sample_gate_vectors(123, 5, 7)

@@ -70,6 +70,9 @@ class Metrics:
             "weight_sparsity": 1.0 - np.count_nonzero(convex_blocks) / max(convex_blocks.size, 1),
         })
         for split, (A, b) in (("train", (X, y)), ("test", (X_test, y_test))):
+            if not (self.metrics_to_collect[f"{split}_mse"]
+                    or self.metrics_to_collect[f"{split}_accuracy"]):
+                continue  # the network's predictions only when a metric uses them
             if A is None:
                 if split == "test":
                     A, b = X, y

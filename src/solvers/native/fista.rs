@@ -274,6 +274,21 @@ pub trait Proximal {
     fn metric_dist_sq(&mut self, _a: &[f64], _b: &[f64]) -> Option<f64> {
         None
     }
+    /// `cand ← prox_{ηh}(v − η M⁻¹ g)`, the whole forward-backward step; returns
+    /// `‖cand − v‖²_M` where the kernel has it for free, `None` otherwise (then
+    /// the caller asks [`Proximal::metric_dist_sq`]). Default: the gradient step,
+    /// then the prox.
+    fn forward_backward(
+        &mut self,
+        step: f64,
+        v: &[f64],
+        grad: &[f64],
+        cand: &mut [f64],
+    ) -> Option<f64> {
+        self.gradient_step(step, v, grad, cand);
+        self.prox(step, cand);
+        None
+    }
 }
 
 /// The stopping rule at λ = 0, where no dual bound certifies anything (the
@@ -614,8 +629,7 @@ pub fn solve_monitored<S: Smooth, H: Proximal>(
         // Backtracking line search on the quadratic upper bound.
         let mut backtracks = 0;
         let searched = loop {
-            h.gradient_step(eta, &ws.v, &ws.grad_v, &mut ws.cand);
-            h.prox(eta, &mut ws.cand);
+            let metric_ss = h.forward_backward(eta, &ws.v, &ws.grad_v, &mut ws.cand);
             // Out of time inside the prox or the line search: the candidate is
             // dropped and `u` (the last accepted iterate) is returned.
             if h.interrupted() || (backtracks > 0 && deadline.expired()) {
@@ -629,7 +643,7 @@ pub fn solve_monitored<S: Smooth, H: Proximal>(
                 inner += g * s;
                 ss += s * s;
             }
-            if let Some(m) = h.metric_dist_sq(&ws.cand, &ws.v) {
+            if let Some(m) = metric_ss.or_else(|| h.metric_dist_sq(&ws.cand, &ws.v)) {
                 ss = m;
             }
             let quadratic = ss / (2.0 * eta);
