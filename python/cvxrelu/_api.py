@@ -93,9 +93,10 @@ def _spec(model, lam, reg, patterns, seed, gates_path, bias, scale, has_test):
 
 
 def _options(tol, max_iter, time_limit, threads, max_memory=None, working_sets=None,
-             metric=None):
+             metric=None, momentum=None):
     opts = {"tol": tol, "max_iters": max_iter, "time_limit": time_limit, "threads": threads,
-            "max_memory": max_memory, "working_sets": working_sets, "metric": metric}
+            "max_memory": max_memory, "working_sets": working_sets, "metric": metric,
+            "momentum": momentum}
     return json.dumps({k: v for k, v in opts.items() if v is not None})
 
 
@@ -110,7 +111,7 @@ def _test_arrays(X_test, y_test):
 def solve(X, y, *, model="gated-relu", lam=1e-3, reg=None, patterns=None, seed=0, gates=None,
           bias=False, scale="standardize", solver="fista", tol=None, max_iter=None,
           time_limit=None, threads=None, max_memory=None, working_sets=None, metric=None,
-          X_test=None, y_test=None):
+          momentum=None, X_test=None, y_test=None):
     """Train on ``X`` (n x d) and ``y`` (n, or n x c) and certify the answer.
 
     Returns ``(record, weights)``: the CLI's result record (a dict with
@@ -120,6 +121,7 @@ def solve(X, y, *, model="gated-relu", lam=1e-3, reg=None, patterns=None, seed=0
     in the scaled (+bias) feature space, or a gate-file path; otherwise ``patterns``
     gates are drawn from ``seed`` (default 100). ``metric``: R-FISTA's steps on
     gated-relu, "euclidean", "block-gram" or "auto" (``cvxrelu solve --metric``).
+    ``momentum``: R-FISTA's momentum, "fista", "greedy" or "auto" (``--momentum``).
     Defaults match ``cvxrelu solve`` except the solver (``fista`` here).
     """
     _choice(solver, SOLVERS, "solver")
@@ -128,7 +130,8 @@ def solve(X, y, *, model="gated-relu", lam=1e-3, reg=None, patterns=None, seed=0
         spec = _spec(model, lam, reg, patterns, seed, gates_path, bias, scale, xt is not None)
         record, weights = _cvxrelu.solve(as_matrix(X, "X"), as_matrix(y, "y"), json.dumps(spec),
                                          solver, _options(tol, max_iter, time_limit, threads,
-                                                          max_memory, working_sets, metric),
+                                                          max_memory, working_sets, metric,
+                                                          momentum),
                                          xt, yt)
     return json.loads(record), (json.loads(weights) if weights else None)
 
@@ -136,7 +139,7 @@ def solve(X, y, *, model="gated-relu", lam=1e-3, reg=None, patterns=None, seed=0
 def path(X, y, lambdas, *, model="gated-relu", reg=None, patterns=None, seed=0, gates=None,
          bias=False, scale="standardize", solver="fista", tol=None, max_iter=None,
          time_limit=None, threads=None, max_memory=None, working_sets=None, metric=None,
-         X_test=None, y_test=None):
+         momentum=None, X_test=None, y_test=None):
     """A regularisation path over the strictly decreasing ``lambdas``, each solve
     warm-started from the previous one (``cvxrelu path``). Returns a list of
     ``(record, weights)``, one per value."""
@@ -148,7 +151,7 @@ def path(X, y, lambdas, *, model="gated-relu", reg=None, patterns=None, seed=0, 
                      scale, xt is not None)
         steps = _cvxrelu.path(as_matrix(X, "X"), as_matrix(y, "y"), json.dumps(spec), solver,
                               _options(tol, max_iter, time_limit, threads, max_memory,
-                                       working_sets, metric), lambdas, xt, yt)
+                                       working_sets, metric, momentum), lambdas, xt, yt)
     return [(json.loads(r), json.loads(w)) for r, w in steps]
 
 

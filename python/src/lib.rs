@@ -24,7 +24,7 @@ use cvxrelu::results::SolverName;
 use cvxrelu::results::path::{check_grid, path_step};
 use cvxrelu::results::record::Record;
 use cvxrelu::results::solution::SolutionFile;
-use cvxrelu::solvers::native::fista::{Metric, WorkingSets};
+use cvxrelu::solvers::native::fista::{Metric, Momentum, WorkingSets};
 use cvxrelu::solvers::progress::Silent;
 use cvxrelu::solvers::{self, SolverConfig, SolverKind, SolverOptions};
 use faer::Mat;
@@ -113,6 +113,12 @@ fn options(json: &str) -> PyResult<SolverOptions> {
         o.metric = Some(
             m.parse::<Metric>()
                 .map_err(|e| error(format!("metric: {e}")))?,
+        );
+    }
+    if let Some(m) = v.get("momentum").and_then(|x| x.as_str()) {
+        o.momentum = Some(
+            m.parse::<Momentum>()
+                .map_err(|e| error(format!("momentum: {e}")))?,
         );
     }
     Ok(o)

@@ -182,6 +182,29 @@ def test_ctrl_c_stops_a_long_solve_and_the_next_solve_works():
     assert rec["status"] == "solved"
 
 
+def test_momentum_option_equals_the_cli_and_changes_only_the_path(tmp_path):
+    data = os.path.join(REFERENCE, "digits38.csv")
+    gates = os.path.join(REFERENCE, "digits38_gates.csv")
+    X, Y = load_csv(data)
+    recs = {}
+    for momentum in ("fista", "greedy", "auto"):
+        rec, _ = cvxrelu.solve(X, Y, lam=1e-2, gates=gates, scale="none", momentum=momentum)
+        out = tmp_path / f"{momentum}.json"
+        run_cli("solve", "--data", data, "--gates", gates, "--scale", "none", "--model",
+                "gated-relu", "--lambda", "1e-2", "--solver", "fista", "--momentum", momentum,
+                "--out", out)
+        cli = json.loads(out.read_text())
+        assert rec["iterations"] == cli["iterations"]
+        assert rec["objective"] == pytest.approx(cli["objective"], rel=1e-12, abs=0)
+        assert rec["status"] == "solved" and rec["relative_duality_gap"] <= 1e-6
+        recs[momentum] = rec
+    # Same optimum (both certified); auto is greedy on gated ReLU, in fewer iterations.
+    assert recs["greedy"]["objective"] == pytest.approx(recs["fista"]["objective"], rel=2e-6)
+    assert recs["auto"]["iterations"] == recs["greedy"]["iterations"] < recs["fista"]["iterations"]
+    with pytest.raises(CvxreluError, match="momentum"):
+        cvxrelu.solve(X, Y, lam=1e-2, gates=gates, scale="none", momentum="heavy-ball")
+
+
 def test_metric_option_equals_the_cli_and_changes_only_the_path(tmp_path):
     data = os.path.join(REFERENCE, "breast_cancer.csv")
     gates = os.path.join(REFERENCE, "breast_cancer_gates.csv")

@@ -9,7 +9,7 @@ use crate::fsio::{check_writable, write_atomic};
 use crate::model::Problem;
 use crate::results::record::Record;
 use crate::results::solution::SolutionFile;
-use crate::solvers::native::fista::{Metric, Stopping, WorkingSets};
+use crate::solvers::native::fista::{Metric, Momentum, Stopping, WorkingSets};
 use crate::solvers::{
     self, SolverConfig, SolverDetails, SolverError, SolverKind, SolverOptions, TimeBasis,
 };
@@ -96,6 +96,11 @@ pub struct SolverArgs {
     /// correlated features) [default: auto, block-gram when 10·d ≤ n and κ(XᵀX) ≥ 100]
     #[arg(long, value_parser = super::values::parser::<Metric>())]
     pub metric: Option<Metric>,
+    /// fista and the al's inner solves: the momentum between restarts, fista's
+    /// (Beck–Teboulle) or greedy (β = 1) [default: auto, greedy on gated-relu,
+    /// fista on relu]
+    #[arg(long, value_parser = super::values::parser::<Momentum>())]
+    pub momentum: Option<Momentum>,
 }
 
 pub use crate::compile::memory::parse_bytes;
@@ -116,6 +121,7 @@ impl SolverArgs {
         o.threads = self.threads;
         o.working_sets = self.working_sets;
         o.metric = self.metric;
+        o.momentum = self.momentum;
         o
     }
 

@@ -7,7 +7,7 @@ use crate::decompose::Method;
 use crate::decompose::exact::ExactForm;
 use crate::export::Format;
 use crate::model::{Model, Regularizer, Scaling};
-use crate::solvers::native::fista::{Metric, Stopping, WorkingSets};
+use crate::solvers::native::fista::{Metric, Momentum, Stopping, WorkingSets};
 use crate::solvers::{SolverKind, TimeBasis};
 
 /// An enum a flag takes by name.
@@ -32,7 +32,8 @@ named_flag!(
     Stopping,
     TimeBasis,
     WorkingSets,
-    Metric
+    Metric,
+    Momentum
 );
 
 /// `--solver` takes the solvers that run in this process (an external solver is a

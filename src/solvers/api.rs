@@ -14,7 +14,7 @@ use super::baselines::{self, BaselineOutput, BaselineSettings, Method};
 use super::clarabel::ClarabelSettings;
 use super::clock::TimeBasis;
 use super::native::al::AlSettings;
-use super::native::fista::{FistaSettings, Metric, Stopping, WorkingSets};
+use super::native::fista::{FistaSettings, Metric, Momentum, Stopping, WorkingSets};
 use super::progress::{Progress, Silent};
 use super::{SolveOutput, SolverError, SolverKind};
 use crate::model::{Model, Problem, Weights};
@@ -60,6 +60,9 @@ pub struct SolverOptions {
     /// fista on C-GReLU with the neuron group norm: the metric of the steps
     /// (default auto: [`super::native::fista::Metric::Auto`]).
     pub metric: Option<Metric>,
+    /// fista, and the AL's inner solves: the momentum between restarts (default
+    /// auto: [`super::native::fista::Momentum::Auto`]).
+    pub momentum: Option<Momentum>,
 }
 
 impl SolverOptions {
@@ -156,6 +159,9 @@ impl SolverConfig {
                 if let Some(m) = o.metric {
                     s.metric = m;
                 }
+                if let Some(m) = o.momentum {
+                    s.momentum = m;
+                }
                 s.validate().map_err(err)?;
                 SolverConfig::Fista(s)
             }
@@ -178,6 +184,9 @@ impl SolverConfig {
                 }
                 if let Some(w) = o.working_sets {
                     s.inner.working_sets = w;
+                }
+                if let Some(m) = o.momentum {
+                    s.inner.momentum = m;
                 }
                 s.validate().map_err(err)?;
                 SolverConfig::Al(s)

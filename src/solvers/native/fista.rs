@@ -116,6 +116,39 @@ impl Metric {
 }
 crate::named::named!(Metric, [Euclidean, BlockGram, Auto]);
 
+/// The momentum of R-FISTA's extrapolation `v = u + β (u − u_prev)`; every
+/// choice keeps the gradient-mapping restart (`β = 0` after a step with
+/// `⟨u⁺ − u, v − u⁺⟩ > 0`) and the backtracking line search, and the stop is the
+/// same certificate, so the choice changes the path, not what a stop proves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Momentum {
+    /// Beck–Teboulle: `t⁺ = (1 + √(1 + 4t²))/2`, `β = (t − 1)/t⁺`, `t = 1` at a
+    /// restart.
+    Fista,
+    /// Full momentum `β = 1` between restarts: the "greedy FISTA" of Liang, Luo
+    /// and Schönlieb (SIAM J. Sci. Comput. 2022), whose step-size safeguard the
+    /// line search replaces here.
+    Greedy,
+    /// Greedy on C-GReLU, FISTA on C-ReLU (the default): on the 12 gated
+    /// reference problems greedy took 0–36% fewer iterations (11 010 against
+    /// 14 300 in all) and fewer products, while on C-ReLU its fewer iterations cost more cone-projection work
+    /// (R-FISTA 1.09–1.23× the CPU time of FISTA's momentum; `gated::run` resolves
+    /// it, every other caller runs FISTA).
+    Auto,
+}
+
+impl Momentum {
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Momentum::Fista => "fista",
+            Momentum::Greedy => "greedy",
+            Momentum::Auto => "auto",
+        }
+    }
+}
+crate::named::named!(Momentum, [Fista, Greedy, Auto]);
+
 impl WorkingSets {
     pub const fn name(&self) -> &'static str {
         match self {
@@ -157,6 +190,8 @@ pub struct FistaSettings {
     pub growth_threshold: f64,
     /// Adaptive restart by the gradient-mapping test (default on).
     pub restart: bool,
+    /// The momentum between restarts (default [`Momentum::Auto`]).
+    pub momentum: Momentum,
     /// Iterations between stopping checks (default 10).
     pub check_every: usize,
     /// Iterations between trace points (default 10; the first and last iterates are
@@ -192,6 +227,7 @@ impl Default for FistaSettings {
             growth: 1.25,
             growth_threshold: 5.0,
             restart: true,
+            momentum: Momentum::Auto,
             check_every: 10,
             trace_every: 10,
             threads: 1,
@@ -692,9 +728,15 @@ pub fn solve_monitored<S: Smooth, H: Proximal>(
             ws.state_v.copy_from_slice(&ws.state_u);
             v_is_u = true;
         } else {
-            let t_next = 0.5 * (1.0 + (1.0 + 4.0 * t * t).sqrt());
-            let beta = (t - 1.0) / t_next;
-            t = t_next;
+            let beta = match settings.momentum {
+                Momentum::Greedy => 1.0,
+                Momentum::Fista | Momentum::Auto => {
+                    let t_next = 0.5 * (1.0 + (1.0 + 4.0 * t * t).sqrt());
+                    let beta = (t - 1.0) / t_next;
+                    t = t_next;
+                    beta
+                }
+            };
             for ((v, a), b) in ws.v.iter_mut().zip(u.iter()).zip(&ws.u_prev) {
                 *v = a + beta * (a - b);
             }

@@ -12,7 +12,9 @@
 
 use super::block_metric::{self, BlockMetric, BlockMetricProx};
 use super::dual_point::DualExtrapolation;
-use super::fista::{self, Composite, FistaSettings, FistaWorkspace, Metric, Smooth, Stopping};
+use super::fista::{
+    self, Composite, FistaSettings, FistaWorkspace, Metric, Momentum, Smooth, Stopping,
+};
 use super::operators::Operators;
 use crate::certify;
 use crate::model::{Blocks, Model, Problem, Regularizer, Weights};
@@ -262,8 +264,8 @@ pub fn uses_block_metric(problem: &Problem, settings: &FistaSettings) -> bool {
 /// One R-FISTA run on `loss`, Euclidean or, with `metric` (the block-Gram metric
 /// of `loss`'s patterns), in that metric (its first step from the metric's own
 /// Lipschitz estimate when `settings` ask for power iterations: the Euclidean
-/// estimate measures the wrong operator). Shared by the full solve and the
-/// working sets' rounds.
+/// estimate measures the wrong operator), with [`Momentum::Auto`] taken as
+/// [`Momentum::Greedy`]. Shared by the full solve and the working sets' rounds.
 pub(crate) fn run(
     loss: &mut GatedLoss<'_>,
     comp: Composite,
@@ -274,6 +276,14 @@ pub(crate) fn run(
     time_offset: f64,
     monitor: &mut fista::Monitor<'_>,
 ) -> fista::FistaOutcome {
+    let mut resolved;
+    let settings = if settings.momentum == Momentum::Auto {
+        resolved = settings.clone();
+        resolved.momentum = Momentum::Greedy;
+        &resolved
+    } else {
+        settings
+    };
     match metric {
         Some(metric) => {
             let mut h = BlockMetricProx::new(metric, comp.lambda);
