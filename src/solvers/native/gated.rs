@@ -240,10 +240,12 @@ pub fn solve(
 /// when the metric pays: `10·d ≤ n` (its work per step, about `5·P·d²`, is then
 /// small against the products' `2·n·d·P`) and correlated features,
 /// `κ(XᵀX) ≥ 100` (what the metric removes). Measured in
-/// `results/native/block-metric.md` (CPU time, Euclidean over block-Gram):
-/// breast_cancer (κ = 1e5, `d/n` = 0.05) 0.98–2.42×, diabetes (κ = 470)
-/// 0.71–1.28×, the gains at small λ; synth (κ = 2.4) and digits38 (`d/n` = 0.15),
-/// which `Auto` leaves Euclidean, 0.32–0.89×. On synth n = 5000, d = 30, P = 1000,
+/// `results/native/block-metric.md` (CPU time, Euclidean over block-Gram, both
+/// with the default momentum): breast_cancer (κ = 1e5, `d/n` = 0.05) 0.84–2.32×,
+/// diabetes (κ = 470) 0.70–1.25×, the gains at small λ (at λ ≥ 0.01 on
+/// diabetes and 0.1 on breast_cancer `Auto` picks the slower one); synth
+/// (κ = 2.4) and digits38 (`d/n` = 0.15), which `Auto` leaves Euclidean,
+/// 0.33–0.93×. On synth n = 5000, d = 30, P = 1000,
 /// λ = 1e-3 (iid features, κ = 1.3, working sets): 2400 iterations instead of
 /// 2650, 39.9 s instead of 31.2 s (one run each; `Auto` leaves it Euclidean).
 pub fn uses_block_metric(problem: &Problem, settings: &FistaSettings) -> bool {
