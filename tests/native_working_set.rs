@@ -126,8 +126,12 @@ impl cvxrelu::solvers::progress::Progress for Recorder {
 
 /// At the time limit the working-set loop returns the inner solve's point: no full
 /// check (a forward and an adjoint over all patterns, 90 s on the MNIST-shaped
-/// problem of issue 13) starts after the limit, and the solver's own full gap is
-/// left unknown (the record's certificate computes it).
+/// problem of issue 13) starts after the limit. When the limit passes inside an
+/// inner solve the solver's own full gap is left unknown (the record's certificate
+/// computes it); when it passes during a full check that started in time (an inner
+/// solve ended just before the limit), that check's gap is the returned point's
+/// and equals the independent certificate's. Which of the two happens depends on
+/// timing (a fresh-clone CI run met the second), so both are accepted.
 #[test]
 fn no_full_check_starts_after_the_time_limit() {
     use cvxrelu::solvers::progress::Phase;
@@ -172,11 +176,24 @@ fn no_full_check_starts_after_the_time_limit() {
     let cvxrelu::solvers::SolverDetails::WorkingSet(w) = &out.details else {
         panic!("not a working-set run: {:?}", out.details)
     };
-    assert!(w.solver_relative_gap.is_nan());
     // The returned point is a valid point of the full problem: its objective is
     // the solver's (the restricted objective is the full one).
     let cert = certify(&problem, &out.weights);
     assert!(rel(cert.objective, w.solver_objective) < 1e-12);
+    if !w.solver_relative_gap.is_nan() {
+        let last = rec.0.last().expect("logs");
+        assert_eq!(
+            last.phase,
+            Phase::WorkingSetCheck,
+            "a gap only from a full check"
+        );
+        let certified = cert.relative_duality_gap.expect("gated: a gap");
+        assert!(
+            rel(certified, w.solver_relative_gap) < 1e-6,
+            "the check's gap {} is the returned point's ({certified})",
+            w.solver_relative_gap
+        );
+    }
 }
 
 /// At a small λ a round on a set that still lacks blocks cannot soon prove its own
