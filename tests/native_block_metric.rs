@@ -6,10 +6,9 @@
 
 mod common;
 
-use common::{reference_problem, references};
+use common::{assert_gated_certified, reference_problem, references};
 use cvxrelu::certify::certify;
 use cvxrelu::model::Model;
-use cvxrelu::solvers::Status;
 use cvxrelu::solvers::native::fista::{FistaSettings, Metric, WorkingSets};
 use cvxrelu::solvers::native::{gated, working_set};
 
@@ -35,24 +34,13 @@ fn block_metric_solves_every_gated_reference_problem_to_its_certificate() {
         ));
         let metric = gated::solve(&prob, &settings(Metric::BlockGram), None).unwrap();
         let what = format!("{} λ={}", r.data, r.lambda);
-        assert_eq!(metric.status, Status::Solved, "{what}");
-        // The certificate is recomputed from the weights, independently of the solver.
-        let cert = certify(&prob, &metric.weights);
-        let gap = cert.relative_duality_gap.expect("gated: a duality gap");
-        assert!(gap <= 1e-6, "{what}: certified gap {gap}");
-        let rel = (cert.objective - r.objective).abs() / r.objective;
-        assert!(
-            rel <= 1e-6,
-            "{what}: objective {} vs reference {}",
-            cert.objective,
-            r.objective
-        );
+        let objective = assert_gated_certified(&prob, &metric, r, &what);
         let euclid = gated::solve(&prob, &settings(Metric::Euclidean), None).unwrap();
         let other = certify(&prob, &euclid.weights).objective;
         assert!(
-            (cert.objective - other).abs() <= 2e-6 * other,
+            (objective - other).abs() <= 2e-6 * other,
             "{what}: {} vs {other}",
-            cert.objective
+            objective
         );
         if r.data == "breast_cancer.csv" {
             fewer.push((r.lambda, metric.iterations, euclid.iterations));
@@ -94,17 +82,7 @@ fn block_metric_in_working_sets_is_certified_and_takes_fewer_iterations() {
         let metric = working_set::solve(&prob, &on(Metric::BlockGram), None).unwrap();
         let euclid = working_set::solve(&prob, &on(Metric::Euclidean), None).unwrap();
         let what = format!("λ={}", r.lambda);
-        assert_eq!(metric.status, Status::Solved, "{what}");
-        let cert = certify(&prob, &metric.weights);
-        let gap = cert.relative_duality_gap.expect("gated: a duality gap");
-        assert!(gap <= 1e-6, "{what}: certified gap {gap}");
-        let rel = (cert.objective - r.objective).abs() / r.objective;
-        assert!(
-            rel <= 1e-6,
-            "{what}: objective {} vs {}",
-            cert.objective,
-            r.objective
-        );
+        assert_gated_certified(&prob, &metric, r, &what);
         assert!(
             metric.iterations < euclid.iterations,
             "{what}: {} iterations vs {} Euclidean",

@@ -6,10 +6,8 @@
 
 mod common;
 
-use common::{reference_problem, references};
-use cvxrelu::certify::certify;
+use common::{assert_gated_certified, reference_problem, references};
 use cvxrelu::model::Model;
-use cvxrelu::solvers::Status;
 use cvxrelu::solvers::native::fista::{FistaSettings, Momentum};
 use cvxrelu::solvers::native::{gated, relu};
 
@@ -29,18 +27,8 @@ fn both_momenta_certify_every_gated_reference_problem_and_greedy_takes_fewer_ite
         let mut objectives = Vec::new();
         for momentum in [Momentum::Greedy, Momentum::Fista] {
             let out = gated::solve(&prob, &settings(momentum), None).unwrap();
-            assert_eq!(out.status, Status::Solved, "{what} {momentum:?}");
-            // Recomputed from the weights, independently of the solver.
-            let cert = certify(&prob, &out.weights);
-            let gap = cert.relative_duality_gap.expect("gated: a duality gap");
-            assert!(gap <= 1e-6, "{what} {momentum:?}: certified gap {gap}");
-            let rel = (cert.objective - r.objective).abs() / r.objective;
-            assert!(
-                rel <= 1e-6,
-                "{what} {momentum:?}: objective {}",
-                cert.objective
-            );
-            objectives.push(cert.objective);
+            let what = format!("{what} {momentum:?}");
+            objectives.push(assert_gated_certified(&prob, &out, r, &what));
             match momentum {
                 Momentum::Greedy => greedy_total += out.iterations,
                 _ => fista_total += out.iterations,

@@ -148,6 +148,28 @@ pub fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs()
 }
 
+/// A gated solve's answer, judged independently of the solver: solved, the
+/// certificate recomputed from the weights proves a relative gap ≤ 1e-6, and its
+/// objective is within 1e-6 of the reference optimum. Returns that objective.
+pub fn assert_gated_certified(
+    prob: &Problem,
+    out: &cvxrelu::solvers::SolveOutput,
+    r: &Reference,
+    what: &str,
+) -> f64 {
+    assert_eq!(out.status, cvxrelu::solvers::Status::Solved, "{what}");
+    let cert = cvxrelu::certify::certify(prob, &out.weights);
+    let gap = cert.relative_duality_gap.expect("gated: a duality gap");
+    assert!(gap <= 1e-6, "{what}: certified gap {gap}");
+    assert!(
+        rel(cert.objective, r.objective) <= 1e-6,
+        "{what}: objective {} vs reference {}",
+        cert.objective,
+        r.objective
+    );
+    cert.objective
+}
+
 /// Nonzero blocks of a C-ReLU solution's `[v; w]` (index `j < 2cP`).
 pub fn active_blocks(out: &cvxrelu::solvers::SolveOutput) -> Vec<usize> {
     let cvxrelu::model::Weights::Relu { v, w } = &out.weights else {

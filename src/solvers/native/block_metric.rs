@@ -192,6 +192,17 @@ impl BlockMetricProx {
     }
 }
 
+impl BlockMetricProx {
+    /// The Newton starts sized for `len / d` blocks (reset when the number of
+    /// blocks changes: allocates only then, not per iteration).
+    fn size_norms(&mut self, len: usize) {
+        let blocks = len / self.metric.d.max(1);
+        if self.work.last_norm.len() != blocks {
+            self.work.last_norm = vec![0.0; blocks];
+        }
+    }
+}
+
 /// The root `s > 0` of `φ(s) = Σ a_k²/(w_k s + τ)² − 1` (given `‖a‖ = norm > τ`) by
 /// Newton's method. `φ` is convex and decreasing, so Newton's iterates increase
 /// monotonically from any point left of the root; `(‖a‖ − τ)/max w` is one (there
@@ -471,10 +482,7 @@ impl Proximal for BlockMetricProx {
         if tau <= 0.0 {
             return;
         }
-        let blocks = u.len() / self.metric.d.max(1);
-        if self.work.last_norm.len() != blocks {
-            self.work.last_norm = vec![0.0; blocks];
-        }
+        self.size_norms(u.len());
         simd::prox(&self.metric, tau, u, &mut self.work);
     }
 
@@ -508,10 +516,7 @@ impl Proximal for BlockMetricProx {
         grad: &[f64],
         cand: &mut [f64],
     ) -> Option<f64> {
-        let blocks = v.len() / self.metric.d.max(1);
-        if self.work.last_norm.len() != blocks {
-            self.work.last_norm = vec![0.0; blocks];
-        }
+        self.size_norms(v.len());
         let tau = (step * self.lambda).max(0.0);
         Some(simd::forward_backward(
             &self.metric,
