@@ -65,7 +65,7 @@ use super::gated::GatedLoss;
 use super::operators::Operators;
 use super::relu::{ConeProx, ReluLoss};
 use super::working_set;
-use super::working_set::{INNER_FRACTION, MAX_OUTER};
+use super::working_set::{MAX_OUTER, next_inner_tol};
 use crate::certify;
 use crate::cone::polyhedral::{ConeProjector, Passive};
 use crate::model::{Model, Problem, Regularizer, Weights};
@@ -400,11 +400,7 @@ pub fn solve_observed(
         // Grow: the largest violators outside W.
         let violators = working_set::grow(&mut in_set, |i| check.score[i], lambda);
         // The inner tolerance follows the full gap ([`super::working_set`]).
-        inner_tol = if violators == 0 {
-            (inner_tol * 0.1).min(settings.tol).max(f64::MIN_POSITIVE)
-        } else {
-            (INNER_FRACTION * gap).clamp(settings.tol, inner_tol.max(settings.tol))
-        };
+        inner_tol = next_inner_tol(violators, gap, inner_tol, settings.tol);
         let set: Vec<usize> = (0..p).filter(|&i| in_set[i]).collect();
         if set.is_empty() {
             // No pattern to solve on yet a gap (only from rounding): stop here.
