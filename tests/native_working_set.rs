@@ -248,3 +248,30 @@ fn rounds_with_violators_end_on_their_budget_and_the_set_grows() {
         cf.objective
     );
 }
+
+/// The sets follow the support: zero blocks well below the threshold leave the
+/// set at each check ([`working_set::PRUNE_FRACTION`]), so the last set holds
+/// few more patterns than the answer uses, and the answer is the full
+/// problem's. Here the last set holds 98 patterns for 91 active; with pruning
+/// off (`PRUNE_FRACTION = 0`) it held 159, and this test failed.
+#[test]
+fn pruned_sets_follow_the_support() {
+    let prob = synth_problem(
+        Model::GatedRelu,
+        Regularizer::NeuronGl1,
+        1e-2,
+        1500,
+        15,
+        1,
+        800,
+        3,
+    );
+    let (_, _, sizes) = compare(&prob, "synth P=800", 1e-8);
+    let ws = working_set::solve(&prob, &settings(1e-8, 300_000), None).unwrap();
+    let last = *sizes.last().unwrap();
+    let used = active(&ws).len();
+    assert!(
+        last as f64 <= 1.1 * used as f64,
+        "last set {last} patterns for {used} active ({sizes:?})"
+    );
+}
