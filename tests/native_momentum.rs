@@ -78,3 +78,88 @@ fn auto_is_greedy_on_gated_relu_and_fista_on_relu() {
     assert_eq!(auto, fista);
     assert_ne!(greedy, fista, "the momenta differ on this problem");
 }
+
+/// The record's details name the metric and momentum the steps used, `auto`
+/// resolved: greedy on C-GReLU and FISTA's on C-ReLU, block-Gram only where it
+/// was asked for and built; the working sets say the same of their rounds.
+#[test]
+fn details_name_the_metric_and_momentum_used() {
+    use cvxrelu::solvers::native::fista::{Metric, WorkingSets};
+    use cvxrelu::solvers::native::{relu_working_set, working_set};
+    let refs = references();
+    let find = |model| {
+        let r = refs
+            .iter()
+            .find(|r| r.model == model && r.data == "synth.csv" && r.lambda == 0.01)
+            .unwrap();
+        reference_problem(r)
+    };
+    let named = |out: &SolveOutput| {
+        let v = serde_json::to_value(&out.details).unwrap();
+        (
+            v["kind"].as_str().unwrap().to_string(),
+            v["metric"].as_str().unwrap().to_string(),
+            v["momentum"].as_str().unwrap().to_string(),
+        )
+    };
+    let with = |momentum, metric, working_sets| FistaSettings {
+        momentum,
+        metric,
+        working_sets,
+        ..gated::default_settings()
+    };
+    let gated_prob = find(Model::GatedRelu);
+    let relu_prob = find(Model::Relu);
+    let off = WorkingSets::Off;
+    let cases: [(&Problem, _, FistaSettings, [&str; 3]); 6] = [
+        (
+            &gated_prob,
+            gated::solve as fn(&Problem, &FistaSettings, Option<&Weights>) -> _,
+            with(Momentum::Auto, Metric::Euclidean, off),
+            ["fista", "euclidean", "greedy"],
+        ),
+        (
+            &gated_prob,
+            gated::solve,
+            with(Momentum::Fista, Metric::BlockGram, off),
+            ["fista", "block-gram", "fista"],
+        ),
+        (
+            &gated_prob,
+            working_set::solve,
+            with(Momentum::Auto, Metric::BlockGram, WorkingSets::On),
+            ["working-set", "block-gram", "greedy"],
+        ),
+        (
+            &gated_prob,
+            working_set::solve,
+            with(Momentum::Fista, Metric::Euclidean, WorkingSets::On),
+            ["working-set", "euclidean", "fista"],
+        ),
+        (
+            &relu_prob,
+            relu::solve,
+            with(Momentum::Auto, Metric::Auto, off),
+            ["fista", "euclidean", "fista"],
+        ),
+        (
+            &relu_prob,
+            relu_working_set::solve,
+            with(Momentum::Greedy, Metric::Auto, WorkingSets::On),
+            ["working-set", "euclidean", "greedy"],
+        ),
+    ];
+    for (prob, solve, settings, want) in cases {
+        let out = solve(prob, &settings, None).unwrap();
+        let got = named(&out);
+        assert_eq!(
+            (got.0.as_str(), got.1.as_str(), got.2.as_str()),
+            (want[0], want[1], want[2]),
+            "{:?} {:?} {:?} on {:?}",
+            settings.momentum,
+            settings.metric,
+            settings.working_sets,
+            prob.model()
+        );
+    }
+}

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Status;
 use super::baselines::GridRun;
-use super::native::fista::Stopping;
+use super::native::fista::{Metric, Momentum, Stopping};
 use crate::cone::ProgramSize;
 use crate::json::nullable_f64;
 
@@ -113,6 +113,12 @@ pub struct WorkingSetDetails {
     pub check_projections_bounded: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check_ray_tests: Option<usize>,
+    /// The metric and momentum of the inner solves (`auto` resolved); absent in
+    /// records written before 2026-12-06 and when no round ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<Metric>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub momentum: Option<Momentum>,
 }
 
 /// Clarabel on the compiled SOCP.
@@ -162,6 +168,12 @@ pub struct FistaDetails {
     /// C-GReLU: how many checks the extrapolated dual point gave the better bound.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extrapolated_dual_wins: Option<usize>,
+    /// The metric and momentum the steps used (`auto` resolved); absent in
+    /// records written before 2026-12-06.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<Metric>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub momentum: Option<Momentum>,
 }
 
 /// The augmented Lagrangian (C-ReLU): the AL phase, then the projected R-FISTA

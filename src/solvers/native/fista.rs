@@ -465,6 +465,10 @@ pub struct FistaOutcome {
     pub step: f64,
     pub restarts: usize,
     pub trace: Vec<TracePoint>,
+    /// The metric the steps took (set by the caller that chose the prox;
+    /// Euclidean here) and the momentum they used ([`Momentum::Auto`] resolved).
+    pub metric: Metric,
+    pub momentum: Momentum,
 }
 
 impl FistaOutcome {
@@ -483,6 +487,8 @@ impl FistaOutcome {
             projections_unconverged: None,
             projection_rows: None,
             extrapolated_dual_wins: None,
+            metric: Some(self.metric),
+            momentum: Some(self.momentum),
         }
     }
 }
@@ -839,6 +845,13 @@ pub fn solve_monitored<S: Smooth, H: Proximal>(
         step: eta,
         restarts,
         trace,
+        metric: Metric::Euclidean,
+        // The loop above runs Auto as FISTA's momentum (`gated::run` resolves
+        // Auto to greedy before calling).
+        momentum: match settings.momentum {
+            Momentum::Auto => Momentum::Fista,
+            m => m,
+        },
     }
 }
 

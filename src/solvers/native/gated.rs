@@ -298,7 +298,7 @@ pub(crate) fn run(
                 }
                 settings.power_iterations = 0;
             }
-            fista::solve_monitored(
+            let out = fista::solve_monitored(
                 loss,
                 &mut h,
                 u,
@@ -307,7 +307,11 @@ pub(crate) fn run(
                 time_offset,
                 &mut |_| {},
                 monitor,
-            )
+            );
+            fista::FistaOutcome {
+                metric: Metric::BlockGram,
+                ..out
+            }
         }
         None => {
             let mut h = fista::RegularizerProx::new(comp);

@@ -338,6 +338,7 @@ pub fn solve_observed(
     let mut sizes = Vec::new();
     let mut round_iterations = Vec::new();
     let mut step = None;
+    let mut steps_used = None;
     loop {
         // The full certificate at u (and the zero blocks' optimality).
         for ((o, a), b) in diff.iter_mut().zip(&u[..half]).zip(&u[half..]) {
@@ -461,6 +462,7 @@ pub fn solve_observed(
             &mut monitor,
         );
         step = Some(out.step);
+        steps_used = Some((out.metric, out.momentum));
         trace.extend(out.trace.iter().skip(1).map(|tp| TracePoint {
             iteration: tp.iteration + iterations,
             ..*tp
@@ -505,6 +507,8 @@ pub fn solve_observed(
         check_projection_rows: Some(check.rows),
         check_projections_bounded: Some(check.bounded),
         check_ray_tests: Some(check.ray_hits),
+        metric: steps_used.map(|s| s.0),
+        momentum: steps_used.map(|s| s.1),
     });
     Ok(SolveOutput {
         weights: Weights::relu_from_stacked(&u, c, p, d),

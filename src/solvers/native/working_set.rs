@@ -232,6 +232,7 @@ pub fn solve_observed(
     let mut sizes = Vec::new();
     let mut round_iterations = Vec::new();
     let mut step = None;
+    let mut steps_used = None;
     loop {
         // The full certificate at u.
         full.forward(&u.data, &mut state);
@@ -350,6 +351,7 @@ pub fn solve_observed(
             &mut monitor,
         );
         step = Some(out.step);
+        steps_used = Some((out.metric, out.momentum));
         trace.extend(out.trace.iter().skip(1).map(|tp| TracePoint {
             iteration: tp.iteration + iterations,
             ..*tp
@@ -403,6 +405,8 @@ pub fn solve_observed(
             check_projection_rows: None,
             check_projections_bounded: None,
             check_ray_tests: None,
+            metric: steps_used.map(|s| s.0),
+            momentum: steps_used.map(|s| s.1),
         });
     Ok(SolveOutput {
         weights: Weights::GatedRelu { u },
