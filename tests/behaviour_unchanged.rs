@@ -4,7 +4,9 @@
 //! harness, must give the same status and iteration count and the same certified
 //! objective (to 1e-12 relative: the solvers are deterministic and
 //! single-threaded). A change that is meant to move these numbers regenerates the
-//! file in the same commit and says why (its `about`).
+//! file in the same commit and says why (its `about`):
+//! `scripts/regenerate-behaviour.py "REASON"` runs this test in its regenerating
+//! mode and prints which entries moved.
 //!
 //! The same solves are also checked against the independent reference objectives
 //! ([`check_against_reference`]): each default solve of a reference problem runs
@@ -44,6 +46,7 @@ struct RefRun {
 #[derive(serde::Deserialize)]
 struct TinyRun {
     id: String,
+    solver: String,
     status: Status,
     objective: f64,
     iterations: usize,
@@ -55,7 +58,31 @@ fn golden() -> Golden {
     serde_json::from_str(&text).expect("golden behaviour file parses")
 }
 
-fn check(what: &str, rec: &Record, status: Status, objective: f64, iterations: usize) {
+/// With `CVXRELU_REGENERATE_BEHAVIOUR` set, [`check`] prints what it observed as a
+/// `BEHAVIOUR {json}` line instead of comparing; `scripts/regenerate-behaviour.py`
+/// collects those lines into `behaviour.json` (the reference checks still run).
+fn regenerating() -> bool {
+    std::env::var_os("CVXRELU_REGENERATE_BEHAVIOUR").is_some()
+}
+
+/// `key`: the golden entry's identifying fields (a JSON object), printed when
+/// regenerating.
+fn check(
+    what: &str,
+    key: serde_json::Value,
+    rec: &Record,
+    status: Status,
+    objective: f64,
+    iterations: usize,
+) {
+    if regenerating() {
+        let mut entry = key;
+        entry["status"] = serde_json::to_value(rec.status).unwrap();
+        entry["objective"] = rec.objective.into();
+        entry["iterations"] = rec.iterations.into();
+        println!("BEHAVIOUR {entry}");
+        return;
+    }
     assert_eq!(rec.status, status, "{what}: status");
     assert_eq!(rec.iterations, iterations, "{what}: iterations");
     let rel = (rec.objective - objective).abs() / objective.abs().max(1e-300);
@@ -143,7 +170,10 @@ fn reference_runs(solver: SolverKind, data: &str) {
         );
         let solution = solvers::solve(&problem, &config, None).unwrap();
         let rec = Record::from_solution(&problem, solver.into(), &solution);
-        check(&what, &rec, r.status, r.objective, r.iterations);
+        let key = serde_json::json!({
+            "data": r.data, "model": r.model, "lambda": r.lambda, "solver": solver,
+        });
+        check(&what, key, &rec, r.status, r.objective, r.iterations);
         check_against_reference(&what, solver, &rec, reference);
     }
 }
@@ -270,6 +300,7 @@ fn tiny_suite_through_the_harness() {
             .unwrap_or_else(|| panic!("run {} is no longer in the tiny suite", g.id));
         let problem = Problem::build(&run.info.spec).unwrap();
         let rec = run_one(&problem, run);
-        check(&g.id, &rec, g.status, g.objective, g.iterations);
+        let key = serde_json::json!({ "id": g.id, "solver": g.solver });
+        check(&g.id, key, &rec, g.status, g.objective, g.iterations);
     }
 }

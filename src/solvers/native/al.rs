@@ -240,7 +240,9 @@ fn gradient_rhs(
     let rk = &rb[k * rows..(k + 1) * rows];
     let mut pen = 0.0;
     for (l, ((o, &g), &r)) in zj.iter_mut().zip(gj.iter()).zip(rk).enumerate() {
-        let (s, mm) = if on(l) { (1.0, 1.0) } else { (-1.0, 0.0) };
+        // Branch-free: the pattern bits of a row block are not predictable.
+        let mm = f64::from(u8::from(on(l)));
+        let s = 2.0 * mm - 1.0;
         let e = (g * inv - s * *o).max(0.0);
         pen += e * e;
         *o = sigma * mm * r - delta * s * e;
@@ -397,21 +399,19 @@ impl<'a> AugmentedLoss<'a> {
                         .for_each(|(r, y)| *r = -y);
                     for i in 0..p {
                         match (col(k * p + i), col(cp + k * p + i)) {
+                            // Branch-free (a pattern's bits are not predictable):
+                            // adding 0·(finite) leaves r unchanged.
                             (Some(zv), Some(zw)) => {
                                 for (l, (r, (a, b))) in
                                     rk.iter_mut().zip(zv.iter().zip(zw)).enumerate()
                                 {
-                                    if on(l, i) {
-                                        *r += a - b;
-                                    }
+                                    *r += f64::from(u8::from(on(l, i))) * (a - b);
                                 }
                             }
                             (Some(z), None) | (None, Some(z)) => {
                                 let sign = if col(k * p + i).is_some() { 1.0 } else { -1.0 };
                                 for (l, (r, a)) in rk.iter_mut().zip(z).enumerate() {
-                                    if on(l, i) {
-                                        *r += sign * a;
-                                    }
+                                    *r += f64::from(u8::from(on(l, i))) * (sign * a);
                                 }
                             }
                             (None, None) => {}
