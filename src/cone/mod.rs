@@ -13,6 +13,7 @@
 //!
 //! A second-order cone of dimension `m` is `{ (t, x) ∈ R × R^{m-1} : ‖x‖₂ ≤ t }`.
 
+pub(crate) mod cholesky;
 pub mod clarabel;
 pub mod polyhedral;
 

@@ -55,6 +55,7 @@
 //! allocates per call and cannot warm-start, and this kernel runs inside every
 //! iteration. Everything is sized in the constructors.
 
+use super::cholesky;
 use faer::MatRef;
 
 /// How one projection ended.
@@ -147,9 +148,8 @@ pub struct ConeProjector<'a> {
     row_norms: Vec<f64>,
     n: usize,
     d: usize,
-    /// LS solution and right-hand side (capacity `d`).
+    /// LS solution (capacity `d`).
     sol: Vec<f64>,
-    rhs: Vec<f64>,
     /// A row being orthogonalised against the passive basis, and its
     /// coefficients on the basis (`d` each).
     ortho: Vec<f64>,
@@ -204,7 +204,6 @@ impl<'a> ConeProjector<'a> {
             n,
             d,
             sol: vec![0.0; d],
-            rhs: vec![0.0; d],
             ortho: vec![0.0; d],
             coef: vec![0.0; d],
             delta: vec![0.0; d],
@@ -675,9 +674,9 @@ impl<'a> ConeProjector<'a> {
         }
         let k = passive.len();
         for (a, &l) in passive.rows.iter().enumerate() {
-            self.rhs[a] = -cz[l];
+            self.sol[a] = -cz[l];
         }
-        cholesky_solve(&passive.chol, self.d, k, &self.rhs[..k], &mut self.sol[..k]);
+        cholesky::solve_in_place(&passive.chol, self.d, k, &mut self.sol);
         true
     }
 
@@ -768,23 +767,4 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
         tail += x * y;
     }
     (acc[0] + acc[2]) + (acc[1] + acc[3]) + tail
-}
-
-/// Solve `L Lᵀ x = b` with the lower factor `chol` (`k × k` in a row-major array of
-/// row length `d`).
-fn cholesky_solve(chol: &[f64], d: usize, k: usize, b: &[f64], x: &mut [f64]) {
-    for a in 0..k {
-        let mut s = b[a];
-        for q in 0..a {
-            s -= chol[a * d + q] * x[q];
-        }
-        x[a] = s / chol[a * d + a];
-    }
-    for a in (0..k).rev() {
-        let mut s = x[a];
-        for q in a + 1..k {
-            s -= chol[q * d + a] * x[q];
-        }
-        x[a] = s / chol[a * d + a];
-    }
 }

@@ -20,6 +20,8 @@
 //! combined difference, an Anderson step.) The solver evaluates the bound at both
 //! `r_t` and `r_acc` and keeps the best bound seen so far, each one valid.
 
+use crate::cone::cholesky;
+
 /// The last `K + 1` residuals (pushed at the stopping checks) and the
 /// extrapolation from them.
 #[derive(Clone, Debug)]
@@ -124,20 +126,8 @@ impl DualExtrapolation {
             }
         }
         let z = &mut self.z;
-        for i in 0..k {
-            let mut s = 1.0;
-            for l in 0..i {
-                s -= g[i * k + l] * z[l];
-            }
-            z[i] = s / g[i * k + i];
-        }
-        for i in (0..k).rev() {
-            let mut s = z[i];
-            for l in i + 1..k {
-                s -= g[l * k + i] * z[l];
-            }
-            z[i] = s / g[i * k + i];
-        }
+        z[..k].iter_mut().for_each(|v| *v = 1.0);
+        cholesky::solve_in_place(g, k, k, z);
         let total: f64 = z.iter().sum();
         if !(total.is_finite() && total != 0.0) {
             return false;
