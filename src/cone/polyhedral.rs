@@ -629,7 +629,8 @@ impl<'a> ConeProjector<'a> {
             passive.chol[a * d..a * d + a]
                 .iter_mut()
                 .for_each(|v| *v = 0.0);
-            let mut before = full;
+            // ‖w‖ after the last pass (the row's part orthogonal to the basis).
+            let mut rest = full;
             for _pass in 0..2 {
                 let h = &mut self.coef[..a];
                 for (hb, qb) in h.iter_mut().zip(passive.basis.chunks_exact(d)) {
@@ -644,12 +645,12 @@ impl<'a> ConeProjector<'a> {
                     *c += hb;
                 }
                 let after = dot(w, w).sqrt();
-                if after >= 0.5 * before {
+                let enough = after >= 0.5 * rest;
+                rest = after;
+                if enough {
                     break;
                 }
-                before = after;
             }
-            let rest = dot(w, w).sqrt();
             if rest.is_nan() || rest <= DEPENDENT_ROW * full {
                 passive.factored = a;
                 return false;
