@@ -537,14 +537,13 @@ impl<'a> ConeProjector<'a> {
     fn update_point(&mut self, mask: &[f64], cz: &[f64], passive: &Passive) {
         self.update_delta(passive);
         if self.screening {
-            simd::candidate_values(
-                &self.cand,
-                &self.delta,
-                &self.xr,
-                self.d,
-                (cz, mask),
-                &mut self.c_cur,
-            );
+            let rows = ScreenedRows {
+                cand: &self.cand,
+                xr: &self.xr,
+                cz,
+                mask,
+            };
+            simd::candidate_values(&rows, &self.delta, &mut self.c_cur);
             return;
         }
         self.c_cur.iter_mut().for_each(|c| *c = 0.0);
@@ -698,21 +697,25 @@ impl<'a> ConeProjector<'a> {
 /// of its norm counts as dependent on them ([`ConeProjector::factor`]).
 const DEPENDENT_ROW: f64 = 1e-10;
 
-/// `c_l = cz_l + s_l ⟨x_l, δ⟩` for the candidate rows `cand` (`xr`: `X` row-major,
-/// rows of `d`; `s_l = 2m_l − 1`): the cone values of a screened step, most of the
-/// time of a C-ReLU solve at P = 1000–2500. (Until 2026-12-06 this was a scalar
-/// loop that skipped zero entries of `δ`, to give the bits of the column passes;
-/// the screened and plain projections agree to rounding either way.)
+/// The rows a screened step visits: the candidates `cand`, `X` row-major (`xr`,
+/// rows of `d`), the input's cone values `cz` and the pattern `mask`.
+struct ScreenedRows<'a> {
+    cand: &'a [usize],
+    xr: &'a [f64],
+    cz: &'a [f64],
+    mask: &'a [f64],
+}
+
+/// `c_l = cz_l + s_l ⟨x_l, δ⟩` for the candidate rows (`s_l = 2m_l − 1`, `d =
+/// δ.len()`): the cone values of a screened step, most of the time of a C-ReLU
+/// solve at P = 1000–2500. (Until 2026-12-06 this was a scalar loop that skipped
+/// zero entries of `δ`, to give the bits of the column passes; the screened and
+/// plain projections agree to rounding either way.)
 #[inline(always)]
-fn candidate_values(
-    cand: &[usize],
-    delta: &[f64],
-    xr: &[f64],
-    d: usize,
-    (cz, mask): (&[f64], &[f64]),
-    c: &mut [f64],
-) {
-    for &l in cand {
+fn candidate_values(rows: &ScreenedRows, delta: &[f64], c: &mut [f64]) {
+    let d = delta.len();
+    let (xr, cz, mask) = (rows.xr, rows.cz, rows.mask);
+    for &l in rows.cand {
         c[l] = cz[l] + (2.0 * mask[l] - 1.0) * dot(delta, &xr[l * d..(l + 1) * d]);
     }
 }
@@ -721,33 +724,21 @@ fn candidate_values(
 /// at run time as in the operators' kernels. Vector lanes keep the four partial
 /// sums of [`dot`] apart, so both versions give the same bits.
 mod simd {
+    use super::ScreenedRows;
+
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn candidate_values_avx2(
-        cand: &[usize],
-        delta: &[f64],
-        xr: &[f64],
-        d: usize,
-        czm: (&[f64], &[f64]),
-        c: &mut [f64],
-    ) {
-        super::candidate_values(cand, delta, xr, d, czm, c)
+    fn candidate_values_avx2(rows: &ScreenedRows, delta: &[f64], c: &mut [f64]) {
+        super::candidate_values(rows, delta, c)
     }
 
-    pub(super) fn candidate_values(
-        cand: &[usize],
-        delta: &[f64],
-        xr: &[f64],
-        d: usize,
-        czm: (&[f64], &[f64]),
-        c: &mut [f64],
-    ) {
+    pub(super) fn candidate_values(rows: &ScreenedRows, delta: &[f64], c: &mut [f64]) {
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2 (checked just above).
-            return unsafe { candidate_values_avx2(cand, delta, xr, d, czm, c) };
+            return unsafe { candidate_values_avx2(rows, delta, c) };
         }
-        super::candidate_values(cand, delta, xr, d, czm, c)
+        super::candidate_values(rows, delta, c)
     }
 }
 
