@@ -309,3 +309,114 @@ fn lambda_zero_reaches_the_optimal_loss() {
         }
     }
 }
+
+/// [`GatedLoss`] counting its adjoints, with its screen offered or hidden.
+struct Counted<'a> {
+    loss: GatedLoss<'a>,
+    screen: bool,
+    adjoints: usize,
+}
+
+impl Smooth for Counted<'_> {
+    fn dim(&self) -> usize {
+        self.loss.dim()
+    }
+    fn state_len(&self) -> usize {
+        self.loss.state_len()
+    }
+    fn forward(&mut self, u: &[f64], state: &mut [f64]) {
+        self.loss.forward(u, state)
+    }
+    fn value(&mut self, state: &[f64]) -> f64 {
+        self.loss.value(state)
+    }
+    fn gradient(&mut self, state: &[f64], grad: &mut [f64]) -> f64 {
+        self.adjoints += 1;
+        self.loss.gradient(state, grad)
+    }
+    fn curvature(&mut self, state_plus: &[f64], state: &[f64]) -> Option<f64> {
+        self.loss.curvature(state_plus, state)
+    }
+    fn dual_bound(&mut self, state: &[f64], grad: &[f64]) -> Option<f64> {
+        self.loss.dual_bound(state, grad)
+    }
+    fn screen_bound(&mut self, state: &[f64], grad: &[f64]) -> Option<f64> {
+        if self.screen {
+            self.loss.screen_bound(state, grad)
+        } else {
+            None
+        }
+    }
+}
+
+/// Screened gap checks (the module docs of `fista`): the gradient at the iterate
+/// taken from the step's gradient by `∇f(u) = (∇f(v) + β∇f(u_prev))/(1 + β)` must
+/// leave every check that stops, and so the whole path, as it was — the same
+/// iterates to the bit — while skipping the adjoint of the checks that cannot
+/// stop. A wrong gradient shows either way: a screen too pessimistic skips a check
+/// that stops (the runs then differ), one too optimistic saves nothing.
+#[test]
+fn screened_checks_keep_the_path_and_skip_adjoints() {
+    use cvxrelu::solvers::native::fista::Momentum;
+    for (data, gates, lambda) in [
+        ("breast_cancer.csv", "breast_cancer_gates.csv", 1e-2),
+        ("diabetes.csv", "diabetes_gates.csv", 1e-3),
+        ("synth.csv", "synth_gates.csv", 1e-3),
+    ] {
+        let prob = problem(
+            data,
+            gates,
+            Model::GatedRelu,
+            lambda,
+            Regularizer::NeuronGl1,
+        );
+        let ops = Operators::new(&prob.x(), &prob.patterns());
+        let comp = Composite {
+            reg: prob.reg(),
+            lambda: prob.lambda(),
+            d: prob.d(),
+        };
+        for momentum in [Momentum::Fista, Momentum::Greedy] {
+            let settings = FistaSettings {
+                momentum,
+                ..gap_settings(1e-6)
+            };
+            let run = |screen: bool| {
+                let loss = GatedLoss::new(&ops, &prob.y(), prob.reg(), prob.lambda());
+                let mut counted = Counted {
+                    loss,
+                    screen,
+                    adjoints: 0,
+                };
+                let mut ws = FistaWorkspace::new(counted.dim(), counted.state_len());
+                let mut u = vec![0.0; counted.dim()];
+                let out = fista::solve_observed(
+                    &mut counted,
+                    comp,
+                    &mut u,
+                    &settings,
+                    &mut ws,
+                    0.0,
+                    &mut |_| {},
+                );
+                (out, u, counted.adjoints)
+            };
+            let (plain, u_plain, adjoints_plain) = run(false);
+            let (screened, u_screened, adjoints_screened) = run(true);
+            let case = format!("{data} λ = {lambda} {momentum:?}");
+            assert_eq!(plain.status, Status::Solved, "{case}");
+            assert_eq!(screened.status, Status::Solved, "{case}");
+            assert_eq!(plain.iterations, screened.iterations, "{case}");
+            assert_eq!(plain.restarts, screened.restarts, "{case}");
+            assert_eq!(u_plain, u_screened, "{case}: the iterates differ");
+            assert_eq!(plain.relative_gap, screened.relative_gap, "{case}");
+            // Every check but the last cannot stop; those with `v ≠ u` (most of
+            // them) lose their adjoint.
+            let checks = plain.iterations / settings.check_every;
+            assert!(
+                adjoints_plain.saturating_sub(adjoints_screened) >= checks / 2,
+                "{case}: {adjoints_screened} adjoints screened against {adjoints_plain}, {checks} checks"
+            );
+        }
+    }
+}

@@ -184,6 +184,14 @@ impl Smooth for GatedLoss<'_> {
             .sum();
         Some(s / (2.0 * self.nc()))
     }
+    fn screen_bound(&mut self, state: &[f64], grad: &[f64]) -> Option<f64> {
+        let (rr, ry) = self.residual_products(state);
+        let nc = self.nc();
+        for (g, v) in self.g.data.iter_mut().zip(grad) {
+            *g = v * nc;
+        }
+        certify::dual_objective(self.reg, self.lambda, nc, rr, ry, &self.g)
+    }
     fn dual_bound(&mut self, state: &[f64], grad: &[f64]) -> Option<f64> {
         let (rr, ry) = self.residual_products(state);
         let nc = self.nc();
