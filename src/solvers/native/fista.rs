@@ -598,6 +598,40 @@ impl<'a> Monitor<'a> {
     }
 }
 
+/// The check proper at `u`, the iterate of iteration `it`: [`measure`] (one
+/// adjoint), and its row of the log unless it ends the run (solved or diverged:
+/// the run's final row reports those).
+#[allow(clippy::too_many_arguments)]
+fn check<S: Smooth, H: Proximal>(
+    smooth: &mut S,
+    h: &mut H,
+    u: &[f64],
+    ws: &mut FistaWorkspace,
+    settings: &FistaSettings,
+    monitor: &mut Monitor<'_>,
+    it: usize,
+    step: f64,
+    restarts: usize,
+    elapsed_s: &dyn Fn() -> f64,
+) -> Measure {
+    let last = measure(smooth, h, u, settings.stopping, ws);
+    if last.value > settings.tol && last.objective.is_finite() {
+        log_line(
+            monitor,
+            it,
+            last.objective,
+            last.kind(settings.stopping),
+            last.value,
+            settings,
+            step,
+            restarts,
+            elapsed_s(),
+            false,
+        );
+    }
+    last
+}
+
 /// The log line of a measurement.
 #[allow(clippy::too_many_arguments)]
 fn log_line(
@@ -664,6 +698,7 @@ pub fn solve_monitored<S: Smooth, H: Proximal>(
     // is offered; `beta_v` built the current `v`.
     let mut screening = false;
     let mut beta_v = 0.0;
+    let elapsed = || time_offset + start.elapsed();
 
     for it in 0..settings.max_iters {
         let periodic = it % settings.check_every == 0;
@@ -672,13 +707,15 @@ pub fn solve_monitored<S: Smooth, H: Proximal>(
         // says it may stop.
         let measured = periodic && (it == 0 || !screening || v_is_u);
         if measured {
-            last = measure(smooth, h, u, settings.stopping, ws);
+            last = check(
+                smooth, h, u, ws, settings, monitor, it, eta, restarts, &elapsed,
+            );
             last_at = it;
             objective = last.objective;
             if it == 0 {
                 trace.push(TracePoint {
                     iteration: 0,
-                    time_s: time_offset + start.elapsed(),
+                    time_s: elapsed(),
                     objective,
                 });
             }
@@ -690,18 +727,6 @@ pub fn solve_monitored<S: Smooth, H: Proximal>(
                 status = Status::Solved;
                 break;
             }
-            log_line(
-                monitor,
-                it,
-                objective,
-                last.kind(settings.stopping),
-                last.value,
-                settings,
-                eta,
-                restarts,
-                time_offset + start.elapsed(),
-                false,
-            );
             if it == 0 {
                 screening = settings.stopping == Stopping::DualityGap
                     && smooth.screen_bound(&ws.state_u, &ws.grad_u).is_some();
@@ -748,32 +773,22 @@ pub fn solve_monitored<S: Smooth, H: Proximal>(
                             settings,
                             eta,
                             restarts,
-                            time_offset + start.elapsed(),
+                            elapsed(),
                             false,
                         );
                     }
                     // Near the stop, or no screen here: the check proper.
                     _ => {
                         screening &= screen.is_some();
-                        last = measure(smooth, h, u, settings.stopping, ws);
+                        last = check(
+                            smooth, h, u, ws, settings, monitor, it, eta, restarts, &elapsed,
+                        );
                         last_at = it;
                         objective = last.objective;
                         if last.value <= settings.tol {
                             status = Status::Solved;
                             break;
                         }
-                        log_line(
-                            monitor,
-                            it,
-                            objective,
-                            last.kind(settings.stopping),
-                            last.value,
-                            settings,
-                            eta,
-                            restarts,
-                            time_offset + start.elapsed(),
-                            false,
-                        );
                     }
                 }
             }
@@ -881,7 +896,7 @@ pub fn solve_monitored<S: Smooth, H: Proximal>(
         if iterations % settings.trace_every == 0 {
             trace.push(TracePoint {
                 iteration: iterations,
-                time_s: time_offset + start.elapsed(),
+                time_s: elapsed(),
                 objective,
             });
         }
@@ -914,7 +929,7 @@ pub fn solve_monitored<S: Smooth, H: Proximal>(
     if trace.last().map(|p| p.iteration) != Some(iterations) {
         trace.push(TracePoint {
             iteration: iterations,
-            time_s: time_offset + start.elapsed(),
+            time_s: elapsed(),
             objective,
         });
     }
@@ -932,7 +947,7 @@ pub fn solve_monitored<S: Smooth, H: Proximal>(
         settings,
         eta,
         restarts,
-        time_offset + start.elapsed(),
+        elapsed(),
         true,
     );
     FistaOutcome {
