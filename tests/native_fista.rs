@@ -420,3 +420,32 @@ fn screened_checks_keep_the_path_and_skip_adjoints() {
         }
     }
 }
+
+/// The screen is the plain bound, so it is offered only where the check proper
+/// uses the plain bound too: with the dual extrapolation or the best bound kept,
+/// a check can stop on a bound above the screen's, and a screen would skip it.
+#[test]
+fn no_screen_where_the_check_can_beat_the_plain_bound() {
+    let prob = problem(
+        "synth.csv",
+        "synth_gates.csv",
+        Model::GatedRelu,
+        1e-3,
+        Regularizer::NeuronGl1,
+    );
+    let ops = Operators::new(&prob.x(), &prob.patterns());
+    let new = || GatedLoss::new(&ops, &prob.y(), prob.reg(), prob.lambda());
+    let mut plain = new();
+    let mut state = vec![0.0; plain.state_len()];
+    let mut grad = vec![0.0; plain.dim()];
+    plain.forward(&vec![0.0; plain.dim()], &mut state);
+    plain.gradient(&state, &mut grad);
+    let screen = plain.screen_bound(&state, &grad);
+    assert_eq!(screen, plain.dual_bound(&state, &grad));
+    assert!(screen.is_some());
+    let mut extrapolated = new().with_extrapolation(gated::DUAL_EXTRAPOLATION_K);
+    assert_eq!(extrapolated.screen_bound(&state, &grad), None);
+    let mut best_kept = new();
+    best_kept.keep_best_dual = true;
+    assert_eq!(best_kept.screen_bound(&state, &grad), None);
+}

@@ -185,6 +185,12 @@ impl Smooth for GatedLoss<'_> {
         Some(s / (2.0 * self.nc()))
     }
     fn screen_bound(&mut self, state: &[f64], grad: &[f64]) -> Option<f64> {
+        // With extrapolation or the best bound kept, the check's bound can be
+        // above the plain one, and a screen by the plain one would skip checks
+        // that stop.
+        if self.extrapolation.is_some() || self.keep_best_dual {
+            return None;
+        }
         let (rr, ry) = self.residual_products(state);
         let nc = self.nc();
         for (g, v) in self.g.data.iter_mut().zip(grad) {
