@@ -136,6 +136,17 @@ impl<'a> GatedLoss<'a> {
         (self.ops.n() * self.c) as f64
     }
 
+    /// The plain bound: the certificate's scaled residual `θ = α r / N` at the
+    /// state, with `Aᵀr = N·grad` (no product).
+    fn plain_bound(&mut self, state: &[f64], grad: &[f64]) -> Option<f64> {
+        let (rr, ry) = self.residual_products(state);
+        let nc = self.nc();
+        for (g, v) in self.g.data.iter_mut().zip(grad) {
+            *g = v * nc;
+        }
+        certify::dual_objective(self.reg, self.lambda, nc, rr, ry, &self.g)
+    }
+
     /// `(‖r‖², ⟨r, Y⟩)` of the residual `r = state − Y` (the dual bound's inputs).
     pub fn residual_products(&self, state: &[f64]) -> (f64, f64) {
         let (mut rr, mut ry) = (0.0, 0.0);
@@ -191,20 +202,11 @@ impl Smooth for GatedLoss<'_> {
         if self.extrapolation.is_some() || self.keep_best_dual {
             return None;
         }
-        let (rr, ry) = self.residual_products(state);
-        let nc = self.nc();
-        for (g, v) in self.g.data.iter_mut().zip(grad) {
-            *g = v * nc;
-        }
-        certify::dual_objective(self.reg, self.lambda, nc, rr, ry, &self.g)
+        self.plain_bound(state, grad)
     }
     fn dual_bound(&mut self, state: &[f64], grad: &[f64]) -> Option<f64> {
-        let (rr, ry) = self.residual_products(state);
+        let mut bound = self.plain_bound(state, grad)?;
         let nc = self.nc();
-        for (g, v) in self.g.data.iter_mut().zip(grad) {
-            *g = v * nc;
-        }
-        let mut bound = certify::dual_objective(self.reg, self.lambda, nc, rr, ry, &self.g)?;
         if let Some(ex) = self.extrapolation.as_mut() {
             for ((r, p), y) in self.r.iter_mut().zip(state).zip(&self.y) {
                 *r = p - y;
