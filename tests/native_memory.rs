@@ -224,4 +224,26 @@ fn bytes_per_pattern_row() {
     for case in CASES {
         slope(case);
     }
+    for case in &CASES[..2] {
+        wide(*case);
+    }
+}
+
+/// Gated fista at d = 120 (+ bias), n = 2048, P = 200: from d = 96 on the adjoint's
+/// row blocks are at least 256 rows (`row_blocks::adjoint_block_rows`, here twice
+/// the forward's 128), and the estimate still bounds the peak within 3×.
+fn wide(case: Case) {
+    let pr = problem(case.model(), 2048, 120, 200);
+    let peak = case.peak(&pr) as f64;
+    let estimate = case.estimate(&pr);
+    eprintln!(
+        "{:<26} n = {}, d = {}, P = {}: peak {peak:.0} B, estimate {estimate:.0} B = {:.2}× the peak",
+        case.name(),
+        pr.n(),
+        pr.d(),
+        pr.p(),
+        estimate / peak
+    );
+    assert!(estimate >= peak, "{}: estimate {estimate} below the peak {peak}", case.name());
+    assert!(estimate <= 3.0 * peak, "{}: estimate {estimate} above 3× the peak {peak}", case.name());
 }

@@ -275,3 +275,38 @@ fn pruned_sets_follow_the_support() {
         "last set {last} patterns for {used} active ({sizes:?})"
     );
 }
+
+/// A warm start's state comes from its nonzero patterns only (and then from each
+/// round's set): started at a certified answer, the working sets stop at their
+/// first check with that answer's objective and gap as the independent
+/// certificate computes them; started at another λ's answer (nonzero blocks
+/// scattered over the patterns), they end at the cold start's optimum.
+#[test]
+fn warm_starts_are_checked_on_their_nonzero_patterns() {
+    let r = references()
+        .into_iter()
+        .find(|r| r.model == Model::GatedRelu && r.data == "digits38.csv" && r.lambda == 0.01)
+        .expect("digits38 λ = 0.01");
+    let prob = reference_problem(&r);
+    let on = |tol| FistaSettings {
+        working_sets: WorkingSets::On,
+        ..settings(tol, 300_000)
+    };
+    let cold = working_set::solve(&prob, &on(1e-8), None).unwrap();
+    assert_eq!(cold.status, Status::Solved);
+    let again = working_set::solve(&prob, &on(1e-6), Some(&cold.weights)).unwrap();
+    assert_eq!(again.status, Status::Solved);
+    assert_eq!(again.iterations, 0, "a certified start stops at its first check");
+    let cert = certify(&prob, &cold.weights);
+    let first = again.trace[0].objective;
+    assert!(rel(first, cert.objective) <= 1e-13, "{first} vs {}", cert.objective);
+    // Another λ's answer as the start: a support unlike this λ's.
+    let other = prob.with_lambda(0.1);
+    let start = working_set::solve(&other, &on(1e-6), None).unwrap();
+    let warm = working_set::solve(&prob, &on(1e-8), Some(&start.weights)).unwrap();
+    assert_eq!(warm.status, Status::Solved);
+    let start_cert = certify(&prob, &start.weights);
+    assert!(rel(warm.trace[0].objective, start_cert.objective) <= 1e-13);
+    let (cw, cc) = (certify(&prob, &warm.weights), certify(&prob, &cold.weights));
+    assert!(rel(cw.objective, cc.objective) <= 1e-8, "{} vs {}", cw.objective, cc.objective);
+}

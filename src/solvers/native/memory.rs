@@ -4,15 +4,17 @@
 //!
 //! The estimate follows the solvers' allocations term by term (bytes, `f64` = 8;
 //! `n` rows, `d` features, `c` outputs, `P` patterns, `w = ⌈n/64⌉` mask words per
-//! pattern, `m` block columns, `B(m)` = [`default_block_rows`]`(n, m)`, a
+//! pattern, `m` block columns, `B(m)` = [`default_block_rows`]`(n, m)`, `B'(m)`
+//! the larger of `B(m)` and the adjoint's [`adjoint_block_rows`]`(n, d, m)`, a
 //! passive set `π = 16d² + 16d + 104`, a cone projector `κ = 8nd + 17n + 56d`):
 //!
 //! ```text
 //!   operators        8nd (X) + 8wP (bit mask, word-major)                   ≈ n·P/8
-//!   gated loss       24nc + 8 B(cP)·cP (one row block) + 8cPd
+//!   gated loss       24nc + 8 B'(cP)·cP (one row block) + 8cPd
 //!   R-FISTA          40·dim + 32·state  (dim = kcPd, state = nc; the AL's state is u)
-//!   working sets     + a second operators on |W| ≤ P patterns, its pattern copy
-//!                    (8wP), loss and R-FISTA workspace, and 8(nc + cPd)
+//!   working sets     + a second operators on |W| ≤ P patterns (its bit mask;
+//!                    `X` is shared), its pattern copy (8wP), loss and R-FISTA
+//!                    workspace, and 8(nc + cPd)
 //!   C-ReLU fista     gated loss + 8cPd (v − w) + dual norm (κ + 16n + 2cP(π + 16))
 //!                    + cone prox (κ + 16n·min(64, 2cP) + 16n + 16cPd + (2cP + 1)(π + 1))
 //!   AL phase         8nc + 16ncP (multipliers γ, ξ) + 8 B(2cP)·(2cP + c) + R-FISTA
@@ -28,7 +30,8 @@
 //! full mask, the working set's copy and its word-major operators) and the AL's
 //! multipliers (`16c` B; the polish's bit mask, `1/8` B, lives after them, not with
 //! them); nothing else grows with `n·P`: the row-block workspaces
-//! are bounded by `max(256 KiB, 512m)` bytes, the cone prox's buffers by `n × 64`
+//! are bounded by `max(256 KiB, 512m)` bytes (`2048m` for the adjoint from
+//! `d = 96` on), the cone prox's buffers by `n × 64`
 //! doubles. [`layout`] returns the two parts; the estimate is their sum times a
 //! safety factor of 1.25 (small vectors, the allocator, faer's per-thread cache
 //! slab). `tests/native_memory.rs` checks it against the allocations measured by a
@@ -37,11 +40,13 @@
 //! What runs after a solve — the certificate, the network recovery and its
 //! metrics ([`crate::certify`], [`crate::network`]) — and the pattern construction
 //! before it go through row blocks too ([`crate::model::row_blocks`]: one block of
-//! at most `max(256 KiB, 512m)` bytes, no `n × P` matrix; C-ReLU's certificate
+//! at most `max(256 KiB, 512m)` bytes, `2048m` for an adjoint from `d = 96` on,
+//! no `n × P` matrix; C-ReLU's certificate
 //! adds the dual norm's `2cP` passive sets, as above), so they stay below the
 //! solve's peak and the estimate need not count them (`tests/certify_memory.rs`).
 
 use super::operators::default_block_rows;
+use crate::model::row_blocks::adjoint_block_rows;
 use crate::model::{Model, Problem};
 use crate::solvers::SolverKind;
 
@@ -96,6 +101,14 @@ impl Dims {
     fn block(&self, m: f64) -> f64 {
         default_block_rows(self.n, m as usize) as f64
     }
+    /// Rows of the fused kernels' shared workspace: the larger of the forward's
+    /// and the adjoint's blocks ([`Operators::block_workspace_len`]).
+    ///
+    /// [`Operators::block_workspace_len`]: super::operators::Operators::block_workspace_len
+    fn fused_block(&self, m: f64) -> f64 {
+        let adjoint = adjoint_block_rows(self.n, self.d as usize, m as usize) as f64;
+        self.block(m).max(adjoint)
+    }
     /// `X` and the word-major bit mask.
     fn operators(&self) -> Layout {
         Layout {
@@ -107,7 +120,7 @@ impl Dims {
     /// one row block of `cP` columns, the gradient blocks.
     fn gated_loss(&self) -> f64 {
         let m = self.c * self.p;
-        24.0 * self.n_f * self.c + 8.0 * self.block(m) * m + 8.0 * m * self.d
+        24.0 * self.n_f * self.c + 8.0 * self.fused_block(m) * m + 8.0 * m * self.d
     }
     fn fista(&self, dim: f64, state: f64) -> f64 {
         40.0 * dim + 32.0 * state
@@ -172,10 +185,14 @@ pub fn layout(
                 .plus(Layout::fixed(k.gated_loss() + k.fista(m * d, n * c)));
             let mut total = one.plus(Layout::fixed(weights + k.gemm(m)));
             if working_sets {
-                // The working set's patterns, its operators, loss and workspace
-                // (at most P patterns), the full check's state and gradient, and
-                // the restricted weights.
-                total = total.plus(one).plus(Layout {
+                // The working set's patterns, its operators (its bit mask: `X` is
+                // shared), loss and workspace (at most P patterns), the full
+                // check's state and gradient, and the restricted weights.
+                let set = Layout {
+                    per_np: 8.0 * k.words * p,
+                    rest: k.gated_loss() + k.fista(m * d, n * c),
+                };
+                total = total.plus(set).plus(Layout {
                     per_np: 8.0 * k.words * p,
                     rest: 8.0 * (n * c + 2.0 * m * d),
                 });

@@ -39,7 +39,8 @@
 //! for benchmarks and tests only, built on its first call — no solver calls it, so
 //! a solve holds the mask in `nP/8` bytes: the operators own `8nd + 8⌈n/64⌉P`
 //! bytes (`X`, the word-major bits), the callers' block workspaces are at most
-//! `max(256 KiB, 512m)` bytes ([`default_block_rows`]), and
+//! `max(256 KiB, 512m)` bytes ([`default_block_rows`]; the adjoint's blocks have
+//! at least 256 rows from `d = 96` on, [`row_blocks::adjoint_block_rows`]), and
 //! [`Operators::apply_signs`] / [`Operators::fill_mask_col`] turn one column into
 //! cone values or a `0.0/1.0` column of the caller's (the accounting is
 //! [`super::memory`]'s). Nothing here allocates: callers pass
@@ -49,7 +50,7 @@
 //! All GEMMs run with the operators' parallelism ([`Operators::with_threads`],
 //! default sequential; [`crate::model::parallelism`] maps a thread count to it).
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use faer::{Accum, Mat, MatMut, MatRef, Par, linalg::matmul::matmul};
 
@@ -73,8 +74,9 @@ pub fn default_block_rows(n: usize, m: usize) -> usize {
 /// `X` and the pattern mask, ready for the structured products.
 #[derive(Clone, Debug)]
 pub struct Operators {
-    /// `X`, `n × d`, stored with column stride exactly `n`.
-    x: Vec<f64>,
+    /// `X`, `n × d`, stored with column stride exactly `n`; shared by the
+    /// operators [`Operators::restricted`] to a subset of the patterns.
+    x: Arc<[f64]>,
     /// `M` as `0.0 / 1.0`, `n × P`, column-major with stride `n`: built only by
     /// [`Operators::mask_col`] (benchmarks, tests), never by a solver.
     dense_mask: OnceLock<Vec<f64>>,
@@ -94,26 +96,35 @@ impl Operators {
     pub fn new(x: &Mat<f64>, patterns: &Patterns) -> Operators {
         let (n, d, p) = (x.nrows(), x.ncols(), patterns.p());
         assert_eq!(patterns.n(), n, "patterns and X disagree on n");
-        let mut xs = Vec::with_capacity(n * d);
-        for j in 0..d {
-            xs.extend(x.col(j).iter().copied());
-        }
-        let words = n.div_ceil(64);
-        let mut bits = vec![0u64; words * p];
-        for i in 0..p {
-            for (w, &word) in patterns.column_words(i).iter().enumerate() {
-                bits[w * p + i] = word;
-            }
-        }
+        // Column-major with stride n, allocated once (a mapped range has a
+        // trusted length, so the `Arc` is filled in place, not through a `Vec`).
+        let xs: Arc<[f64]> = (0..n * d).map(|k| x[(k % n.max(1), k / n.max(1))]).collect();
         Operators {
             x: xs,
             dense_mask: OnceLock::new(),
-            bits,
+            bits: word_major(patterns),
             block_rows: None,
             par: Par::Seq,
             n,
             d,
             p,
+        }
+    }
+
+    /// The operators of the same `X` on `patterns` (a working set's, e.g.
+    /// [`Patterns::select`] of this one's), sharing `X` instead of copying its
+    /// `8nd` bytes; the block size and parallelism are kept.
+    pub fn restricted(&self, patterns: &Patterns) -> Operators {
+        assert_eq!(patterns.n(), self.n, "patterns and X disagree on n");
+        Operators {
+            x: Arc::clone(&self.x),
+            dense_mask: OnceLock::new(),
+            bits: word_major(patterns),
+            block_rows: self.block_rows,
+            par: self.par,
+            n: self.n,
+            d: self.d,
+            p: patterns.p(),
         }
     }
 
@@ -224,10 +235,21 @@ impl Operators {
         }
     }
 
+    /// Rows per block of [`Operators::adjoint`] for `m` block columns: the size set
+    /// by [`Operators::with_block_rows`], else [`row_blocks::adjoint_block_rows`]
+    /// (at least 256 rows from `d = 96` on); at most `n`.
+    pub fn adjoint_block_rows(&self, m: usize) -> usize {
+        match self.block_rows {
+            Some(rows) => rows.min(self.n),
+            None => row_blocks::adjoint_block_rows(self.n, self.d, m),
+        }
+    }
+
     /// Length of the workspace of [`Operators::forward`] and [`Operators::adjoint`]
-    /// with `m` block columns: one `rows × m` block, [`Operators::block_rows`] rows.
+    /// with `m` block columns: one `rows × m` block, the larger of
+    /// [`Operators::block_rows`] and [`Operators::adjoint_block_rows`] rows.
     pub fn block_workspace_len(&self, m: usize) -> usize {
-        self.block_rows(m) * m
+        self.block_rows(m).max(self.adjoint_block_rows(m)) * m
     }
 
     /// `Z = X U` with `U` the `d × m` column-major matrix `u`; `z` has `n·m` entries.
@@ -349,7 +371,7 @@ impl Operators {
             g.iter_mut().for_each(|v| *v = 0.0);
             return;
         }
-        let nb = self.block_rows(m);
+        let nb = self.adjoint_block_rows(m);
         assert!(
             w.len() >= nb * m,
             "adjoint: workspace shorter than block_workspace_len"
@@ -408,6 +430,19 @@ impl Operators {
         }
         worst
     }
+}
+
+/// The mask of `patterns` word-major: bit `r % 64` of `bits[(r / 64)·P + i]` is
+/// `M[r, i]`.
+fn word_major(patterns: &Patterns) -> Vec<u64> {
+    let (words, p) = (patterns.n().div_ceil(64), patterns.p());
+    let mut bits = vec![0u64; words * p];
+    for i in 0..p {
+        for (w, &word) in patterns.column_words(i).iter().enumerate() {
+            bits[w * p + i] = word;
+        }
+    }
+    bits
 }
 
 /// All ones if bit `j` of `word` is set, else zero: `x & keep(word, j)` is `x` or `+0`.
@@ -533,6 +568,44 @@ mod tests {
                 assert_eq!(s[r].to_bits(), (z[r] * (2.0 * mask[r] - 1.0)).to_bits());
                 assert_eq!(s[r] == z[r], col[r]);
             }
+        }
+    }
+
+    /// Operators restricted to a subset of the patterns share `X` and compute, on
+    /// the subset's blocks, the forward of the full operators at a point that is
+    /// zero outside the subset, and the subset's columns of the full adjoint.
+    #[test]
+    fn restricted_operators_share_x_and_agree_with_the_full_ones() {
+        let (n, d, p) = (200, 3, 7);
+        let cols: Vec<Vec<bool>> = (0..p)
+            .map(|i| (0..n).map(|r| (r * (i + 3) + i) % 5 < 2).collect())
+            .collect();
+        let pat = crate::model::Patterns::from_columns(n, &cols);
+        let x = faer::Mat::from_fn(n, d, |r, j| ((r * 7 + j * 3) % 11) as f64 - 5.0);
+        let ops = Operators::new(&x, &pat);
+        let set = [1usize, 4, 6];
+        let sub = ops.restricted(&pat.select(&set));
+        assert_eq!(sub.p(), set.len());
+        assert_eq!(ops.x().as_ptr(), sub.x().as_ptr(), "X is shared, not copied");
+        let mut u = vec![0.0; d * p];
+        let mut su = Vec::new();
+        for &i in &set {
+            let block: Vec<f64> = (0..d).map(|j| (i * d + j) as f64 * 0.25 - 1.0).collect();
+            u[i * d..(i + 1) * d].copy_from_slice(&block);
+            su.extend(block);
+        }
+        let (mut full, mut part) = (vec![0.0; n], vec![0.0; n]);
+        let mut z = vec![0.0; ops.workspace_len(p)];
+        ops.forward(&u, &mut z, &mut full);
+        sub.forward(&su, &mut z, &mut part);
+        assert!(full.iter().any(|&v| v != 0.0));
+        assert_eq!(full, part);
+        let r: Vec<f64> = (0..n).map(|k| (k % 13) as f64 - 6.0).collect();
+        let (mut g, mut sg) = (vec![0.0; d * p], vec![0.0; d * set.len()]);
+        ops.adjoint(&r, 0.5, &mut z, &mut g);
+        sub.adjoint(&r, 0.5, &mut z, &mut sg);
+        for (w, &i) in set.iter().enumerate() {
+            assert_eq!(&g[i * d..(i + 1) * d], &sg[w * d..(w + 1) * d]);
         }
     }
 

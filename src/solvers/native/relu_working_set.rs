@@ -412,7 +412,7 @@ pub fn solve_observed(
         // passive sets and their last outputs (screening anchors).
         let m = set.len();
         let sub_patterns = problem.patterns().select(&set);
-        let sub_ops = Operators::new(problem.x(), &sub_patterns).with_threads(settings.threads);
+        let sub_ops = ops.restricted(&sub_patterns);
         let mut sub = ReluLoss::new(&sub_ops, &sub_patterns, problem.y(), lambda);
         let mut h = ConeProx::new(&sub_ops, c, lambda).with_screening();
         let mut su = vec![0.0; 2 * c * m * d];
