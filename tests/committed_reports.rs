@@ -139,3 +139,20 @@ fn readme_scnn_claims_are_the_committed_comparison() {
         "README.md's scnn-summary block is stale: run scripts/regenerate-reports"
     );
 }
+
+/// `results/lag`'s table (and the README block it is spliced into) is the one
+/// `scripts/lag-table.py` writes from the committed records.
+#[test]
+fn lag_table_is_the_committed_records() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("python3")
+        .current_dir(root)
+        .args(["scripts/lag-table.py", "table", "results/lag", "--check"])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
