@@ -244,6 +244,14 @@ fn wide(case: Case) {
         pr.p(),
         estimate / peak
     );
-    assert!(estimate >= peak, "{}: estimate {estimate} below the peak {peak}", case.name());
-    assert!(estimate <= 3.0 * peak, "{}: estimate {estimate} above 3× the peak {peak}", case.name());
+    assert!(
+        estimate >= peak,
+        "{}: estimate {estimate} below the peak {peak}",
+        case.name()
+    );
+    assert!(
+        estimate <= 3.0 * peak,
+        "{}: estimate {estimate} above 3× the peak {peak}",
+        case.name()
+    );
 }

@@ -296,10 +296,17 @@ fn warm_starts_are_checked_on_their_nonzero_patterns() {
     assert_eq!(cold.status, Status::Solved);
     let again = working_set::solve(&prob, &on(1e-6), Some(&cold.weights)).unwrap();
     assert_eq!(again.status, Status::Solved);
-    assert_eq!(again.iterations, 0, "a certified start stops at its first check");
+    assert_eq!(
+        again.iterations, 0,
+        "a certified start stops at its first check"
+    );
     let cert = certify(&prob, &cold.weights);
     let first = again.trace[0].objective;
-    assert!(rel(first, cert.objective) <= 1e-13, "{first} vs {}", cert.objective);
+    assert!(
+        rel(first, cert.objective) <= 1e-13,
+        "{first} vs {}",
+        cert.objective
+    );
     // Another λ's answer as the start: a support unlike this λ's.
     let other = prob.with_lambda(0.1);
     let start = working_set::solve(&other, &on(1e-6), None).unwrap();
@@ -308,5 +315,10 @@ fn warm_starts_are_checked_on_their_nonzero_patterns() {
     let start_cert = certify(&prob, &start.weights);
     assert!(rel(warm.trace[0].objective, start_cert.objective) <= 1e-13);
     let (cw, cc) = (certify(&prob, &warm.weights), certify(&prob, &cold.weights));
-    assert!(rel(cw.objective, cc.objective) <= 1e-8, "{} vs {}", cw.objective, cc.objective);
+    assert!(
+        rel(cw.objective, cc.objective) <= 1e-8,
+        "{} vs {}",
+        cw.objective,
+        cc.objective
+    );
 }

@@ -98,7 +98,9 @@ impl Operators {
         assert_eq!(patterns.n(), n, "patterns and X disagree on n");
         // Column-major with stride n, allocated once (a mapped range has a
         // trusted length, so the `Arc` is filled in place, not through a `Vec`).
-        let xs: Arc<[f64]> = (0..n * d).map(|k| x[(k % n.max(1), k / n.max(1))]).collect();
+        let xs: Arc<[f64]> = (0..n * d)
+            .map(|k| x[(k % n.max(1), k / n.max(1))])
+            .collect();
         Operators {
             x: xs,
             dense_mask: OnceLock::new(),
@@ -586,7 +588,11 @@ mod tests {
         let set = [1usize, 4, 6];
         let sub = ops.restricted(&pat.select(&set));
         assert_eq!(sub.p(), set.len());
-        assert_eq!(ops.x().as_ptr(), sub.x().as_ptr(), "X is shared, not copied");
+        assert_eq!(
+            ops.x().as_ptr(),
+            sub.x().as_ptr(),
+            "X is shared, not copied"
+        );
         let mut u = vec![0.0; d * p];
         let mut su = Vec::new();
         for &i in &set {
