@@ -22,9 +22,9 @@
 //! check is the last round's forward on `W` (the start's: on its nonzero
 //! patterns), bit for bit the full forward's: a full check costs one adjoint over
 //! all `P` patterns, not also a forward (on the MNIST-shaped problem a third of a
-//! check). The sets' operators share `X` ([`Operators::restricted`]). The stop is decided by
-//! the full problem's certificate only (the same bound as [`super::gated`]'s), so
-//! the result is certified whatever the working sets were.
+//! check). The sets' operators share `X` ([`Operators::restricted`]). The stop is
+//! decided by the full problem's certificate only (the same bound as
+//! [`super::gated`]'s), so the result is certified whatever the working sets were.
 
 use super::block_metric::BlockMetric;
 use super::fista::{self, Composite, FistaSettings, FistaWorkspace, Smooth, Stopping, WorkingSets};
