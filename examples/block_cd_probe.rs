@@ -95,7 +95,9 @@ fn main() {
         let f = full.gradient(&state, &mut grad);
         let reg: f64 = (0..p).map(|i| norm(&u[i * d..(i + 1) * d])).sum();
         let obj = f + lambda * reg;
-        let dual = full.dual_bound(&state, &grad).unwrap_or(f64::NEG_INFINITY);
+        let dual = full
+            .dual_bound(&u, &state, &grad)
+            .unwrap_or(f64::NEG_INFINITY);
         let gap = (obj - dual) / obj;
         println!(
             "outer {outer} t {:.2} epochs {epochs_total} obj {obj:.10e} gap {gap:.3e} |W| {}",
@@ -229,7 +231,9 @@ fn main() {
                 sub.forward(&su, &mut sstate);
                 let f = sub.gradient(&sstate, &mut sgrad);
                 let obj = f + lambda * (0..m).map(|w| norm(&su[w * d..(w + 1) * d])).sum::<f64>();
-                let db = sub.dual_bound(&sstate, &sgrad).unwrap_or(f64::NEG_INFINITY);
+                let db = sub
+                    .dual_bound(&su, &sstate, &sgrad)
+                    .unwrap_or(f64::NEG_INFINITY);
                 let g = (obj - db) / obj;
                 // refresh r to avoid drift
                 for k in 0..n {

@@ -3,14 +3,16 @@
 //! neuron by neuron and row by row, to 1e-12 relative: `Patterns::from_gates`
 //! (with duplicate and all-zero gates), the predictions, the adjoint `Aᵀr`, the
 //! cone violation, `evaluate`, `certify` (objective, loss, penalty, cone violation,
-//! dual bound) and the decomposition's ReLU predictions, on random weights of
+//! dual bound: for C-GReLU the larger of the plain one and the tight one) and the decomposition's ReLU predictions, on random weights of
 //! problems whose `n` is not a multiple of the row block (and one below 64 rows),
 //! with c = 1 and c > 1 outputs.
 
 mod common;
 
 use common::synth_problem;
-use cvxrelu::certify::{adjoint, certify, relu_dual_norm, scaled_residual_bound};
+use cvxrelu::certify::{
+    adjoint, certify, relu_dual_norm, scaled_residual_bound, tight_dual_objective,
+};
 use cvxrelu::decompose::quality::relu_predictions;
 use cvxrelu::model::objective::{block_cone_violation, evaluate, predictions};
 use cvxrelu::model::row_blocks::block_rows;
@@ -272,7 +274,16 @@ fn certify_and_evaluate_equal_the_definitions() {
             Model::GatedRelu => group_norms(&g).fold(0.0, f64::max),
             Model::Relu => relu_dual_norm(x, pat, &g),
         };
-        let dual = scaled_residual_bound(lambda, nc, rr, ry, dn);
+        let plain = scaled_residual_bound(lambda, nc, rr, ry, dn);
+        // C-GReLU's certificate keeps the larger of the plain bound and the tight
+        // one (`certify::tight`, whose inputs are the naive residual and adjoint).
+        let dual = match &weights {
+            Weights::GatedRelu { u } => {
+                tight_dual_objective(x, pat, y.as_ref(), u, res.as_ref(), &g, lambda, nc)
+                    .map_or(plain, |t| t.max(plain))
+            }
+            Weights::Relu { .. } => plain,
+        };
 
         let what = format!("{} n = {n}, c = {c}, P = {p}", pr.model().name());
         let e = evaluate(&pr, &weights);

@@ -35,8 +35,8 @@ impl Smooth for Recording<'_> {
     fn gradient(&mut self, s: &[f64], g: &mut [f64]) -> f64 {
         self.inner.gradient(s, g)
     }
-    fn dual_bound(&mut self, s: &[f64], g: &[f64]) -> Option<f64> {
-        let b = self.inner.dual_bound(s, g);
+    fn dual_bound(&mut self, u: &[f64], s: &[f64], g: &[f64]) -> Option<f64> {
+        let b = self.inner.dual_bound(u, s, g);
         if let Some(b) = b {
             self.bounds.push(b);
         }
@@ -107,7 +107,7 @@ fn bound_is_valid_at_random_points() {
         let mut check = |loss: &mut GatedLoss, u: &[f64]| {
             loss.forward(u, &mut state);
             loss.gradient(&state, &mut grad);
-            let b = loss.dual_bound(&state, &grad).unwrap();
+            let b = loss.dual_bound(u, &state, &grad).unwrap();
             assert!(
                 b <= r.objective * (1.0 + 1e-9),
                 "{} λ={}: bound {b} above the optimum {}",

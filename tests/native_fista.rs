@@ -337,12 +337,12 @@ impl Smooth for Counted<'_> {
     fn curvature(&mut self, state_plus: &[f64], state: &[f64]) -> Option<f64> {
         self.loss.curvature(state_plus, state)
     }
-    fn dual_bound(&mut self, state: &[f64], grad: &[f64]) -> Option<f64> {
-        self.loss.dual_bound(state, grad)
+    fn dual_bound(&mut self, u: &[f64], state: &[f64], grad: &[f64]) -> Option<f64> {
+        self.loss.dual_bound(u, state, grad)
     }
-    fn screen_bound(&mut self, state: &[f64], grad: &[f64]) -> Option<f64> {
+    fn screen_bound(&mut self, u: &[f64], state: &[f64], grad: &[f64]) -> Option<f64> {
         if self.screen {
-            self.loss.screen_bound(state, grad)
+            self.loss.screen_bound(u, state, grad)
         } else {
             None
         }
@@ -438,14 +438,15 @@ fn no_screen_where_the_check_can_beat_the_plain_bound() {
     let mut plain = new();
     let mut state = vec![0.0; plain.state_len()];
     let mut grad = vec![0.0; plain.dim()];
-    plain.forward(&vec![0.0; plain.dim()], &mut state);
+    let u = vec![0.0; plain.dim()];
+    plain.forward(&u, &mut state);
     plain.gradient(&state, &mut grad);
-    let screen = plain.screen_bound(&state, &grad);
-    assert_eq!(screen, plain.dual_bound(&state, &grad));
+    let screen = plain.screen_bound(&u, &state, &grad);
+    assert_eq!(screen, plain.dual_bound(&u, &state, &grad));
     assert!(screen.is_some());
     let mut extrapolated = new().with_extrapolation(gated::DUAL_EXTRAPOLATION_K);
-    assert_eq!(extrapolated.screen_bound(&state, &grad), None);
+    assert_eq!(extrapolated.screen_bound(&u, &state, &grad), None);
     let mut best_kept = new();
     best_kept.keep_best_dual = true;
-    assert_eq!(best_kept.screen_bound(&state, &grad), None);
+    assert_eq!(best_kept.screen_bound(&u, &state, &grad), None);
 }

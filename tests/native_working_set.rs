@@ -110,7 +110,7 @@ fn working_sets_stay_small_when_few_patterns_are_used() {
             400,
             5,
         );
-        let (_, _, sizes) = compare(&prob, &format!("synth P={} c={c}", prob.p()), 1e-8);
+        let (_, _, sizes) = compare(&prob, &format!("synth P={} c={c}", prob.p()), 1e-9);
         assert!(*sizes.iter().max().unwrap() < prob.p(), "{sizes:?}");
     }
 }
@@ -266,7 +266,7 @@ fn pruned_sets_follow_the_support() {
         800,
         3,
     );
-    let (_, _, sizes) = compare(&prob, "synth P=800", 1e-8);
+    let (_, _, sizes) = compare(&prob, "synth P=800", 1e-9);
     let ws = working_set::solve(&prob, &settings(1e-8, 300_000), None).unwrap();
     let last = *sizes.last().unwrap();
     let used = active(&ws).len();

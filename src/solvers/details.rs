@@ -168,6 +168,13 @@ pub struct FistaDetails {
     /// C-GReLU: how many checks the extrapolated dual point gave the better bound.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extrapolated_dual_wins: Option<usize>,
+    /// C-GReLU with the neuron group norm: checks that tried the tight dual point
+    /// ([`crate::certify::tight`]), and tries whose bound beat the plain one;
+    /// absent in records written before 2026-12-07.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tight_dual_tries: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tight_dual_wins: Option<usize>,
     /// The metric and momentum the steps used (`auto` resolved); absent in
     /// records written before 2026-12-06.
     #[serde(default, skip_serializing_if = "Option::is_none")]

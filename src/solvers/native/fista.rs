@@ -72,19 +72,19 @@ pub trait Smooth {
     fn curvature(&mut self, _state_plus: &[f64], _state: &[f64]) -> Option<f64> {
         None
     }
-    /// A lower bound on `min f + λR`, given the state and gradient at some `u`
+    /// A lower bound on `min f + λR`, given `u` with its state and gradient
     /// (`None` when the smooth part has no dual to offer).
-    fn dual_bound(&mut self, _state: &[f64], _grad: &[f64]) -> Option<f64> {
+    fn dual_bound(&mut self, _u: &[f64], _state: &[f64], _grad: &[f64]) -> Option<f64> {
         None
     }
     /// The solve's deadline, for smooth parts whose dual bound is long to compute
     /// (it then returns `None` once the deadline has passed).
     fn set_deadline(&mut self, _deadline: Deadline) {}
     /// [`Smooth::dual_bound`] when it costs a pass over the state and the
-    /// gradient only (no product, no projection) and has no side effects; `None`:
-    /// not offered. With it the duality-gap checks are screened (module docs) and
-    /// pay their adjoint only where they may stop.
-    fn screen_bound(&mut self, _state: &[f64], _grad: &[f64]) -> Option<f64> {
+    /// gradient only (no product, no projection) and has no side effect on the
+    /// iterates; `None`: not offered. With it the duality-gap checks are screened
+    /// (module docs) and pay their adjoint only where they may stop.
+    fn screen_bound(&mut self, _u: &[f64], _state: &[f64], _grad: &[f64]) -> Option<f64> {
         None
     }
 }
@@ -241,6 +241,10 @@ pub struct FistaSettings {
     /// the AL's inner settings, [`super::al_working_set::applies`] only, the loop
     /// of this module ignores it).
     pub working_sets: WorkingSets,
+    /// C-GReLU with the neuron group norm, stopping on the duality gap: also try
+    /// the tight dual point at the checks of the full problem (default true;
+    /// [`super::tight_dual`]). The record's certificate computes it either way.
+    pub tight_dual: bool,
 }
 
 impl Default for FistaSettings {
@@ -264,6 +268,7 @@ impl Default for FistaSettings {
             max_memory: crate::compile::DEFAULT_MAX_MEMORY,
             working_sets: WorkingSets::Auto,
             metric: Metric::Auto,
+            tight_dual: true,
         }
     }
 }
@@ -516,13 +521,16 @@ impl FistaOutcome {
             projections_unconverged: None,
             projection_rows: None,
             extrapolated_dual_wins: None,
+            tight_dual_tries: None,
+            tight_dual_wins: None,
             metric: Some(self.metric),
             momentum: Some(self.momentum),
         }
     }
 }
 
-fn relative(gap: f64, objective: f64) -> f64 {
+/// The relative gap `gap / objective` (absolute when `objective ≤ 0`).
+pub(crate) fn relative(gap: f64, objective: f64) -> f64 {
     if objective > 0.0 {
         gap / objective
     } else {
@@ -729,7 +737,7 @@ pub fn solve_monitored<S: Smooth, H: Proximal>(
             }
             if it == 0 {
                 screening = settings.stopping == Stopping::DualityGap
-                    && smooth.screen_bound(&ws.state_u, &ws.grad_u).is_some();
+                    && smooth.screen_bound(u, &ws.state_u, &ws.grad_u).is_some();
                 if settings.power_iterations > 0
                     && let Some(l) = lipschitz_estimate(smooth, u, settings.power_iterations, ws)
                 {
@@ -760,7 +768,7 @@ pub fn solve_monitored<S: Smooth, H: Proximal>(
             }
             if periodic {
                 let screen = smooth
-                    .screen_bound(&ws.state_u, &ws.grad_u)
+                    .screen_bound(u, &ws.state_u, &ws.grad_u)
                     .map(|bound| relative(objective - bound, objective));
                 match screen {
                     Some(gap) if gap > settings.tol * SCREEN_MARGIN => {
@@ -923,7 +931,7 @@ pub fn solve_monitored<S: Smooth, H: Proximal>(
             last.subgradient_sq = h.subgradient_sq(u, &ws.grad_u);
         }
         if last.dual.is_none() {
-            last.dual = smooth.dual_bound(&ws.state_u, &ws.grad_u);
+            last.dual = smooth.dual_bound(u, &ws.state_u, &ws.grad_u);
         }
     }
     if trace.last().map(|p| p.iteration) != Some(iterations) {
@@ -1049,7 +1057,7 @@ fn measure<S: Smooth, H: Proximal>(
     let f = smooth.gradient(&ws.state_u, &mut ws.grad_u);
     let objective = f + h.value(u);
     let dual = match stopping {
-        Stopping::DualityGap => smooth.dual_bound(&ws.state_u, &ws.grad_u),
+        Stopping::DualityGap => smooth.dual_bound(u, &ws.state_u, &ws.grad_u),
         Stopping::Subgradient => None,
     };
     let subgradient_sq = match (stopping, dual) {

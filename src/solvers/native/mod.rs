@@ -27,6 +27,7 @@ pub mod operators;
 pub mod prox;
 pub mod relu;
 pub mod relu_working_set;
+pub mod tight_dual;
 pub mod working_set;
 
 use crate::model::{Model, Problem};

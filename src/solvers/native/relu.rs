@@ -112,7 +112,7 @@ impl Smooth for ReluLoss<'_> {
     fn curvature(&mut self, state_plus: &[f64], state: &[f64]) -> Option<f64> {
         self.gated.curvature(state_plus, state)
     }
-    fn dual_bound(&mut self, state: &[f64], grad: &[f64]) -> Option<f64> {
+    fn dual_bound(&mut self, _u: &[f64], state: &[f64], grad: &[f64]) -> Option<f64> {
         let (rr, ry) = self.gated.residual_products(state);
         // No bound when out of time before every block was seen.
         let deadline = self.deadline;

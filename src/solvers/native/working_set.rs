@@ -213,6 +213,9 @@ pub fn solve_observed(
     };
     let ops = Operators::new(problem.x(), problem.patterns()).with_threads(settings.threads);
     let mut full = GatedLoss::new(&ops, &problem.y(), problem.reg(), lambda);
+    if settings.tight_dual {
+        full = full.with_tight_dual(problem, settings.tol);
+    }
     let (mut state, mut grad) = (vec![0.0; full.state_len()], vec![0.0; full.dim()]);
     let setup = t.read();
     let start = Stopwatch::start(settings.time_basis, settings.threads);
@@ -251,7 +254,9 @@ pub fn solve_observed(
         // The full certificate at u (`state` is its forward, made on the set).
         let f = full.gradient(&state, &mut grad);
         objective = f + lambda * problem.reg().value(&u);
-        let dual = full.dual_bound(&state, &grad).unwrap_or(f64::NEG_INFINITY);
+        let dual = full
+            .dual_bound(&u.data, &state, &grad)
+            .unwrap_or(f64::NEG_INFINITY);
         gap = if objective > 0.0 {
             (objective - dual) / objective
         } else {
