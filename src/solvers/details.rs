@@ -119,6 +119,13 @@ pub struct WorkingSetDetails {
     pub metric: Option<Metric>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub momentum: Option<Momentum>,
+    /// C-GReLU: full checks that tried the tight dual point, and tries whose bound
+    /// beat the plain one (as [`FistaDetails`]); absent for C-ReLU and in records
+    /// written before 2026-12-07.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tight_dual_tries: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tight_dual_wins: Option<usize>,
 }
 
 /// Clarabel on the compiled SOCP.

@@ -509,6 +509,8 @@ pub fn solve_observed(
         check_ray_tests: Some(check.ray_hits),
         metric: steps_used.map(|s| s.0),
         momentum: steps_used.map(|s| s.1),
+        tight_dual_tries: None,
+        tight_dual_wins: None,
     });
     Ok(SolveOutput {
         weights: Weights::relu_from_stacked(&u, c, p, d),

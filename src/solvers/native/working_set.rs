@@ -422,6 +422,8 @@ pub fn solve_observed(
             check_ray_tests: None,
             metric: steps_used.map(|s| s.0),
             momentum: steps_used.map(|s| s.1),
+            tight_dual_tries: Some(full.tight_counts().0),
+            tight_dual_wins: Some(full.tight_counts().1),
         });
     Ok(SolveOutput {
         weights: Weights::GatedRelu { u },
