@@ -22,13 +22,7 @@ fn bounds(prob: &Problem, u: &Blocks) -> (f64, f64, Option<f64>) {
     let (n, c) = (prob.n(), prob.c());
     let pred = cvxrelu::model::objective::predictions(x, patterns, u);
     let r = Mat::from_fn(n, c, |i, k| pred[(i, k)] - y[(i, k)]);
-    let (mut rr, mut ry) = (0.0, 0.0);
-    for k in 0..c {
-        for i in 0..n {
-            rr += r[(i, k)] * r[(i, k)];
-            ry += r[(i, k)] * y[(i, k)];
-        }
-    }
+    let (rr, ry) = certify::residual_products(r.as_ref(), y.as_ref());
     let nc = (n * c) as f64;
     let g = certify::adjoint(x, patterns, &r);
     let plain = certify::dual_objective(prob.reg(), prob.lambda(), nc, rr, ry, &g).unwrap();

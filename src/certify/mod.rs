@@ -116,15 +116,21 @@ pub fn tight_dual_objective(
         return None;
     }
     let rt = tight::tight_residual(x.as_ref(), patterns, u, r, g, lambda, nc)?;
-    let (mut rr, mut ry) = (0.0, 0.0);
-    for k in 0..rt.ncols() {
-        for i in 0..rt.nrows() {
-            rr += rt[(i, k)] * rt[(i, k)];
-            ry += rt[(i, k)] * y[(i, k)];
-        }
-    }
+    let (rr, ry) = residual_products(rt.as_ref(), y);
     let gt = adjoint(x, patterns, &rt);
     dual_objective(Regularizer::NeuronGl1, lambda, nc, rr, ry, &gt)
+}
+
+/// `(‖r‖², ⟨r, Y⟩)`, the dual bound's inputs from a residual-like `r` (`n × c`).
+pub fn residual_products(r: MatRef<'_, f64>, y: MatRef<'_, f64>) -> (f64, f64) {
+    let (mut rr, mut ry) = (0.0, 0.0);
+    for k in 0..r.ncols() {
+        for i in 0..r.nrows() {
+            rr += r[(i, k)] * r[(i, k)];
+            ry += r[(i, k)] * y[(i, k)];
+        }
+    }
+    (rr, ry)
 }
 
 /// The dual objective at `θ = α r / N` with the best feasible `α` (see module docs).
@@ -293,14 +299,7 @@ pub fn certify(problem: &Problem, weights: &Weights) -> Certificate {
     let max_cone_violation = cone_violation(x, patterns, weights);
     let (n, c) = (problem.n(), problem.c());
     let r = Mat::from_fn(n, c, |i, k| pred[(i, k)] - y[(i, k)]);
-    let mut rr = 0.0;
-    let mut ry = 0.0;
-    for k in 0..c {
-        for i in 0..n {
-            rr += r[(i, k)] * r[(i, k)];
-            ry += r[(i, k)] * y[(i, k)];
-        }
-    }
+    let (rr, ry) = residual_products(r.as_ref(), y.as_ref());
     let g = adjoint(x, patterns, &r);
     let nc = (n * c) as f64;
     let dual =
