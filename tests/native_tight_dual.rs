@@ -108,13 +108,7 @@ fn tight_bound_is_below_the_optimum_at_random_points() {
                 .into_iter()
                 .chain(tight.map(|t| ("tight", t)))
             {
-                assert!(
-                    b <= r.objective * (1.0 + 1e-9),
-                    "{} λ={}: {what} bound {b} above the optimum {}",
-                    r.data,
-                    r.lambda,
-                    r.objective
-                );
+                common::assert_below_optimum(r, b, what);
             }
             assert!(dual >= plain, "the certificate keeps the larger bound");
         }

@@ -144,6 +144,18 @@ pub fn reference_problem(r: &Reference) -> Problem {
     problem(&r.data, &r.gates, r.model, r.lambda, Regularizer::NeuronGl1)
 }
 
+/// A lower bound `b` (named `what`) on reference problem `r` is at most its
+/// independent solvers' optimum (to their 1e-9 agreement).
+pub fn assert_below_optimum(r: &Reference, b: f64, what: &str) {
+    assert!(
+        b <= r.objective * (1.0 + 1e-9),
+        "{} λ={}: {what} bound {b} above the optimum {}",
+        r.data,
+        r.lambda,
+        r.objective
+    );
+}
+
 pub fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs()
 }
