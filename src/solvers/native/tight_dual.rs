@@ -5,7 +5,7 @@
 //! and pays only once the support is the optimum's and the iterate is close.
 //! Measured on the reference problems (issue 13), its relative gap `t` follows
 //! the plain bound's `p` as `t ≈ κ p²` with `κ` between 2 and 80 over a run
-//! (both are first and second order in `‖r − r*‖`). So a run tries it:
+//! (`p` is first order in `‖r − r*‖`, `t` second order). So a run tries it:
 //!
 //! - first where `p ≤ 10 √tol` (to measure `κ`);
 //! - then where the last measured `κ` predicts `κ p² ≤ tol`, or `p` fell ten times
@@ -20,8 +20,6 @@ use faer::Mat;
 use super::fista::relative;
 use crate::certify;
 use crate::model::{Blocks, Patterns, Problem};
-
-pub use crate::certify::tight;
 
 /// The first try comes where the plain relative gap is at most this times `√tol`.
 pub const CALIBRATE: f64 = 10.0;
