@@ -121,79 +121,56 @@ pub fn tight_residual(
     Some(out)
 }
 
-/// The support's blocks `M_i = D_i X` (`i ∈ A`) and a row-block buffer.
+/// The support's blocks `M_i = D_i X` (`i ∈ A`: the support's patterns, in
+/// order) and the row-block buffers of [`row_blocks`]' kernels.
 struct Support<'a> {
     x: MatRef<'a, f64>,
-    patterns: &'a Patterns,
-    support: &'a [usize],
+    patterns: Patterns,
     rows: usize,
     /// Two `rows × |A|` buffers.
-    a: Mat<f64>,
-    b: Mat<f64>,
+    a: Vec<f64>,
+    b: Vec<f64>,
 }
 
 impl<'a> Support<'a> {
-    fn new(x: MatRef<'a, f64>, patterns: &'a Patterns, support: &'a [usize]) -> Support<'a> {
+    fn new(x: MatRef<'a, f64>, patterns: &Patterns, support: &[usize]) -> Support<'a> {
         let m = support.len();
         let rows = row_blocks::block_rows(x.nrows(), m);
         Support {
             x,
-            patterns,
-            support,
+            patterns: patterns.select(support),
             rows,
-            a: Mat::zeros(rows, m),
-            b: Mat::zeros(rows, m),
-        }
-    }
-
-    /// `out = mask_B ⊙ (X_B V)`: column `j` is `(M_j V_j)` on rows `r0 .. r0 + rb`.
-    fn masked_products(
-        x: MatRef<'_, f64>,
-        patterns: &Patterns,
-        support: &[usize],
-        r0: usize,
-        v: MatRef<'_, f64>,
-        mut out: MatMut<'_, f64>,
-    ) {
-        let rb = out.nrows();
-        matmul(
-            out.as_mut(),
-            Accum::Replace,
-            x.subrows(r0, rb),
-            v,
-            1.0,
-            Par::Seq,
-        );
-        for (j, &i) in support.iter().enumerate() {
-            for row in 0..rb {
-                if !patterns.get(r0 + row, i) {
-                    out[(row, j)] = 0.0;
-                }
-            }
+            a: vec![0.0; rows * m],
+            b: vec![0.0; rows * m],
         }
     }
 
     /// `J = 2 (M V)ᵀ (M G)` over the support (`|A| × |A|`).
     fn jacobian(&mut self, v: MatRef<'_, f64>, gm: MatRef<'_, f64>) -> Mat<f64> {
-        let (n, m) = (self.x.nrows(), self.support.len());
+        let m = self.patterns.p();
         let mut jac = Mat::<f64>::zeros(m, m);
-        let mut r0 = 0;
-        while r0 < n {
-            let rb = self.rows.min(n - r0);
-            let mut kb = self.a.as_mut().subrows_mut(0, rb);
-            Self::masked_products(self.x, self.patterns, self.support, r0, v, kb.as_mut());
-            let mut hb = self.b.as_mut().subrows_mut(0, rb);
-            Self::masked_products(self.x, self.patterns, self.support, r0, gm, hb.as_mut());
+        let (x, patterns, hb) = (self.x, &self.patterns, &mut self.b);
+        row_blocks::products_in(x, v, self.rows, Par::Seq, &mut self.a, |r0, rb, kb| {
+            row_blocks::keep_masked(patterns, r0, kb);
+            let hb = &mut hb[..rb * m];
+            matmul(
+                MatMut::from_column_major_slice_mut(&mut *hb, rb, m),
+                Accum::Replace,
+                x.subrows(r0, rb),
+                gm,
+                1.0,
+                Par::Seq,
+            );
+            row_blocks::keep_masked(patterns, r0, hb);
             matmul(
                 jac.as_mut(),
                 Accum::Add,
-                kb.as_ref().transpose(),
-                hb.as_ref(),
+                MatRef::from_column_major_slice(kb, rb, m).transpose(),
+                MatRef::from_column_major_slice(hb, rb, m),
                 2.0,
                 Par::Seq,
             );
-            r0 += rb;
-        }
+        });
         jac
     }
 
@@ -204,54 +181,37 @@ impl<'a> Support<'a> {
         beta: MatRef<'_, f64>,
         theta0: &[f64],
         theta: &mut [f64],
-        mut v: MatMut<'_, f64>,
+        v: MatMut<'_, f64>,
     ) {
-        let (n, m) = (self.x.nrows(), self.support.len());
-        let mut r0 = 0;
-        while r0 < n {
-            let rb = self.rows.min(n - r0);
-            let mut hb = self.a.as_mut().subrows_mut(0, rb);
-            Self::masked_products(self.x, self.patterns, self.support, r0, gm, hb.as_mut());
-            for row in 0..rb {
-                let mut s = theta0[r0 + row];
-                for j in 0..m {
-                    s += hb[(row, j)] * beta[(j, 0)];
-                }
-                theta[r0 + row] = s;
-            }
-            r0 += rb;
-        }
-        r0 = 0;
-        let mut first = true;
-        while r0 < n {
-            let rb = self.rows.min(n - r0);
-            let mut wb = self.b.as_mut().subrows_mut(0, rb);
-            for (j, &i) in self.support.iter().enumerate() {
+        let m = self.patterns.p();
+        let patterns = &self.patterns;
+        row_blocks::products_in(
+            self.x,
+            gm,
+            self.rows,
+            Par::Seq,
+            &mut self.a,
+            |r0, rb, hb| {
+                row_blocks::keep_masked(patterns, r0, hb);
                 for row in 0..rb {
-                    wb[(row, j)] = if self.patterns.get(r0 + row, i) {
-                        theta[r0 + row]
-                    } else {
-                        0.0
-                    };
+                    let mut s = theta0[r0 + row];
+                    for j in 0..m {
+                        s += hb[j * rb + row] * beta[(j, 0)];
+                    }
+                    theta[r0 + row] = s;
                 }
-            }
-            matmul(
-                v.as_mut(),
-                if first { Accum::Replace } else { Accum::Add },
-                self.x.subrows(r0, rb).transpose(),
-                wb.as_ref(),
-                1.0,
-                Par::Seq,
-            );
-            first = false;
-            r0 += rb;
-        }
+            },
+        );
+        let theta: &[f64] = theta;
+        row_blocks::adjoint_in(self.x, v, self.rows, Par::Seq, &mut self.b, |r0, rb, wb| {
+            row_blocks::expand_masked(patterns, r0, &[&theta[r0..r0 + rb]], wb);
+        });
     }
 
     /// Newton on `‖V_i‖² = target²` from `β = 0` (`V = G`), `theta` holding `r₀`
     /// on entry and `r(β)` on return.
     fn tighten(&mut self, gm: Mat<f64>, target: f64, theta: &mut [f64]) -> Option<()> {
-        let m = self.support.len();
+        let m = self.patterns.p();
         let tt = target * target;
         let theta0 = theta.to_vec();
         let mut v = gm.clone();

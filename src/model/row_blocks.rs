@@ -200,6 +200,25 @@ pub fn expand_masked(patterns: &Patterns, r0: usize, res: &[&[f64]], wb: &mut [f
     }
 }
 
+/// `zb[r, i] = 0` where `M[r0 + r, i] = 0`, over the rows of a block (`zb` is
+/// `rows × m` column-major with `m ≤ P`, `rows > 0`; `r0` a multiple of 64):
+/// the block of `[D_i X u_i]` from that of `[X u_i]`.
+pub fn keep_masked(patterns: &Patterns, r0: usize, zb: &mut [f64]) {
+    let m = patterns.p();
+    let rows = zb.len() / m.max(1);
+    debug_assert!(r0.is_multiple_of(64));
+    for (i, col) in zb.chunks_mut(rows.max(1)).enumerate().take(m) {
+        let words = &patterns.column_words(i)[r0 / 64..];
+        for (z, &word) in col.chunks_mut(64).zip(words) {
+            for (j, v) in z.iter_mut().enumerate() {
+                if (word >> j) & 1 == 0 {
+                    *v = 0.0;
+                }
+            }
+        }
+    }
+}
+
 /// `max_{r, j} −(2M[r0 + r, j mod P] − 1) · zb[r, j]` over the rows of a block
 /// (`zb` is `rows × m` column-major, `rows > 0`), or `−∞` for no entries: the
 /// block's largest cone violation of columns laid out `kP + i`.
