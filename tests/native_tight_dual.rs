@@ -40,6 +40,43 @@ fn bounds(prob: &Problem, u: &Blocks) -> (f64, f64, Option<f64>) {
     (objective, plain, tight)
 }
 
+/// The tight bound is the dual objective at its direction `r'` scaled by the
+/// dual norm over **all** blocks, computed here row by row: the bound of a
+/// feasible point.
+fn assert_feasible_scale(prob: &Problem, u: &Blocks, tight: f64) {
+    let (x, y, patterns) = (prob.x(), prob.y(), prob.patterns());
+    let (n, c, p, d) = (prob.n(), prob.c(), prob.p(), prob.d());
+    let pred = cvxrelu::model::objective::predictions(x, patterns, u);
+    let r = Mat::from_fn(n, c, |i, k| pred[(i, k)] - y[(i, k)]);
+    let g = certify::adjoint(x, patterns, &r);
+    let nc = (n * c) as f64;
+    let rt =
+        certify::tight::tight_residual(x.as_ref(), patterns, u, r.as_ref(), &g, prob.lambda(), nc)
+            .expect("a tight bound has a direction");
+    let mut dn: f64 = 0.0;
+    for k in 0..c {
+        for i in 0..p {
+            let mut sq = 0.0;
+            for a in 0..d {
+                let mut s = 0.0;
+                for row in 0..n {
+                    if patterns.get(row, i) {
+                        s += x[(row, a)] * rt[(row, k)];
+                    }
+                }
+                sq += s * s;
+            }
+            dn = dn.max(sq.sqrt());
+        }
+    }
+    let (rr, ry) = certify::residual_products(rt.as_ref(), y.as_ref());
+    let want = certify::scaled_residual_bound(prob.lambda(), nc, rr, ry, dn);
+    assert!(
+        (tight - want).abs() <= 1e-9 * want.abs().max(1e-12),
+        "tight bound {tight} against {want} at the dual norm over all blocks"
+    );
+}
+
 /// A solution of `prob` far more accurate than the tests' tolerances.
 fn accurate(prob: &Problem) -> Blocks {
     let settings = FistaSettings {
@@ -54,8 +91,8 @@ fn accurate(prob: &Problem) -> Blocks {
     }
 }
 
-/// At random points — dense, sparse (random supports), and near the optimum
-/// with wrong supports — the tight bound and the certificate's bound stay below
+/// At random points — dense, sparse (random supports), near the optimum with
+/// wrong supports, and the optimum one block short — the tight bound and the certificate's bound stay below
 /// the independent solvers' optimum.
 #[test]
 fn tight_bound_is_below_the_optimum_at_random_points() {
@@ -100,8 +137,22 @@ fn tight_bound_is_below_the_optimum_at_random_points() {
             }
             points.push(u);
         }
+        // The optimum with its largest block removed: a support one block short,
+        // whose missing block's constraint the tight direction does not hold.
+        let largest = (0..p)
+            .max_by(|&a, &b| ustar.norm(0, a).total_cmp(&ustar.norm(0, b)))
+            .unwrap();
+        let mut short = ustar.clone();
+        short
+            .block_mut(0, largest)
+            .iter_mut()
+            .for_each(|v| *v = 0.0);
+        points.push(short);
         for u in &points {
             let (_, plain, tight) = bounds(&prob, u);
+            if tight.is_some() {
+                assert_feasible_scale(&prob, u, tight.unwrap());
+            }
             let cert = certify(&prob, &Weights::GatedRelu { u: u.clone() });
             let dual = cert.dual_objective.unwrap();
             for (what, b) in [("plain", plain), ("certificate", dual)]
@@ -260,4 +311,34 @@ fn working_set_checks_try_the_tight_point() {
         "working sets, iterations to the certified stop: {with} with the tight point, {without} without"
     );
     assert!(with < without, "{with} against {without}");
+}
+
+/// Hostile weights: a non-finite block, all-zero weights, and λ = 0 give no
+/// tight bound or one that is still below the optimum — never a panic.
+#[test]
+fn non_finite_zero_and_unregularized_weights_give_no_false_bound() {
+    let r = references()
+        .into_iter()
+        .find(|r| r.model == Model::GatedRelu)
+        .unwrap();
+    let prob = reference_problem(&r);
+    let (c, p, d) = (prob.c(), prob.p(), prob.d());
+    let mut nan = accurate(&prob);
+    nan.block_mut(0, 0)[0] = f64::NAN;
+    let (_, _, tight) = bounds(&prob, &nan);
+    assert!(tight.is_none_or(|t| !t.is_finite() || t <= r.objective * (1.0 + 1e-9)));
+    let cert = certify(&prob, &Weights::GatedRelu { u: nan });
+    assert!(!cert.relative_duality_gap.is_some_and(|g| g.is_finite()));
+    let zero = Blocks::zeros(c, p, d);
+    let (_, plain, tight) = bounds(&prob, &zero);
+    assert!(
+        tight.is_none_or(|t| t <= r.objective * (1.0 + 1e-9)),
+        "{tight:?}"
+    );
+    assert!(plain <= r.objective);
+    let (x, y, patterns) = (prob.x(), prob.y(), prob.patterns());
+    let g = certify::adjoint(x, patterns, y);
+    let at_zero_lambda =
+        certify::tight_dual_objective(x, patterns, y.as_ref(), &zero, y.as_ref(), &g, 0.0, 1.0);
+    assert_eq!(at_zero_lambda, None);
 }
