@@ -23,6 +23,7 @@
 //!   nonzero in the weights is at the constraint ([`tight`]), and keeps the larger
 //!   bound: the scaled residual alone is first-order off near the optimum and
 //!   proves the accuracy of a point about twice as late as the point reaches it.
+//!   C-ReLU does the same with its cones ([`tight_relu_dual_objective`]).
 //!
 //! The bound is chosen by (model, regularizer): every C-GReLU regularizer has one
 //! (l2 needs λ > 0); C-ReLU has one for neuron-gl1, the only regularizer its
@@ -99,7 +100,7 @@ pub fn adjoint(x: &Mat<f64>, patterns: &Patterns, r: &Mat<f64>) -> Blocks {
 /// The tight bound ([`tight`]) of C-GReLU with the neuron group norm at the
 /// weights `u`, with residual `r = Au − Y` (`n × c`) and `g = Aᵀr`: the dual
 /// objective at the tight direction, or `None` where it does not apply
-/// (`λ ≤ 0`), is not affordable ([`tight::affordable`]) or its steps diverged.
+/// (`λ ≤ 0`), is not affordable ([`tight::affordable`]) or its direction is not finite.
 /// Always a valid lower bound (the dual norm is taken over all blocks).
 #[allow(clippy::too_many_arguments)]
 pub fn tight_dual_objective(
@@ -119,6 +120,43 @@ pub fn tight_dual_objective(
     let (rr, ry) = residual_products(rt.as_ref(), y);
     let gt = adjoint(x, patterns, &rt);
     dual_objective(Regularizer::NeuronGl1, lambda, nc, rr, ry, &gt)
+}
+
+/// The tight bound of C-ReLU ([`tight::tight_residual_relu`]) at `(v, w)`, with
+/// residual `r = A(v − w) − Y`, `g = Aᵀr` and its plain dual norm `dn`
+/// (unscaled, [`relu_dual_norm`]): the C-ReLU bound at the tight direction, its
+/// dual norm over all blocks taken by `norm` (a workspace for `2cP` blocks;
+/// `None` once `expired()` says so). `None` also where the point does not apply
+/// (`λ ≤ 0`), is not affordable ([`tight::affordable_relu`]) or its direction is not finite.
+/// Always a valid lower bound for points inside the cones.
+#[allow(clippy::too_many_arguments)]
+pub fn tight_relu_dual_objective(
+    x: &Mat<f64>,
+    patterns: &Patterns,
+    y: MatRef<'_, f64>,
+    (v, w): (&Blocks, &Blocks),
+    r: MatRef<'_, f64>,
+    g: &Blocks,
+    (lambda, nc, dn): (f64, f64, f64),
+    norm: &mut ReluDualNorm<'_>,
+    expired: &dyn Fn() -> bool,
+) -> Option<f64> {
+    if !tight::affordable_relu(x.nrows(), x.ncols(), v, w) {
+        return None;
+    }
+    let rt = tight::tight_residual_relu(x.as_ref(), patterns, v, w, r, g, lambda, nc, dn)?;
+    let (rr, ry) = residual_products(rt.as_ref(), y);
+    let gt = adjoint(x, patterns, &rt);
+    let dn_t = norm.maximum(&stacked(&gt), expired, true)?;
+    Some(scaled_residual_bound(lambda, nc, rr, ry, dn_t))
+}
+
+/// `(G, −G)`: the gradient blocks of `(v, w)` for `G = Aᵀr` ([`ReluDualNorm`]).
+fn stacked(g: &Blocks) -> Vec<f64> {
+    let mut stacked = Vec::with_capacity(2 * g.data.len());
+    stacked.extend_from_slice(&g.data);
+    stacked.extend(g.data.iter().map(|v| -v));
+    stacked
 }
 
 /// `(‖r‖², ⟨r, Y⟩)`, the dual bound's inputs from a residual-like `r` (`n × c`).
@@ -196,11 +234,31 @@ pub struct ReluDualNorm<'a> {
     cone: Vec<f64>,
     warm: Vec<Passive>,
     order: Vec<(f64, usize)>,
+    /// One active set for all blocks, cleared before each ([`Self::cold`]).
+    cold: bool,
 }
 
 impl<'a> ReluDualNorm<'a> {
+    /// [`Self::new`] without warm sets: every projection starts from an empty
+    /// active set (one set of `2d²` floats instead of one per block), for a
+    /// caller that computes it a few times.
+    pub fn cold(x: MatRef<'a, f64>, patterns: &'a Patterns, blocks: usize) -> ReluDualNorm<'a> {
+        let mut norm = ReluDualNorm::new_with(x, patterns, blocks, 1);
+        norm.cold = true;
+        norm
+    }
+
     /// Workspace for `blocks` stacked blocks of `X`'s `d` columns.
     pub fn new(x: MatRef<'a, f64>, patterns: &'a Patterns, blocks: usize) -> ReluDualNorm<'a> {
+        ReluDualNorm::new_with(x, patterns, blocks, blocks)
+    }
+
+    fn new_with(
+        x: MatRef<'a, f64>,
+        patterns: &'a Patterns,
+        blocks: usize,
+        sets: usize,
+    ) -> ReluDualNorm<'a> {
         let (n, d) = (x.nrows(), x.ncols());
         ReluDualNorm {
             projector: ConeProjector::new(x),
@@ -208,8 +266,9 @@ impl<'a> ReluDualNorm<'a> {
             mask: vec![0.0; n],
             block: vec![0.0; d],
             cone: vec![0.0; n],
-            warm: (0..blocks).map(|_| Passive::new(d)).collect(),
+            warm: (0..sets).map(|_| Passive::new(d)).collect(),
             order: vec![(0.0, 0); blocks],
+            cold: false,
         }
     }
 
@@ -255,6 +314,12 @@ impl<'a> ReluDualNorm<'a> {
             }
             self.projector
                 .cone_values(&self.mask, &self.block, &mut self.cone);
+            let warm = if self.cold {
+                self.warm[0].clear();
+                &mut self.warm[0]
+            } else {
+                &mut self.warm[j]
+            };
             // Only a norm above dn changes the maximum: the projection may stop at
             // the first point z + X̃ᵀμ (μ ≥ 0) of norm ≤ dn (an upper bound on the
             // block's norm, so the maximum is the same), and runs to the end
@@ -264,7 +329,7 @@ impl<'a> ReluDualNorm<'a> {
                 &self.mask,
                 &mut self.block,
                 &self.cone,
-                &mut self.warm[j],
+                warm,
                 f64::INFINITY,
                 if early { dn } else { f64::NEG_INFINITY },
             );
@@ -281,10 +346,7 @@ fn norm(v: &[f64]) -> f64 {
 /// The C-ReLU dual norm of `G = Aᵀr` (blocks `G_{k,i} = (D_i X)ᵀ r_k`): the `v`
 /// block's gradient is `G`, the `w` block's `−G` ([`ReluDualNorm`]).
 pub fn relu_dual_norm(x: &Mat<f64>, patterns: &Patterns, g: &Blocks) -> f64 {
-    let mut stacked = Vec::with_capacity(2 * g.data.len());
-    stacked.extend_from_slice(&g.data);
-    stacked.extend(g.data.iter().map(|v| -v));
-    ReluDualNorm::new(x.as_ref(), patterns, 2 * g.c * g.p).compute(&stacked)
+    ReluDualNorm::new(x.as_ref(), patterns, 2 * g.c * g.p).compute(&stacked(g))
 }
 
 /// Certify a point of `problem`.
@@ -302,43 +364,56 @@ pub fn certify(problem: &Problem, weights: &Weights) -> Certificate {
     let (rr, ry) = residual_products(r.as_ref(), y.as_ref());
     let g = adjoint(x, patterns, &r);
     let nc = (n * c) as f64;
-    let dual =
-        match (problem.model(), reg, weights) {
-            (Model::Relu, Regularizer::NeuronGl1, Weights::Relu { .. }) => Ok(
-                scaled_residual_bound(lambda, nc, rr, ry, relu_dual_norm(x, patterns, &g)),
-            ),
-            (
-                Model::Relu,
-                Regularizer::FeatureGl1 | Regularizer::L1 | Regularizer::L2,
-                Weights::Relu { .. },
-            ) => Err(NoBound::ReluRegularizer),
-            (Model::GatedRelu, Regularizer::NeuronGl1, Weights::GatedRelu { u }) => {
-                dual_objective(reg, lambda, nc, rr, ry, &g)
-                    .map(|plain| {
-                        match tight_dual_objective(
-                            x,
-                            patterns,
-                            y.as_ref(),
-                            u,
-                            r.as_ref(),
-                            &g,
-                            lambda,
-                            nc,
-                        ) {
-                            Some(t) if t > plain => t,
-                            _ => plain,
-                        }
-                    })
-                    .ok_or(NoBound::L2AtZeroLambda)
-            }
-            (
-                Model::GatedRelu,
-                Regularizer::FeatureGl1 | Regularizer::L1 | Regularizer::L2,
-                Weights::GatedRelu { .. },
-            ) => dual_objective(reg, lambda, nc, rr, ry, &g).ok_or(NoBound::L2AtZeroLambda),
-            (Model::Relu, _, Weights::GatedRelu { .. })
-            | (Model::GatedRelu, _, Weights::Relu { .. }) => Err(NoBound::ModelMismatch),
-        };
+    let dual = match (problem.model(), reg, weights) {
+        (Model::Relu, Regularizer::NeuronGl1, Weights::Relu { v, w }) => {
+            let mut norm = ReluDualNorm::new(x.as_ref(), patterns, 2 * c * problem.p());
+            let dn = norm.compute(&stacked(&g));
+            let plain = scaled_residual_bound(lambda, nc, rr, ry, dn);
+            let tight = tight_relu_dual_objective(
+                x,
+                patterns,
+                y.as_ref(),
+                (v, w),
+                r.as_ref(),
+                &g,
+                (lambda, nc, dn),
+                &mut norm,
+                &|| false,
+            );
+            Ok(tight.map_or(plain, |t| t.max(plain)))
+        }
+        (
+            Model::Relu,
+            Regularizer::FeatureGl1 | Regularizer::L1 | Regularizer::L2,
+            Weights::Relu { .. },
+        ) => Err(NoBound::ReluRegularizer),
+        (Model::GatedRelu, Regularizer::NeuronGl1, Weights::GatedRelu { u }) => {
+            dual_objective(reg, lambda, nc, rr, ry, &g)
+                .map(|plain| {
+                    match tight_dual_objective(
+                        x,
+                        patterns,
+                        y.as_ref(),
+                        u,
+                        r.as_ref(),
+                        &g,
+                        lambda,
+                        nc,
+                    ) {
+                        Some(t) if t > plain => t,
+                        _ => plain,
+                    }
+                })
+                .ok_or(NoBound::L2AtZeroLambda)
+        }
+        (
+            Model::GatedRelu,
+            Regularizer::FeatureGl1 | Regularizer::L1 | Regularizer::L2,
+            Weights::GatedRelu { .. },
+        ) => dual_objective(reg, lambda, nc, rr, ry, &g).ok_or(NoBound::L2AtZeroLambda),
+        (Model::Relu, _, Weights::GatedRelu { .. })
+        | (Model::GatedRelu, _, Weights::Relu { .. }) => Err(NoBound::ModelMismatch),
+    };
     let no_bound = dual.err();
     let (dual_objective, duality_gap, relative_duality_gap) = match dual.ok() {
         Some(dual) => {

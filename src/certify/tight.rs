@@ -32,10 +32,21 @@
 //! lower bound whatever the Newton steps did, and it is tight when `A` is the
 //! optimum's support and the blocks outside it are strictly inside (strict
 //! complementarity). The callers keep the larger of it and the plain bound.
+//!
+//! **C-ReLU** ([`tight_residual_relu`]). The support is the nonzero blocks of
+//! `(v, w)`; block `l` (pattern `i`, sign `s_l = −1` for a `v` block, `+1` for a
+//! `w` block) is at its constraint when `‖Π_{K_i}(s_l M_iᵀ r)‖ = λN`. By Moreau,
+//! `½‖Π_K(z)‖² = ½‖z‖² − ½ dist(z, K)²` has gradient `Π_K(z)`, so the same Newton
+//! holds with the columns `V_l = s_l Π_{K_i}(s_l M_iᵀ r(β))` in place of `M_iᵀ r(β)`
+//! (and `G_l` the same at `r₀`): `h_l = M_i G_l`, `J = 2 (M V)ᵀ H`. Each step
+//! projects the support's blocks (warm-started active sets, [`ConeProjector`]);
+//! the bound is the C-ReLU one at the new direction, with its dual norm over all
+//! blocks, so again valid whatever the steps did.
 
 use faer::linalg::solvers::Solve;
 use faer::{Accum, Mat, MatMut, MatRef, Par, linalg::matmul::matmul};
 
+use crate::cone::polyhedral::{ConeProjector, Passive};
 use crate::model::row_blocks;
 use crate::model::{Blocks, Patterns};
 
@@ -58,9 +69,33 @@ pub const MAX_FLOPS: f64 = 1e11;
 /// [`MAX_FLOPS`] (or within 1e8 flops, whatever the products), and every support
 /// within [`MAX_SUPPORT`].
 pub fn affordable(n: usize, d: usize, u: &Blocks) -> bool {
+    let sizes = (0..u.c).map(|k| (0..u.p).filter(|&i| u.norm(k, i) > 0.0).count());
+    within_budget(n, d, sizes, 20.0, u.c * u.p)
+}
+
+/// [`affordable`] for C-ReLU's `(v, w)`: the support of output `k` counts its
+/// nonzero `v` and `w` blocks, each step also computes their cone values (`n·d`
+/// each: `30 d Σ_k |A_k|`), and a product is `n·d·2cP`.
+pub fn affordable_relu(n: usize, d: usize, v: &Blocks, w: &Blocks) -> bool {
+    let sizes = (0..v.c).map(|k| {
+        (0..v.p)
+            .map(|i| usize::from(v.norm(k, i) > 0.0) + usize::from(w.norm(k, i) > 0.0))
+            .sum()
+    });
+    within_budget(n, d, sizes, 30.0, 2 * v.c * v.p)
+}
+
+/// `n (3 Σ m² + per_block·d Σ m)` flops within the budget of [`affordable`], with
+/// `width` the columns of one product.
+fn within_budget(
+    n: usize,
+    d: usize,
+    sizes: impl Iterator<Item = usize>,
+    per_block: f64,
+    width: usize,
+) -> bool {
     let (mut sq, mut sum) = (0.0, 0.0);
-    for k in 0..u.c {
-        let m = (0..u.p).filter(|&i| u.norm(k, i) > 0.0).count();
+    for m in sizes {
         if m > MAX_SUPPORT {
             return false;
         }
@@ -68,15 +103,15 @@ pub fn affordable(n: usize, d: usize, u: &Blocks) -> bool {
         sum += m as f64;
     }
     let n = n as f64;
-    let flops = n * (3.0 * sq + 20.0 * d as f64 * sum);
-    let product = n * (d * u.c * u.p) as f64;
+    let flops = n * (3.0 * sq + per_block * d as f64 * sum);
+    let product = n * (d * width) as f64;
     flops <= 1e8 || (flops <= 64.0 * product && flops <= MAX_FLOPS)
 }
 
 /// The tight direction `r'` (`n × c`): per output, the scaled residual moved so
 /// that every block nonzero in `u` is at `λN` (module docs). `r` is the residual
 /// `A u − Y` and `g = Aᵀ r` (unscaled blocks); `nc = N`. `None` when `λ ≤ 0`, an
-/// output's residual is orthogonal to every block, or the steps diverge.
+/// output's residual is orthogonal to every block, or the direction is not finite (a step that does not reduce the residual ends the steps at the best point).
 pub fn tight_residual(
     x: MatRef<'_, f64>,
     patterns: &Patterns,
@@ -86,14 +121,102 @@ pub fn tight_residual(
     lambda: f64,
     nc: f64,
 ) -> Option<Mat<f64>> {
+    let supports: Vec<Vec<Member>> = (0..u.c)
+        .map(|k| {
+            (0..u.p)
+                .filter(|&i| u.norm(k, i) > 0.0)
+                .map(|pattern| Member { pattern, sign: 1.0 })
+                .collect()
+        })
+        .collect();
+    // Per output, the largest block at λN.
+    let scales: Vec<f64> = (0..u.c)
+        .map(|k| (0..u.p).map(|i| g.norm(k, i)).fold(0.0, f64::max))
+        .collect();
+    tighten_outputs(x, patterns, &supports, &scales, r, g, lambda, nc, |_| {
+        Lengths::Blocks
+    })
+}
+
+/// The tight direction of C-ReLU at `(v, w)` (module docs), from the residual `r`,
+/// `g = Aᵀr` and the plain dual norm `dn` of `g` ([`super::relu_dual_norm`],
+/// unscaled): `r₀ = (λN / dn) r`, then every nonzero block's cone projection
+/// moved to `λN`. `None` as for [`tight_residual`].
+#[allow(clippy::too_many_arguments)]
+pub fn tight_residual_relu(
+    x: MatRef<'_, f64>,
+    patterns: &Patterns,
+    v: &Blocks,
+    w: &Blocks,
+    r: MatRef<'_, f64>,
+    g: &Blocks,
+    lambda: f64,
+    nc: f64,
+    dn: f64,
+) -> Option<Mat<f64>> {
+    let supports: Vec<Vec<Member>> = (0..v.c)
+        .map(|k| {
+            let mut members = Vec::new();
+            for i in 0..v.p {
+                if v.norm(k, i) > 0.0 {
+                    members.push(Member {
+                        pattern: i,
+                        sign: -1.0,
+                    });
+                }
+                if w.norm(k, i) > 0.0 {
+                    members.push(Member {
+                        pattern: i,
+                        sign: 1.0,
+                    });
+                }
+            }
+            members
+        })
+        .collect();
+    let scales = vec![dn; v.c];
+    tighten_outputs(
+        x,
+        patterns,
+        &supports,
+        &scales,
+        r,
+        g,
+        lambda,
+        nc,
+        |members| Lengths::Cones(Cones::new(x, patterns, members)),
+    )
+}
+
+/// A block of the support: its pattern, and the sign `s` of the block's
+/// gradient in its constraint (`‖Π_K(s M_iᵀ r)‖ ≤ λN`; `+1` for C-GReLU).
+#[derive(Clone, Copy, Debug)]
+struct Member {
+    pattern: usize,
+    sign: f64,
+}
+
+/// Per output `k`: `r₀ = (λN / scales[k]) r_k`, then Newton on the blocks of
+/// `supports[k]`, measured by `lengths`.
+#[allow(clippy::too_many_arguments)]
+fn tighten_outputs<'x>(
+    x: MatRef<'x, f64>,
+    patterns: &'x Patterns,
+    supports: &[Vec<Member>],
+    scales: &[f64],
+    r: MatRef<'_, f64>,
+    g: &Blocks,
+    lambda: f64,
+    nc: f64,
+    mut lengths_for: impl FnMut(&[Member]) -> Lengths<'x>,
+) -> Option<Mat<f64>> {
     if lambda.is_nan() || lambda <= 0.0 {
         return None;
     }
-    let (n, c, p) = (x.nrows(), u.c, u.p);
+    let (n, c) = (x.nrows(), g.c);
     let target = lambda * nc;
     let mut out = Mat::<f64>::zeros(n, c);
-    for k in 0..c {
-        let dn = (0..p).map(|i| g.norm(k, i)).fold(0.0, f64::max);
+    for (k, (members, &dn)) in supports.iter().zip(scales).enumerate() {
         if !(dn > 0.0 && dn.is_finite()) {
             return None;
         }
@@ -101,24 +224,107 @@ pub fn tight_residual(
         for row in 0..n {
             out[(row, k)] = s * r[(row, k)];
         }
-        let support: Vec<usize> = (0..p).filter(|&i| u.norm(k, i) > 0.0).collect();
-        if support.is_empty() {
+        if members.is_empty() {
             continue;
         }
-        if support.len() > MAX_SUPPORT {
+        if members.len() > MAX_SUPPORT {
             return None;
         }
-        let gm = Mat::from_fn(x.ncols(), support.len(), |a, j| {
-            s * g.block(k, support[j])[a]
+        let mut lengths = lengths_for(members);
+        // The support's blocks at r₀, measured (G).
+        let mut gm = Mat::from_fn(x.ncols(), members.len(), |a, j| {
+            s * g.block(k, members[j].pattern)[a]
         });
+        lengths.measure(gm.as_mut());
+        // A block measured zero at r₀ (a C-ReLU block whose gradient points into
+        // its polar cone) has no direction that lengthens it (`h = 0`, a zero
+        // row and column of J): it stays out of the steps, short of `λN`.
+        let lengthened: Vec<usize> = (0..members.len())
+            .filter(|&j| gm.col(j).iter().any(|a| *a != 0.0))
+            .collect();
+        if lengthened.is_empty() {
+            continue;
+        }
+        let kept: Vec<Member> = lengthened.iter().map(|&j| members[j]).collect();
+        if kept.len() < members.len() {
+            gm = Mat::from_fn(x.ncols(), kept.len(), |a, l| gm[(a, lengthened[l])]);
+            lengths = lengths_for(&kept);
+        }
+        let members = &kept;
         let theta = out
             .col_mut(k)
             .try_as_col_major_mut()
             .expect("owned column is contiguous")
             .as_slice_mut();
-        Support::new(x, patterns, &support).tighten(gm, target, theta)?;
+        let chosen: Vec<usize> = members.iter().map(|m| m.pattern).collect();
+        Support::new(x, patterns, &chosen).tighten(gm, target, theta, &mut lengths)?;
     }
     Some(out)
+}
+
+/// What the Newton steps put at `λN`, from the support's `M_iᵀθ` (columns).
+enum Lengths<'a> {
+    /// C-GReLU: the blocks themselves.
+    Blocks,
+    /// C-ReLU: `s_l Π_{K_i}(s_l ·)` of each column.
+    Cones(Cones<'a>),
+}
+
+impl Lengths<'_> {
+    /// Replace each column by what is measured of it.
+    fn measure(&mut self, v: MatMut<'_, f64>) {
+        match self {
+            Lengths::Blocks => {}
+            Lengths::Cones(cones) => cones.measure(v),
+        }
+    }
+}
+
+/// The cone projections of C-ReLU's support blocks, warm-started per block.
+struct Cones<'a> {
+    projector: ConeProjector<'a>,
+    patterns: &'a Patterns,
+    members: Vec<Member>,
+    warm: Vec<Passive>,
+    /// The pattern's mask (`0.0/1.0`, `n`), its cone values (`n`), a block (`d`).
+    mask: Vec<f64>,
+    cone: Vec<f64>,
+    block: Vec<f64>,
+}
+
+impl<'a> Cones<'a> {
+    fn new(x: MatRef<'a, f64>, patterns: &'a Patterns, members: &[Member]) -> Cones<'a> {
+        let (n, d) = (x.nrows(), x.ncols());
+        Cones {
+            projector: ConeProjector::new(x),
+            patterns,
+            members: members.to_vec(),
+            warm: members.iter().map(|_| Passive::new(d)).collect(),
+            mask: vec![0.0; n],
+            cone: vec![0.0; n],
+            block: vec![0.0; d],
+        }
+    }
+
+    fn measure(&mut self, mut v: MatMut<'_, f64>) {
+        for (l, member) in self.members.iter().enumerate() {
+            let s = member.sign;
+            for (b, a) in self.block.iter_mut().zip(v.as_ref().col(l).iter()) {
+                *b = s * a;
+            }
+            self.mask.iter_mut().for_each(|m| *m = 0.0);
+            for row in self.patterns.active_rows(member.pattern) {
+                self.mask[row] = 1.0;
+            }
+            self.projector
+                .cone_values(&self.mask, &self.block, &mut self.cone);
+            self.projector
+                .project(&self.mask, &mut self.block, &self.cone, &mut self.warm[l]);
+            for (a, b) in v.as_mut().col_mut(l).iter_mut().zip(&self.block) {
+                *a = s * b;
+            }
+        }
+    }
 }
 
 /// The support's blocks `M_i = D_i X` (`i ∈ A`: the support's patterns, in
@@ -209,8 +415,14 @@ impl<'a> Support<'a> {
     }
 
     /// Newton on `‖V_i‖² = target²` from `β = 0` (`V = G`), `theta` holding `r₀`
-    /// on entry and `r(β)` on return.
-    fn tighten(&mut self, gm: Mat<f64>, target: f64, theta: &mut [f64]) -> Option<()> {
+    /// on entry and `r(β)` on return; `lengths` turns `Mᵀθ` into `V`.
+    fn tighten(
+        &mut self,
+        gm: Mat<f64>,
+        target: f64,
+        theta: &mut [f64],
+        lengths: &mut Lengths<'_>,
+    ) -> Option<()> {
         let m = self.patterns.p();
         let tt = target * target;
         let theta0 = theta.to_vec();
@@ -221,7 +433,13 @@ impl<'a> Support<'a> {
             for j in 0..m {
                 let sq: f64 = v.col(j).iter().map(|a| a * a).sum();
                 res[(j, 0)] = sq - tt;
-                worst = worst.max((sq - tt).abs() / tt);
+                // NaN-aware: `f64::max` would drop a NaN and call it converged.
+                let rel = (sq - tt).abs() / tt;
+                worst = if rel > worst || rel.is_nan() {
+                    rel
+                } else {
+                    worst
+                };
             }
             worst
         };
@@ -229,6 +447,8 @@ impl<'a> Support<'a> {
         let mut worst = residuals(&v, &mut res);
         // One Jacobian and its factors live at a time (`2|A|²` floats).
         let mut lu = Some(self.jacobian(gm.as_ref(), gm.as_ref()).partial_piv_lu());
+        // Whether the Jacobian is the one at the current β (not a chord's).
+        let mut fresh = true;
         for _ in 0..MAX_STEPS {
             if worst <= RESIDUAL_TOL {
                 break;
@@ -242,6 +462,7 @@ impl<'a> Support<'a> {
                 beta.copy_from(&start);
                 beta -= faer::Scale(scale) * &delta;
                 self.step(gm.as_ref(), beta.as_ref(), &theta0, theta, v.as_mut());
+                lengths.measure(v.as_mut());
                 next = residuals(&v, &mut res);
                 if next < worst {
                     break;
@@ -249,9 +470,25 @@ impl<'a> Support<'a> {
                 scale *= 0.5;
             }
             if next.is_nan() || next >= worst {
-                return None;
+                // Back to the last point (the bound is valid at any direction,
+                // and that one is the best seen). A chord's step may fail where
+                // Newton's does not: refresh the Jacobian there and go on;
+                // otherwise (cone faces changing, or the residual at the
+                // projections' rounding) stop.
+                beta.copy_from(&start);
+                self.step(gm.as_ref(), beta.as_ref(), &theta0, theta, v.as_mut());
+                lengths.measure(v.as_mut());
+                worst = residuals(&v, &mut res);
+                if fresh || worst.is_nan() {
+                    break;
+                }
+                drop(lu.take());
+                lu = Some(self.jacobian(v.as_ref(), gm.as_ref()).partial_piv_lu());
+                fresh = true;
+                continue;
             }
-            if next > 0.25 * worst {
+            fresh = next > 0.25 * worst;
+            if fresh {
                 drop(lu.take());
                 lu = Some(self.jacobian(v.as_ref(), gm.as_ref()).partial_piv_lu());
             }

@@ -47,6 +47,9 @@ pub struct Reference {
     pub lambda: f64,
     pub objective: f64,
     pub dual_bound: Option<f64>,
+    /// The largest relative difference between the agreeing solvers' objectives.
+    #[serde(default)]
+    pub max_rel_spread_between_solvers: f64,
 }
 
 #[derive(serde::Deserialize)]

@@ -35,9 +35,10 @@ use super::deadline::Deadline;
 use super::fista::{self, FistaSettings, FistaWorkspace, Proximal, Smooth};
 use super::gated::GatedLoss;
 use super::operators::Operators;
+use super::tight_dual::TightDual;
 use crate::certify;
 use crate::cone::polyhedral::{ConeProjector, Passive};
-use crate::model::{Model, Problem, Regularizer, Weights};
+use crate::model::{Blocks, Model, Problem, Regularizer, Weights};
 use crate::solvers::clock::{Reading, Stopwatch};
 use crate::solvers::details::FistaDetails;
 use crate::solvers::{CpuTimes, SolveOutput, SolverDetails, SolverError};
@@ -59,6 +60,12 @@ pub struct ReluLoss<'a> {
     /// The dual norm of the gradient (the certificate's, with warm sets per block).
     dual_norm: certify::ReluDualNorm<'a>,
     deadline: Deadline,
+    /// The tight dual point and when to try it; a try's dual norm runs on
+    /// `dual_norm` (the tight direction is the scaled residual moved a little, so
+    /// its active sets are warm starts for both, and no `2cP` sets are added).
+    tight: Option<TightDual<'a>>,
+    /// `Aᵀr` of the `v` blocks, unscaled (a try's input).
+    g: Blocks,
 }
 
 impl<'a> ReluLoss<'a> {
@@ -76,7 +83,23 @@ impl<'a> ReluLoss<'a> {
             diff: vec![0.0; d * c * p],
             dual_norm: certify::ReluDualNorm::new(ops.x(), patterns, 2 * c * p),
             deadline: Deadline::NONE,
+            tight: None,
+            g: Blocks::zeros(c, p, d),
         }
+    }
+
+    /// Also try the tight dual point at the checks ([`super::tight_dual`]), built
+    /// for this loss's data and patterns (`λ > 0`; otherwise unchanged).
+    pub fn with_tight_dual(mut self, tight: TightDual<'a>) -> Self {
+        if self.lambda > 0.0 {
+            self.tight = Some(tight);
+        }
+        self
+    }
+
+    /// Tries of the tight dual point, and tries that beat the plain bound.
+    pub fn tight_counts(&self) -> (usize, usize) {
+        self.tight.as_ref().map_or((0, 0), |t| (t.tries, t.wins))
     }
 
     fn half(&self) -> usize {
@@ -112,19 +135,39 @@ impl Smooth for ReluLoss<'_> {
     fn curvature(&mut self, state_plus: &[f64], state: &[f64]) -> Option<f64> {
         self.gated.curvature(state_plus, state)
     }
-    fn dual_bound(&mut self, _u: &[f64], state: &[f64], grad: &[f64]) -> Option<f64> {
+    fn dual_bound(&mut self, u: &[f64], state: &[f64], grad: &[f64]) -> Option<f64> {
         let (rr, ry) = self.gated.residual_products(state);
         // No bound when out of time before every block was seen.
         let deadline = self.deadline;
         let dn = self.dual_norm.compute_until(grad, &|| deadline.expired())?;
         let nc = self.gated.nc();
-        Some(certify::scaled_residual_bound(
-            self.lambda,
-            nc,
-            rr,
-            ry,
-            dn * nc,
-        ))
+        let mut bound = certify::scaled_residual_bound(self.lambda, nc, rr, ry, dn * nc);
+        if self.tight.is_some() {
+            let d = self.g.d.max(1);
+            let penalty: f64 = u.chunks(d).map(norm).sum::<f64>() * self.lambda;
+            let objective = self.gated.value(state) + penalty;
+            let p = fista::relative(objective - bound, objective);
+            if let Some(t) = self.tight.as_mut()
+                && t.due(p)
+            {
+                for (g, v) in self.g.data.iter_mut().zip(grad) {
+                    *g = v * nc;
+                }
+                if let Some(b) = t.try_relu_bound(
+                    u,
+                    state,
+                    &self.g,
+                    (nc, dn * nc),
+                    (objective, bound),
+                    &mut self.dual_norm,
+                    &|| deadline.expired(),
+                ) && b > bound
+                {
+                    bound = b;
+                }
+            }
+        }
+        Some(bound)
     }
     fn set_deadline(&mut self, deadline: Deadline) {
         self.deadline = deadline;
@@ -480,6 +523,9 @@ pub fn run(
     let c = problem.c();
     let ops = Operators::new(problem.x(), problem.patterns()).with_threads(settings.threads);
     let mut loss = ReluLoss::new(&ops, problem.patterns(), problem.y(), problem.lambda());
+    if settings.tight_dual && settings.stopping == fista::Stopping::DualityGap {
+        loss = loss.with_tight_dual(TightDual::new(problem, settings.tol));
+    }
     let mut h = ConeProx::new(&ops, c, problem.lambda()).with_screening();
     // A warm start need not be feasible: project it first (step 0: no shrinkage),
     // within the time limit (blocks not reached by then stay as they came).
@@ -510,6 +556,8 @@ pub fn run(
         projection_steps: Some(h.steps),
         projections_unconverged: Some(h.unconverged),
         projection_rows: Some(h.rows),
+        tight_dual_tries: Some(loss.tight_counts().0),
+        tight_dual_wins: Some(loss.tight_counts().1),
         ..out.details(&settings)
     };
     (RunOutcome { fista: out, setup }, details)

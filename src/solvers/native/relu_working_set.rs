@@ -64,11 +64,12 @@ use super::fista::{self, FistaSettings, FistaWorkspace, Proximal, Smooth, Stoppi
 use super::gated::GatedLoss;
 use super::operators::Operators;
 use super::relu::{ConeProx, ReluLoss};
+use super::tight_dual::TightDual;
 use super::working_set;
 use super::working_set::{MAX_OUTER, next_inner_tol};
 use crate::certify;
 use crate::cone::polyhedral::{ConeProjector, Passive};
-use crate::model::{Model, Problem, Regularizer, Weights};
+use crate::model::{Blocks, Model, Problem, Regularizer, Weights};
 use crate::solvers::clock::Stopwatch;
 use crate::solvers::details::WorkingSetDetails;
 use crate::solvers::progress::{IterationLog, Measure, Phase, Progress};
@@ -300,6 +301,16 @@ pub fn solve_observed(
     let mut diff = vec![0.0; half];
     let (mut state, mut grad) = (vec![0.0; full.state_len()], vec![0.0; half]);
     let mut check = FullCheck::new(&ops, c);
+    // The tight dual point at the full checks ([`super::tight_dual`]); its dual
+    // norm starts each projection cold (a few tries per run: no `2cP` sets).
+    let mut tight = settings.tight_dual.then(|| {
+        let norm = certify::ReluDualNorm::cold(ops.x(), problem.patterns(), 2 * cp);
+        (
+            TightDual::new(problem, settings.tol),
+            norm,
+            Blocks::zeros(c, p, d),
+        )
+    });
     let mut prox_warm: Vec<Passive> = (0..2 * cp).map(|_| Passive::new(d)).collect();
     let (mut projections, mut projection_steps, mut unconverged, mut projection_rows) =
         (0, 0, 0, 0);
@@ -349,15 +360,34 @@ pub fn solve_observed(
         objective = f + lambda * u.chunks(d).map(norm).sum::<f64>();
         let (rr, ry) = full.residual_products(&state);
         let nc = full.nc();
-        let dual = match check.scan(&grad, &in_set, lambda, deadline) {
+        let dn = check.scan(&grad, &in_set, lambda, deadline);
+        let mut dual = match dn {
             Some(dn) => certify::scaled_residual_bound(lambda, nc, rr, ry, dn * nc),
             None => f64::NEG_INFINITY,
         };
-        gap = if objective > 0.0 {
-            (objective - dual) / objective
-        } else {
-            (objective - dual).abs()
-        };
+        // A try at every check within reach (a check per round, not per ten
+        // iterations: the schedule of `due` would skip the checks that follow an
+        // inner solve stopped by its own tight point).
+        if let (Some(dn), Some((t, norm, g))) = (dn, tight.as_mut())
+            && t.within_reach(fista::relative(objective - dual, objective))
+        {
+            for (g, v) in g.data.iter_mut().zip(&grad) {
+                *g = v * nc;
+            }
+            if let Some(b) = t.try_relu_bound(
+                &u,
+                &state,
+                g,
+                (nc, dn * nc),
+                (objective, dual),
+                norm,
+                &|| deadline.expired(),
+            ) && b > dual
+            {
+                dual = b;
+            }
+        }
+        gap = fista::relative(objective - dual, objective);
         if outer == 0 {
             trace.push(TracePoint {
                 iteration: 0,
@@ -401,7 +431,13 @@ pub fn solve_observed(
         // Grow: the largest violators outside W.
         let violators = working_set::grow(&mut in_set, |i| check.score[i], lambda);
         // The inner tolerance follows the full gap ([`super::working_set`]).
-        inner_tol = next_inner_tol(violators, gap, inner_tol, settings.tol);
+        inner_tol = if round_iterations.last() == Some(&0) {
+            // The last inner solve proved its tolerance at its start (its tight
+            // point), and the full check did not: ask the next one for more.
+            (inner_tol * 0.1).max(f64::MIN_POSITIVE)
+        } else {
+            next_inner_tol(violators, gap, inner_tol, settings.tol)
+        };
         let set: Vec<usize> = (0..p).filter(|&i| in_set[i]).collect();
         if set.is_empty() {
             // No pattern to solve on yet a gap (only from rounding): stop here.
@@ -414,6 +450,14 @@ pub fn solve_observed(
         let sub_patterns = problem.patterns().select(&set);
         let sub_ops = ops.restricted(&sub_patterns);
         let mut sub = ReluLoss::new(&sub_ops, &sub_patterns, problem.y(), lambda);
+        if settings.tight_dual && violators == 0 {
+            // The inner solve stops on its own certificate: the tight point
+            // proves its tolerance when the iterate reaches it, not later. Only
+            // once the set is right (with violators the round's budget is short
+            // and its support not yet the optimum's: tries would not pay).
+            let (x, y) = (problem.x(), problem.y());
+            sub = sub.with_tight_dual(TightDual::on(x, &sub_patterns, y, lambda, inner_tol));
+        }
         let mut h = ConeProx::new(&sub_ops, c, lambda).with_screening();
         let mut su = vec![0.0; 2 * c * m * d];
         let set_ref = &set;
@@ -509,8 +553,8 @@ pub fn solve_observed(
         check_ray_tests: Some(check.ray_hits),
         metric: steps_used.map(|s| s.0),
         momentum: steps_used.map(|s| s.1),
-        tight_dual_tries: None,
-        tight_dual_wins: None,
+        tight_dual_tries: tight.as_ref().map(|t| t.0.tries),
+        tight_dual_wins: tight.as_ref().map(|t| t.0.wins),
     });
     Ok(SolveOutput {
         weights: Weights::relu_from_stacked(&u, c, p, d),

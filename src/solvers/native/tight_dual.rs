@@ -1,5 +1,5 @@
-//! When a C-GReLU run evaluates the tight dual point ([`certify::tight`]) at its
-//! checks, and its evaluation from the solver's state.
+//! When a C-GReLU or C-ReLU run evaluates the tight dual point
+//! ([`certify::tight`]) at its checks, and its evaluation from the solver's state.
 //!
 //! The tight bound costs a few products of the support and a `|A|²` Gram per try,
 //! and pays only once the support is the optimum's and the iterate is close.
@@ -18,13 +18,13 @@
 use faer::Mat;
 
 use super::fista::relative;
-use crate::certify;
+use crate::certify::{self, ReluDualNorm};
 use crate::model::{Blocks, Patterns, Problem};
 
 /// The first try comes where the plain relative gap is at most this times `√tol`.
 pub const CALIBRATE: f64 = 10.0;
 
-/// The tight dual point of a C-GReLU run with the neuron group norm.
+/// The tight dual point of a run with the neuron group norm.
 pub struct TightDual<'a> {
     x: &'a Mat<f64>,
     patterns: &'a Patterns,
@@ -43,11 +43,28 @@ pub struct TightDual<'a> {
 impl<'a> TightDual<'a> {
     /// For `problem` (neuron group norm, `λ > 0`), stopping at relative gap `tol`.
     pub fn new(problem: &'a Problem, tol: f64) -> TightDual<'a> {
+        TightDual::on(
+            problem.x(),
+            problem.patterns(),
+            problem.y(),
+            problem.lambda(),
+            tol,
+        )
+    }
+
+    /// For the problem of data `x`, `y` on `patterns` (e.g. a working set's).
+    pub fn on(
+        x: &'a Mat<f64>,
+        patterns: &'a Patterns,
+        y: &'a Mat<f64>,
+        lambda: f64,
+        tol: f64,
+    ) -> TightDual<'a> {
         TightDual {
-            x: problem.x(),
-            patterns: problem.patterns(),
-            y: problem.y(),
-            lambda: problem.lambda(),
+            x,
+            patterns,
+            y,
+            lambda,
             tol,
             kappa: None,
             last_plain: f64::INFINITY,
@@ -66,6 +83,12 @@ impl<'a> TightDual<'a> {
             }
     }
 
+    /// Whether `p` is within reach of a try (the first try's condition of
+    /// [`Self::due`]), for callers that check rarely.
+    pub fn within_reach(&self, p: f64) -> bool {
+        p > self.tol && p <= CALIBRATE * self.tol.sqrt()
+    }
+
     /// The tight bound at `u` (`d × cP`, the blocks of [`Blocks`]), with `state`
     /// its predictions (`n × c`, column-major) and `g = Aᵀr` (unscaled); `plain`
     /// and `objective` give `p`, and the try's gap updates `κ`.
@@ -80,17 +103,13 @@ impl<'a> TightDual<'a> {
         objective: f64,
         plain: f64,
     ) -> Option<f64> {
-        let p = relative(objective - plain, objective);
-        self.tries += 1;
-        self.last_plain = p;
-        let (n, c) = (self.y.nrows(), self.y.ncols());
+        let r = self.residual(state);
         let ub = Blocks {
-            c,
+            c: self.y.ncols(),
             p: g.p,
             d,
             data: u.to_vec(),
         };
-        let r = Mat::from_fn(n, c, |i, k| state[k * n + i] - self.y[(i, k)]);
         let bound = certify::tight_dual_objective(
             self.x,
             self.patterns,
@@ -101,6 +120,57 @@ impl<'a> TightDual<'a> {
             self.lambda,
             nc,
         );
+        self.record(objective, plain, bound)
+    }
+
+    /// [`Self::try_bound`] for C-ReLU: `u` the stacked `(v, w)` (`d × 2cP`), `g`
+    /// the `v` blocks' `Aᵀr` (unscaled) and `dn` its plain dual norm (unscaled);
+    /// `norm` takes the dual norm at the tight direction, `None` once `expired()`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn try_relu_bound(
+        &mut self,
+        u: &[f64],
+        state: &[f64],
+        g: &Blocks,
+        (nc, dn): (f64, f64),
+        (objective, plain): (f64, f64),
+        norm: &mut ReluDualNorm<'_>,
+        expired: &dyn Fn() -> bool,
+    ) -> Option<f64> {
+        let r = self.residual(state);
+        let (v, w) = u.split_at(g.data.len());
+        let blocks = |data: &[f64]| Blocks {
+            c: g.c,
+            p: g.p,
+            d: g.d,
+            data: data.to_vec(),
+        };
+        let bound = certify::tight_relu_dual_objective(
+            self.x,
+            self.patterns,
+            self.y.as_ref(),
+            (&blocks(v), &blocks(w)),
+            r.as_ref(),
+            g,
+            (self.lambda, nc, dn),
+            norm,
+            expired,
+        );
+        self.record(objective, plain, bound)
+    }
+
+    /// The residual `state − Y` (`n × c`; `state` column-major).
+    fn residual(&self, state: &[f64]) -> Mat<f64> {
+        let n = self.y.nrows();
+        Mat::from_fn(n, self.y.ncols(), |i, k| state[k * n + i] - self.y[(i, k)])
+    }
+
+    /// Count a try at a check of `objective` and plain bound `plain` that gave
+    /// `bound`, and update `κ`.
+    fn record(&mut self, objective: f64, plain: f64, bound: Option<f64>) -> Option<f64> {
+        let p = relative(objective - plain, objective);
+        self.tries += 1;
+        self.last_plain = p;
         let t = bound.map_or(1.0, |b| relative(objective - b, objective));
         // A failed or useless try predicts nothing better than first order.
         self.kappa = Some(if p > 0.0 {
