@@ -150,8 +150,8 @@ fn tight_bound_is_below_the_optimum_at_random_points() {
         points.push(short);
         for u in &points {
             let (_, plain, tight) = bounds(&prob, u);
-            if tight.is_some() {
-                assert_feasible_scale(&prob, u, tight.unwrap());
+            if let Some(t) = tight {
+                assert_feasible_scale(&prob, u, t);
             }
             let cert = certify(&prob, &Weights::GatedRelu { u: u.clone() });
             let dual = cert.dual_objective.unwrap();
@@ -203,19 +203,8 @@ fn tight_gap_is_second_order_where_the_plain_gap_is_first() {
                 objective - tight,
             )
         };
-        let (sub1, plain1, tight1) = at(1e-5);
-        let (sub2, plain2, tight2) = at(1e-6);
         let what = format!("{} λ={}", r.data, r.lambda);
-        println!(
-            "{what}: ρ = 1e-5: true {sub1:.2e} plain {plain1:.2e} tight {tight1:.2e}; \
-             ρ = 1e-6: true {sub2:.2e} plain {plain2:.2e} tight {tight2:.2e}"
-        );
-        assert!(plain1 / plain2 < 30.0, "{what}: plain gap not first order");
-        assert!(tight1 / tight2 > 30.0, "{what}: tight gap not second order");
-        assert!(
-            tight2 < plain2 / 10.0,
-            "{what}: tight gap not below the plain one"
-        );
+        let (_, (sub2, plain2, tight2)) = common::assert_tight_gap_second_order(&what, at);
         // Relative gaps: the tight one within a constant of the plain one squared
         // (the rule the solver's tries follow, `super::tight_dual`).
         let f = r.objective;
@@ -286,16 +275,7 @@ fn working_set_checks_try_the_tight_point() {
             working_sets: WorkingSets::On,
             ..gated::default_settings()
         };
-        let tight = working_set::solve(&prob, &on, None).unwrap();
-        let plain = working_set::solve(
-            &prob,
-            &FistaSettings {
-                tight_dual: false,
-                ..on.clone()
-            },
-            None,
-        )
-        .unwrap();
+        let (tight, plain) = common::with_and_without_tight_dual(working_set::solve, &prob, &on);
         assert_eq!(tight.status, Status::Solved, "{what}");
         assert!(tight.iterations <= plain.iterations, "{what}");
         with += tight.iterations;

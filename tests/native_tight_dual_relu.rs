@@ -293,19 +293,8 @@ fn tight_gap_is_second_order_where_the_plain_gap_is_first() {
                 objective - tight,
             )
         };
-        let (sub1, plain1, tight1) = at(1e-5);
-        let (sub2, plain2, tight2) = at(1e-6);
         let what = format!("{} λ={}", r.data, r.lambda);
-        println!(
-            "{what}: ρ = 1e-5: true {sub1:.2e} plain {plain1:.2e} tight {tight1:.2e}; \
-             ρ = 1e-6: true {sub2:.2e} plain {plain2:.2e} tight {tight2:.2e}"
-        );
-        assert!(plain1 / plain2 < 30.0, "{what}: plain gap not first order");
-        assert!(tight1 / tight2 > 30.0, "{what}: tight gap not second order");
-        assert!(
-            tight2 < plain2 / 10.0,
-            "{what}: tight gap not below the plain one"
-        );
+        let (_, (sub2, _, tight2)) = common::assert_tight_gap_second_order(&what, at);
         let slack = r.max_rel_spread_between_solvers * r.objective;
         assert!(
             sub2 <= tight2 + slack,
@@ -335,16 +324,8 @@ fn runs_stop_sooner_and_the_certificate_proves_the_stop() {
             working_sets: WorkingSets::On,
             ..relu::default_settings()
         };
-        let ws_tight = relu_working_set::solve(&prob, &on, None).unwrap();
-        let ws_plain = relu_working_set::solve(
-            &prob,
-            &FistaSettings {
-                tight_dual: false,
-                ..on.clone()
-            },
-            None,
-        )
-        .unwrap();
+        let (ws_tight, ws_plain) =
+            common::with_and_without_tight_dual(relu_working_set::solve, &prob, &on);
         assert!(
             ws_tight.iterations <= ws_plain.iterations,
             "{what}: working sets"

@@ -184,7 +184,7 @@ pub fn tight_residual_relu(
         g,
         lambda,
         nc,
-        |members| Lengths::Cones(Cones::new(x, patterns, members)),
+        |members| Lengths::Cones(Box::new(Cones::new(x, patterns, members))),
     )
 }
 
@@ -267,7 +267,7 @@ enum Lengths<'a> {
     /// C-GReLU: the blocks themselves.
     Blocks,
     /// C-ReLU: `s_l Π_{K_i}(s_l ·)` of each column.
-    Cones(Cones<'a>),
+    Cones(Box<Cones<'a>>),
 }
 
 impl Lengths<'_> {

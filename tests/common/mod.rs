@@ -241,3 +241,48 @@ pub fn assert_relu_reference_datasets(datasets: &[&str]) {
         assert_eq!(relu.iter().filter(|r| r.data == *d).count(), 3, "{d}");
     }
 }
+
+/// The gaps of a bound at two perturbations of the optimum, `at(ρ)` returning
+/// `(true suboptimality, plain gap, tight gap)` for ρ = 1e-5 and 1e-6: the plain
+/// gap falls less than 30× (first order, about 10×), the tight one more than 30×
+/// (second order, about 100×) and ends below a tenth of the plain one. Returns
+/// both triples for the caller's own checks.
+pub fn assert_tight_gap_second_order(
+    what: &str,
+    at: impl Fn(f64) -> (f64, f64, f64),
+) -> ((f64, f64, f64), (f64, f64, f64)) {
+    let (sub1, plain1, tight1) = at(1e-5);
+    let (sub2, plain2, tight2) = at(1e-6);
+    println!(
+        "{what}: ρ = 1e-5: true {sub1:.2e} plain {plain1:.2e} tight {tight1:.2e}; \
+         ρ = 1e-6: true {sub2:.2e} plain {plain2:.2e} tight {tight2:.2e}"
+    );
+    assert!(plain1 / plain2 < 30.0, "{what}: plain gap not first order");
+    assert!(tight1 / tight2 > 30.0, "{what}: tight gap not second order");
+    assert!(
+        tight2 < plain2 / 10.0,
+        "{what}: tight gap not below the plain one"
+    );
+    ((sub1, plain1, tight1), (sub2, plain2, tight2))
+}
+
+/// A native solver's entry point (`gated::solve`, `working_set::solve`, ...).
+pub type NativeSolve = fn(
+    &Problem,
+    &cvxrelu::solvers::native::fista::FistaSettings,
+    Option<&cvxrelu::model::Weights>,
+) -> Result<cvxrelu::solvers::SolveOutput, cvxrelu::solvers::SolverError>;
+
+/// `solve` on `prob` with `settings`, then again with the tight dual point off.
+pub fn with_and_without_tight_dual(
+    solve: NativeSolve,
+    prob: &Problem,
+    settings: &cvxrelu::solvers::native::fista::FistaSettings,
+) -> (cvxrelu::solvers::SolveOutput, cvxrelu::solvers::SolveOutput) {
+    let tight = solve(prob, settings, None).unwrap();
+    let plain_settings = cvxrelu::solvers::native::fista::FistaSettings {
+        tight_dual: false,
+        ..settings.clone()
+    };
+    (tight, solve(prob, &plain_settings, None).unwrap())
+}

@@ -104,12 +104,8 @@ impl<'a> TightDual<'a> {
         plain: f64,
     ) -> Option<f64> {
         let r = self.residual(state);
-        let ub = Blocks {
-            c: self.y.ncols(),
-            p: g.p,
-            d,
-            data: u.to_vec(),
-        };
+        debug_assert_eq!((g.c, g.d), (self.y.ncols(), d));
+        let ub = shaped_like(g, u);
         let bound = certify::tight_dual_objective(
             self.x,
             self.patterns,
@@ -139,17 +135,11 @@ impl<'a> TightDual<'a> {
     ) -> Option<f64> {
         let r = self.residual(state);
         let (v, w) = u.split_at(g.data.len());
-        let blocks = |data: &[f64]| Blocks {
-            c: g.c,
-            p: g.p,
-            d: g.d,
-            data: data.to_vec(),
-        };
         let bound = certify::tight_relu_dual_objective(
             self.x,
             self.patterns,
             self.y.as_ref(),
-            (&blocks(v), &blocks(w)),
+            (&shaped_like(g, v), &shaped_like(g, w)),
             r.as_ref(),
             g,
             (self.lambda, nc, dn),
@@ -182,5 +172,13 @@ impl<'a> TightDual<'a> {
             self.wins += 1;
         }
         bound
+    }
+}
+
+/// `data` as blocks of `g`'s shape.
+fn shaped_like(g: &Blocks, data: &[f64]) -> Blocks {
+    Blocks {
+        data: data.to_vec(),
+        ..*g
     }
 }
