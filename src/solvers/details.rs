@@ -119,9 +119,10 @@ pub struct WorkingSetDetails {
     pub metric: Option<Metric>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub momentum: Option<Momentum>,
-    /// C-GReLU: full checks that tried the tight dual point, and tries whose bound
-    /// beat the plain one (as [`FistaDetails`]); absent for C-ReLU and in records
-    /// written before 2026-12-07.
+    /// Full checks that tried the tight dual point, and tries whose bound beat
+    /// the plain one (as [`FistaDetails`]; the inner solves' own tries are not
+    /// counted); absent in records written before 2026-12-07 (before 52d8ee0 also
+    /// for C-ReLU).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tight_dual_tries: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -175,9 +176,9 @@ pub struct FistaDetails {
     /// C-GReLU: how many checks the extrapolated dual point gave the better bound.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extrapolated_dual_wins: Option<usize>,
-    /// C-GReLU with the neuron group norm: checks that tried the tight dual point
-    /// ([`crate::certify::tight`]), and tries whose bound beat the plain one;
-    /// absent in records written before 2026-12-07.
+    /// The neuron group norm (C-GReLU, and C-ReLU since 52d8ee0): checks that
+    /// tried the tight dual point ([`crate::certify::tight`]), and tries whose
+    /// bound beat the plain one; absent in records written before 2026-12-07.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tight_dual_tries: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -19,7 +19,10 @@
 //! Stopping, by default, is the certified relative duality gap: the conjugate of
 //! `λ‖·‖ + ι_K` is the indicator of `‖Π_K(·)‖ ≤ λ`, so the scaled residual
 //! `θ = αr/N` is dual feasible for `α ≤ λ / max_j ‖Π_{K_j}(−∇_j f)‖` (the same bound as
-//! [`certify::relu_dual_norm`]). The squared min-norm subgradient is also offered:
+//! [`certify::relu_dual_norm`]); near the stop the checks also try the tight dual
+//! point with every support block's cone projection at `λN`
+//! ([`certify::tight_relu_dual_objective`], scheduled by [`super::tight_dual`]),
+//! which the record's certificate computes too. The squared min-norm subgradient is also offered:
 //! per block, `‖Π_{T}(−(∇_j f + λ u_j/‖u_j‖))‖²` with `T` the tangent cone of `K_i`
 //! at `u_j` for a nonzero block, `(‖Π_{K_i}(−∇_j f)‖ − λ)_+²` for a zero one.
 //!

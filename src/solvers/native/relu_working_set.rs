@@ -32,6 +32,12 @@
 //!       blocks, their passive sets and their screening anchors), to the inner tol
 //! ```
 //!
+//! With the tight dual point on (the default), every full check whose plain gap
+//! is within `10√tol` also tries it ([`super::tight_dual`]), and the inner solve
+//! of a round without violators tries it on its own problem; an inner solve that
+//! stops at its start (its tight point already proves its tolerance) makes the
+//! next round's tolerance ten times smaller, so the rounds cannot repeat.
+//!
 //! Blocks outside `W` are zero, so the restricted objective is the full one at the
 //! same point; the stop is decided by the full problem's bound only, so the result
 //! is certified whatever the working sets were. Every projection norm comes from a
