@@ -72,7 +72,7 @@ use super::operators::Operators;
 use super::relu::{ConeProx, ReluLoss};
 use super::tight_dual::TightDual;
 use super::working_set;
-use super::working_set::{MAX_OUTER, next_inner_tol};
+use super::working_set::{MAX_OUTER, next_inner_tol_after};
 use crate::certify;
 use crate::cone::polyhedral::{ConeProjector, Passive};
 use crate::model::{Blocks, Model, Problem, Regularizer, Weights};
@@ -312,7 +312,7 @@ pub fn solve_observed(
     let mut tight = settings.tight_dual.then(|| {
         let norm = certify::ReluDualNorm::cold(ops.x(), problem.patterns(), 2 * cp);
         (
-            TightDual::new(problem, settings.tol),
+            TightDual::new(problem, settings.tol).at_every_check(),
             norm,
             Blocks::zeros(c, p, d),
         )
@@ -371,11 +371,8 @@ pub fn solve_observed(
             Some(dn) => certify::scaled_residual_bound(lambda, nc, rr, ry, dn * nc),
             None => f64::NEG_INFINITY,
         };
-        // A try at every check within reach (a check per round, not per ten
-        // iterations: the schedule of `due` would skip the checks that follow an
-        // inner solve stopped by its own tight point).
         if let (Some(dn), Some((t, norm, g))) = (dn, tight.as_mut())
-            && t.within_reach(fista::relative(objective - dual, objective))
+            && t.due(fista::relative(objective - dual, objective))
         {
             for (g, v) in g.data.iter_mut().zip(&grad) {
                 *g = v * nc;
@@ -437,13 +434,8 @@ pub fn solve_observed(
         // Grow: the largest violators outside W.
         let violators = working_set::grow(&mut in_set, |i| check.score[i], lambda);
         // The inner tolerance follows the full gap ([`super::working_set`]).
-        inner_tol = if round_iterations.last() == Some(&0) {
-            // The last inner solve proved its tolerance at its start (its tight
-            // point), and the full check did not: ask the next one for more.
-            (inner_tol * 0.1).max(f64::MIN_POSITIVE)
-        } else {
-            next_inner_tol(violators, gap, inner_tol, settings.tol)
-        };
+        inner_tol =
+            next_inner_tol_after(&round_iterations, violators, gap, inner_tol, settings.tol);
         let set: Vec<usize> = (0..p).filter(|&i| in_set[i]).collect();
         if set.is_empty() {
             // No pattern to solve on yet a gap (only from rounding): stop here.

@@ -35,6 +35,8 @@ pub struct TightDual<'a> {
     kappa: Option<f64>,
     /// `p` at the last try.
     last_plain: f64,
+    /// [`Self::at_every_check`].
+    every_check: bool,
     /// Tries, and tries whose bound beat the plain one (diagnostics).
     pub tries: usize,
     pub wins: usize,
@@ -68,14 +70,27 @@ impl<'a> TightDual<'a> {
             tol,
             kappa: None,
             last_plain: f64::INFINITY,
+            every_check: false,
             tries: 0,
             wins: 0,
         }
     }
 
+    /// Try at every check within reach ([`Self::within_reach`]) instead of on
+    /// the `κ` schedule: for callers that check once per round (working sets),
+    /// where the schedule would skip the check after an inner solve that its own
+    /// tight point stopped.
+    pub fn at_every_check(mut self) -> Self {
+        self.every_check = true;
+        self
+    }
+
     /// Whether a check with plain relative gap `p` tries the tight point (module
     /// docs).
     pub fn due(&self, p: f64) -> bool {
+        if self.every_check {
+            return self.within_reach(p);
+        }
         p > self.tol
             && match self.kappa {
                 None => p <= CALIBRATE * self.tol.sqrt(),
