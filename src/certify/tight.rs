@@ -512,6 +512,38 @@ mod tests {
         u
     }
 
+    /// The same block twice in the support makes `J` singular, so the first
+    /// Newton step is not finite. The steps must end at the last finite point
+    /// (here the start): a NaN residual taken as converged (`f64::max` drops NaN)
+    /// returned a NaN direction and no bound at all.
+    #[test]
+    fn a_singular_jacobian_ends_the_steps_at_the_last_finite_point() {
+        let (n, d) = (64, 3);
+        let x = Mat::from_fn(n, d, |i, j| ((i * 7 + j * 3) % 11) as f64 - 5.0);
+        let patterns = Patterns::from_columns(n, &[(0..n).map(|i| i % 3 != 0).collect()]);
+        let theta0: Vec<f64> = (0..n).map(|i| ((i * 5) % 13) as f64 - 6.0).collect();
+        let g: Vec<f64> = (0..d)
+            .map(|a| {
+                (0..n)
+                    .filter(|&row| patterns.get(row, 0))
+                    .map(|row| x[(row, a)] * theta0[row])
+                    .sum()
+            })
+            .collect();
+        let gn = g.iter().map(|v| v * v).sum::<f64>().sqrt();
+        assert!(gn > 0.0);
+        let gm = Mat::from_fn(d, 2, |a, _| g[a]);
+        let mut theta = theta0.clone();
+        let out = Support::new(x.as_ref(), &patterns, &[0, 0]).tighten(
+            gm,
+            2.0 * gn,
+            &mut theta,
+            &mut Lengths::Blocks,
+        );
+        assert!(out.is_some(), "the steps gave up");
+        assert!(theta.iter().all(|t| t.is_finite()));
+    }
+
     /// The reference problems (n ≈ 500, P = 50, all active) and gated P = 5000
     /// with 1189 active blocks of 31 (n = 5000) are tightened; the MNIST-shaped
     /// problem (n = 60000, d = 785, c = 10, 1000 active of 1000 per output: about

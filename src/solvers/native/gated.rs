@@ -124,15 +124,13 @@ impl<'a> GatedLoss<'a> {
         }
     }
 
-    /// Also try the tight dual point at the checks ([`super::tight_dual`]): for the
-    /// loss of all of `problem` (the neuron group norm, `λ > 0`; otherwise
-    /// unchanged), stopping at relative gap `tol`.
-    pub fn with_tight_dual(mut self, problem: &'a Problem, tol: f64) -> Self {
-        let applies = problem.reg() == Regularizer::NeuronGl1
-            && problem.lambda() > 0.0
-            && problem.p() == self.ops.p()
-            && problem.n() == self.ops.n();
-        self.tight = applies.then(|| TightDual::new(problem, tol));
+    /// Also try the tight dual point at the checks ([`super::tight_dual`]), built
+    /// for this loss's data and patterns (the neuron group norm, `λ > 0`;
+    /// otherwise unchanged). The same call as [`super::relu::ReluLoss::with_tight_dual`].
+    pub fn with_tight_dual(mut self, tight: TightDual<'a>) -> Self {
+        if self.reg == Regularizer::NeuronGl1 && self.lambda > 0.0 {
+            self.tight = Some(tight);
+        }
         self
     }
 
@@ -423,7 +421,7 @@ pub fn solve_observed(
     let ops = Operators::new(problem.x(), problem.patterns()).with_threads(settings.threads);
     let mut loss = GatedLoss::new(&ops, &problem.y(), problem.reg(), problem.lambda());
     if settings.tight_dual && settings.stopping == Stopping::DualityGap {
-        loss = loss.with_tight_dual(problem, settings.tol);
+        loss = loss.with_tight_dual(TightDual::new(problem, settings.tol));
     }
     let mut ws = FistaWorkspace::new(loss.dim(), loss.state_len());
     let setup = t.read();

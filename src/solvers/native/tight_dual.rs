@@ -100,7 +100,7 @@ impl<'a> TightDual<'a> {
 
     /// Whether `p` is within reach of a try (the first try's condition of
     /// [`Self::due`]), for callers that check rarely.
-    pub fn within_reach(&self, p: f64) -> bool {
+    fn within_reach(&self, p: f64) -> bool {
         p > self.tol && p <= CALIBRATE * self.tol.sqrt()
     }
 

@@ -30,6 +30,7 @@ use super::block_metric::BlockMetric;
 use super::fista::{self, Composite, FistaSettings, FistaWorkspace, Smooth, Stopping, WorkingSets};
 use super::gated::{self, GatedLoss};
 use super::operators::Operators;
+use super::tight_dual::TightDual;
 use crate::model::{Blocks, Model, Problem, Regularizer, Weights};
 use crate::solvers::clock::Stopwatch;
 use crate::solvers::progress::{IterationLog, Measure, Phase, Progress};
@@ -236,7 +237,7 @@ pub fn solve_observed(
     let ops = Operators::new(problem.x(), problem.patterns()).with_threads(settings.threads);
     let mut full = GatedLoss::new(&ops, &problem.y(), problem.reg(), lambda);
     if settings.tight_dual {
-        full = full.with_tight_dual(problem, settings.tol);
+        full = full.with_tight_dual(TightDual::new(problem, settings.tol));
     }
     let (mut state, mut grad) = (vec![0.0; full.state_len()], vec![0.0; full.dim()]);
     let setup = t.read();
