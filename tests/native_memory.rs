@@ -21,6 +21,11 @@
 //! - absolute, through the library API (`solvers::solve`), at n = 2000, d = 10
 //!   (+ bias), P = 400, 20 iterations: gated with and without working sets, relu
 //!   `fista`, `al` (AL phase and polish; on working sets, `auto` at P = 400);
+//! - the same problems at `tol` = 1e-2, whose checks try the tight dual point
+//!   (`certify::tight`): the whole estimate, with the try's worst case
+//!   (`Layout::tight`), bounds the peak, and the bytes the tries added are
+//!   within that worst case (the within-3× check leaves the try out: its
+//!   worst-case support is all blocks, a real one is smaller);
 //! - the slope between P = 128 and P = 512 on the same data (n = 2048), with the
 //!   `rest` slope removed, so no estimate of the constant terms enters.
 //!
@@ -34,7 +39,7 @@ use common::synth_problem;
 use cvxrelu::model::{Model, Problem, Regularizer};
 use cvxrelu::solvers::native::fista::WorkingSets;
 use cvxrelu::solvers::native::{al_working_set, memory, working_set};
-use cvxrelu::solvers::{self, SolverConfig, SolverKind, SolverOptions};
+use cvxrelu::solvers::{self, SolverConfig, SolverDetails, SolverKind, SolverOptions};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -77,9 +82,12 @@ impl Case {
             _ => 16.0,
         }
     }
-    fn config(self) -> SolverConfig {
+    /// 20 iterations at the default tolerance (no try of the tight dual point),
+    /// or, with `tol`, up to 400 at `tol` (loose enough that the checks try it).
+    fn config(self, tol: Option<f64>) -> SolverConfig {
         let mut o = SolverOptions::new();
-        o.max_iters = Some(20);
+        o.max_iters = Some(if tol.is_some() { 400 } else { 20 });
+        o.tol = tol;
         if let Case::Gated { working_sets } = self {
             o.working_sets = Some(if working_sets {
                 WorkingSets::On
@@ -90,7 +98,7 @@ impl Case {
         SolverConfig::new(self.kind(), &o).expect("valid settings")
     }
     fn working_sets(self, problem: &Problem) -> bool {
-        match (self, self.config()) {
+        match (self, self.config(None)) {
             (Case::Gated { .. }, SolverConfig::Fista(s)) => working_set::applies(problem, &s),
             (Case::Al, SolverConfig::Al(s)) => al_working_set::applies(problem, &s),
             _ => false,
@@ -118,13 +126,17 @@ impl Case {
             problem.p(),
         )
     }
-    /// Peak bytes of the solve through the library API.
-    fn peak(self, problem: &Problem) -> usize {
-        let config = self.config();
-        peak_during(|| {
-            let out = solvers::solve(problem, &config, None).expect("solves");
+    /// Peak bytes of the solve through the library API, and its tries of the
+    /// tight dual point.
+    fn peak(self, problem: &Problem, tol: Option<f64>) -> (usize, usize) {
+        let config = self.config(tol);
+        let mut tries = 0;
+        let peak = peak_during(|| {
+            let out = solvers::solve_convex(problem, &config, None).expect("solves");
+            tries = tight_tries(&out.details);
             drop(out);
-        })
+        });
+        (peak, tries)
     }
 }
 
@@ -137,6 +149,19 @@ const CASES: [Case; 4] = [
     Case::Al,
 ];
 
+/// Tries of the tight dual point a solve made (the AL's: its polish's).
+fn tight_tries(details: &SolverDetails) -> usize {
+    let tries = match details {
+        SolverDetails::Fista(f) => f.tight_dual_tries,
+        SolverDetails::WorkingSet(w) => w.tight_dual_tries,
+        SolverDetails::Al(a) => a.polish.as_ref().and_then(|f| f.tight_dual_tries),
+        SolverDetails::Clarabel(_) | SolverDetails::Baseline(_) | SolverDetails::External(_) => {
+            None
+        }
+    };
+    tries.unwrap_or(0)
+}
+
 fn problem(model: Model, n: usize, d: usize, p: usize) -> Problem {
     synth_problem(model, Regularizer::NeuronGl1, 1e-3, n, d, 1, p, 1)
 }
@@ -146,11 +171,19 @@ fn problem(model: Model, n: usize, d: usize, p: usize) -> Problem {
 fn absolute(case: Case) {
     let pr = problem(case.model(), 2000, 10, 400);
     assert!(pr.p() >= 390, "patterns deduplicated: {}", pr.p());
-    let peak = case.peak(&pr) as f64;
+    let (peak, tries) = case.peak(&pr, None);
+    assert_eq!(
+        tries,
+        0,
+        "{}: 20 iterations tried the tight point",
+        case.name()
+    );
+    let peak = peak as f64;
     let np = (pr.n() * pr.p()) as f64;
     let layout = case.layout(&pr);
     let per_np = (peak - layout.rest) / np;
-    let estimate = case.estimate(&pr);
+    // Without a try, the estimate but for the try's worst case.
+    let estimate = case.estimate(&pr) - SAFETY * layout.tight;
     eprintln!(
         "{:<26} n = {}, d = {}, P = {}: peak {:.0} B = {:.2} B per n·P in all; above the rest ({:.0} B): {:.3} B per n·P (layout's n·P terms {:.3}); estimate {:.0} B = {:.2}× the peak",
         case.name(),
@@ -171,6 +204,37 @@ fn absolute(case: Case) {
         case.name()
     );
     assert_estimate_bounds(case, estimate, peak);
+    with_a_try(case, &pr, peak);
+}
+
+/// The estimate's safety factor (`memory::estimate_bytes` over the layout's total).
+const SAFETY: f64 = 1.25;
+
+/// The same problem at a tolerance whose checks try the tight dual point: the
+/// whole estimate bounds the peak, and the bytes the try added to the peak of
+/// the run without one are within the layout's `tight` (its worst-case support).
+fn with_a_try(case: Case, pr: &Problem, peak_without: f64) {
+    let (peak, tries) = case.peak(pr, Some(1e-2));
+    assert!(tries >= 1, "{}: no try of the tight point", case.name());
+    let (peak, layout, estimate) = (peak as f64, case.layout(pr), case.estimate(pr));
+    eprintln!(
+        "{:<26} with {tries} tries of the tight point: peak {peak:.0} B ({:+.0} B), the layout's try {:.0} B, estimate {estimate:.0} B",
+        case.name(),
+        peak - peak_without,
+        layout.tight,
+    );
+    assert!(
+        estimate >= peak,
+        "{}: estimate {estimate} below the peak {peak} with tries",
+        case.name()
+    );
+    assert!(
+        peak - peak_without <= layout.tight,
+        "{}: the tries added {} B, the layout's try is {} B",
+        case.name(),
+        peak - peak_without,
+        layout.tight
+    );
 }
 
 /// The estimate bounds the measured peak from above, within 3×.
@@ -197,7 +261,7 @@ fn slope(case: Case) {
         problem(case.model(), n, 5, 512),
     );
     assert_eq!((a.p(), b.p()), (128, 512), "patterns deduplicated");
-    let (peak_a, peak_b) = (case.peak(&a) as f64, case.peak(&b) as f64);
+    let (peak_a, peak_b) = (case.peak(&a, None).0 as f64, case.peak(&b, None).0 as f64);
     let (rest_a, rest_b) = (case.layout(&a).rest, case.layout(&b).rest);
     let dp = (n * (b.p() - a.p())) as f64;
     let raw = (peak_b - peak_a) / dp;
@@ -221,7 +285,7 @@ fn bytes_per_pattern_row() {
     Case::Gated {
         working_sets: false,
     }
-    .peak(&warm);
+    .peak(&warm, None);
     drop(warm);
     for case in CASES {
         absolute(case);
@@ -239,8 +303,9 @@ fn bytes_per_pattern_row() {
 /// the forward's 128), and the estimate still bounds the peak within 3×.
 fn wide(case: Case) {
     let pr = problem(case.model(), 2048, 120, 200);
-    let peak = case.peak(&pr) as f64;
-    let estimate = case.estimate(&pr);
+    let layout = case.layout(&pr);
+    let peak = case.peak(&pr, None).0 as f64;
+    let estimate = case.estimate(&pr) - SAFETY * layout.tight;
     eprintln!(
         "{:<26} n = {}, d = {}, P = {}: peak {peak:.0} B, estimate {estimate:.0} B = {:.2}× the peak",
         case.name(),

@@ -48,7 +48,7 @@ use faer::{Accum, Mat, MatMut, MatRef, Par, linalg::matmul::matmul};
 
 use crate::cone::polyhedral::{ConeProjector, Passive};
 use crate::model::row_blocks;
-use crate::model::{Blocks, Patterns};
+use crate::model::{Blocks, Model, Patterns};
 
 /// The largest support (per output) tightened: the Jacobian is `|A| × |A|` and
 /// its LU costs `|A|³/3`.
@@ -70,7 +70,37 @@ pub const MAX_FLOPS: f64 = 1e11;
 /// within [`MAX_SUPPORT`].
 pub fn affordable(n: usize, d: usize, u: &Blocks) -> bool {
     let sizes = (0..u.c).map(|k| (0..u.p).filter(|&i| u.norm(k, i) > 0.0).count());
-    within_budget(n, d, sizes, 20.0, u.c * u.p)
+    within_budget(n, d, sizes, GATED_PER_BLOCK, u.c * u.p)
+}
+
+/// [`within_budget`]'s `per_block` of C-GReLU (ten steps of two products) and
+/// of C-ReLU (also their cone values).
+const GATED_PER_BLOCK: f64 = 20.0;
+const RELU_PER_BLOCK: f64 = 30.0;
+
+/// The largest support of one output that [`affordable`] (C-GReLU) or
+/// [`affordable_relu`] (C-ReLU) accepts on `n × d` data with `c` outputs and
+/// `p` patterns: what a try can hold, for the memory estimate of the solvers.
+pub fn largest_support(model: Model, n: usize, d: usize, c: usize, p: usize) -> usize {
+    let (per_block, blocks) = match model {
+        Model::GatedRelu => (GATED_PER_BLOCK, p),
+        Model::Relu => (RELU_PER_BLOCK, 2 * p),
+    };
+    let fits = |m: usize| within_budget(n, d, std::iter::once(m), per_block, c * blocks);
+    // The budget grows with m: the largest m that fits, by bisection.
+    let (mut lo, mut hi) = (0, blocks.min(MAX_SUPPORT));
+    if fits(hi) {
+        return hi;
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if fits(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 /// [`affordable`] for C-ReLU's `(v, w)`: the support of output `k` counts its
@@ -82,7 +112,7 @@ pub fn affordable_relu(n: usize, d: usize, v: &Blocks, w: &Blocks) -> bool {
             .map(|i| usize::from(v.norm(k, i) > 0.0) + usize::from(w.norm(k, i) > 0.0))
             .sum()
     });
-    within_budget(n, d, sizes, 30.0, 2 * v.c * v.p)
+    within_budget(n, d, sizes, RELU_PER_BLOCK, 2 * v.c * v.p)
 }
 
 /// `n (3 Σ m² + per_block·d Σ m)` flops within the budget of [`affordable`], with
@@ -559,5 +589,51 @@ mod tests {
             &with_support(1, 3000, 3, MAX_SUPPORT + 1)
         ));
         assert!(affordable(10, 3, &with_support(1, 8, 3, 0)));
+    }
+}
+
+#[cfg(test)]
+mod largest_support_tests {
+    use super::*;
+
+    /// `u` with its first `m` blocks of the first output nonzero.
+    fn first(p: usize, d: usize, m: usize) -> Blocks {
+        let mut u = Blocks::zeros(1, p, d);
+        for i in 0..m {
+            u.block_mut(0, i)[0] = 1.0;
+        }
+        u
+    }
+
+    /// The largest support is accepted by `affordable` (`affordable_relu`) and
+    /// one more block is not, unless it is all the blocks (or MAX_SUPPORT).
+    #[test]
+    fn the_largest_support_is_the_last_one_affordable() {
+        for (n, d, p) in [
+            (2000, 11, 400),
+            (500, 41, 1000),
+            (60_000, 785, 1000),
+            (100, 3, 3000),
+            (5000, 31, 2500),
+        ] {
+            let m = largest_support(Model::GatedRelu, n, d, 1, p);
+            assert!(affordable(n, d, &first(p, d, m)), "gated {n} {d} {p}: {m}");
+            if m < p.min(MAX_SUPPORT) {
+                assert!(!affordable(n, d, &first(p, d, m + 1)), "gated {m} + 1");
+            }
+            let m = largest_support(Model::Relu, n, d, 1, p);
+            let (mv, mw) = (m.min(p), m.saturating_sub(p));
+            let zero = Blocks::zeros(1, p, d);
+            let (v, w) = (first(p, d, mv), first(p, d, mw));
+            assert!(affordable_relu(n, d, &v, &w), "relu {n} {d} {p}: {m}");
+            if m < (2 * p).min(MAX_SUPPORT) {
+                let (v1, w1) = if mv < p {
+                    (first(p, d, mv + 1), zero)
+                } else {
+                    (v, first(p, d, mw + 1))
+                };
+                assert!(!affordable_relu(n, d, &v1, &w1), "relu {m} + 1");
+            }
+        }
     }
 }

@@ -24,6 +24,12 @@
 //!   AL working sets  + 16·2cPd (the point on W, the check's gradients) + 24·2cP;
 //!                    R-FISTA on W is at most the full one
 //!   weights          8kcPd in, 8kcPd out;  GEMM packing 8d·kcP
+//!   tight-point try  16nc + 8bcPd (b = 1 gated, 2 C-ReLU), then the larger of
+//!                    the Newton steps on one output's support of m blocks (the
+//!                    largest a try accepts, ≤ min(bP, 2000): its flops budget), 8n + 24dm + 16m² + 48m + 8wm + 16B(m)·m
+//!                    (C-ReLU: + κ + 16n + 8d + mπ), and the dual norm at the
+//!                    direction, 8cPd + 8B'(cP)·cP (C-ReLU: + 16cPd); kept apart
+//!                    in [`Layout::tight`], as its support is a worst case
 //! ```
 //!
 //! So the terms per `n·P` are the bit mask (`1/8` B; `3/8` with working sets: the
@@ -46,6 +52,7 @@
 //! solve's peak and the estimate need not count them (`tests/certify_memory.rs`).
 
 use super::operators::default_block_rows;
+use crate::certify::tight::largest_support;
 use crate::model::row_blocks::adjoint_block_rows;
 use crate::model::{Model, Problem};
 use crate::solvers::SolverKind;
@@ -59,30 +66,54 @@ pub struct Layout {
     /// Bytes of the buffers with one entry per row and pattern: the bit masks and
     /// the AL's multipliers.
     pub per_np: f64,
-    /// Bytes of everything else: `O(nd + nc + P·d·c + P·d²·c)`, the bounded row-block
-    /// workspaces, the GEMM packing buffers.
+    /// Bytes of everything else but the tight dual point's tries:
+    /// `O(nd + nc + P·d·c + P·d²·c)`, the bounded row-block workspaces, the GEMM
+    /// packing buffers.
     pub rest: f64,
+    /// Bytes a try of the tight dual point holds beyond `rest`, at the largest
+    /// support it accepts (`O(m² + m·d² + n·d)`, `m ≤ min(bP, MAX_SUPPORT)`:
+    /// [`crate::certify::tight::largest_support`]). Every run that comes within reach of its
+    /// tolerance tries it; a try's actual support is usually smaller.
+    pub tight: f64,
 }
 
 impl Layout {
     pub fn total(&self) -> f64 {
-        self.per_np + self.rest
+        self.per_np + self.rest + self.tight
     }
 
     fn plus(self, o: Layout) -> Layout {
         Layout {
             per_np: self.per_np + o.per_np,
             rest: self.rest + o.rest,
+            tight: self.tight + o.tight,
         }
     }
 
     fn fixed(rest: f64) -> Layout {
-        Layout { per_np: 0.0, rest }
+        Layout {
+            per_np: 0.0,
+            rest,
+            tight: 0.0,
+        }
     }
 
-    /// The larger of two phases that do not overlap (by total).
+    fn tight_try(tight: f64) -> Layout {
+        Layout {
+            per_np: 0.0,
+            rest: 0.0,
+            tight,
+        }
+    }
+
+    /// A bound on two phases that do not overlap, part by part (so that each
+    /// phase's total without its try is also bounded by the parts but the try).
     fn max(self, o: Layout) -> Layout {
-        if self.total() >= o.total() { self } else { o }
+        Layout {
+            per_np: self.per_np.max(o.per_np),
+            rest: self.rest.max(o.rest),
+            tight: self.tight.max(o.tight),
+        }
     }
 }
 
@@ -114,6 +145,7 @@ impl Dims {
         Layout {
             per_np: 8.0 * self.words * self.p,
             rest: 8.0 * self.n_f * self.d,
+            tight: 0.0,
         }
     }
     /// [`super::gated::GatedLoss`]: `Y`, the residual, the extrapolated residual,
@@ -136,8 +168,37 @@ impl Dims {
     fn gemm(&self, m: f64) -> f64 {
         8.0 * self.d * m
     }
+    /// A try of the tight dual point at a check ([`crate::certify::tight`], on
+    /// top of the solve's buffers): the try's residual, direction and copy of
+    /// the weights; then either the Newton steps on one output's support of
+    /// `m = min(bP, MAX_SUPPORT)` blocks (`θ₀`; `G`, `V` and a copy of `G`; the
+    /// Jacobian and its LU factors; the support's bit mask and two row blocks;
+    /// for C-ReLU a cone projector and `m` passive sets), or the dual norm at the
+    /// direction (`Aᵀr'` with one adjoint row block; for C-ReLU its stacked
+    /// `(G, −G)`). `b` = 1 (C-GReLU) or 2 (C-ReLU).
+    fn tight(&self, model: Model) -> f64 {
+        let (n, d, c, p) = (self.n_f, self.d, self.c, self.p);
+        let b = match model {
+            Model::GatedRelu => 1.0,
+            Model::Relu => 2.0,
+        };
+        let m = largest_support(model, self.n, d as usize, c as usize, p as usize) as f64;
+        let held = 16.0 * n * c + 8.0 * b * c * p * d;
+        let mut newton = 8.0 * n
+            + 24.0 * d * m
+            + 16.0 * m * m
+            + 48.0 * m
+            + 8.0 * self.words * m
+            + 16.0 * self.block(m) * m;
+        let mut norm = 8.0 * c * p * d + 8.0 * self.fused_block(c * p) * c * p;
+        if model == Model::Relu {
+            newton += self.projector() + 16.0 * n + 8.0 * d + m * self.passive();
+            norm += 16.0 * c * p * d;
+        }
+        held + newton.max(norm)
+    }
     /// [`super::relu::run`]: operators, the C-ReLU loss with its dual norm, the
-    /// cone prox, the R-FISTA workspace.
+    /// cone prox, the R-FISTA workspace, a try of the tight dual point.
     fn relu_run(&self) -> Layout {
         let (n, d, c, p) = (self.n_f, self.d, self.c, self.p);
         let blocks = 2.0 * c * p;
@@ -152,6 +213,7 @@ impl Dims {
         let ws = self.fista(blocks * d, n * c);
         self.operators()
             .plus(Layout::fixed(loss + prox + ws + self.gemm(blocks)))
+            .plus(Layout::tight_try(self.tight(Model::Relu)))
     }
 }
 
@@ -183,7 +245,9 @@ pub fn layout(
             let one = k
                 .operators()
                 .plus(Layout::fixed(k.gated_loss() + k.fista(m * d, n * c)));
-            let mut total = one.plus(Layout::fixed(weights + k.gemm(m)));
+            let mut total = one
+                .plus(Layout::fixed(weights + k.gemm(m)))
+                .plus(Layout::tight_try(k.tight(Model::GatedRelu)));
             if working_sets {
                 // The working set's patterns, its operators (its bit mask: `X` is
                 // shared), loss and workspace (at most P patterns), the full
@@ -191,10 +255,12 @@ pub fn layout(
                 let set = Layout {
                     per_np: 8.0 * k.words * p,
                     rest: k.gated_loss() + k.fista(m * d, n * c),
+                    tight: 0.0,
                 };
                 total = total.plus(set).plus(Layout {
                     per_np: 8.0 * k.words * p,
                     rest: 8.0 * (n * c + 2.0 * m * d),
+                    tight: 0.0,
                 });
             }
             total
@@ -219,6 +285,7 @@ pub fn layout(
                             + 16.0 * m
                             + sets
                             + k.gemm(m),
+                        tight: 0.0,
                     };
                     al.max(polish)
                 }
