@@ -33,7 +33,7 @@
 //! ```
 //!
 //! With the tight dual point on (the default), every full check whose plain gap
-//! is within `10√tol` also tries it ([`super::tight_dual`]), and the inner solve
+//! is within `10√tol` ([`super::tight_dual::REACH`]) also tries it ([`super::tight_dual`]), and the inner solve
 //! of a round without violators tries it on its own problem; an inner solve that
 //! stops at its start (its tight point already proves its tolerance) makes the
 //! next round's tolerance ten times smaller, so the rounds cannot repeat.

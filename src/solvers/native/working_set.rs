@@ -237,7 +237,7 @@ pub fn solve_observed(
     let ops = Operators::new(problem.x(), problem.patterns()).with_threads(settings.threads);
     let mut full = GatedLoss::new(&ops, &problem.y(), problem.reg(), lambda);
     if settings.tight_dual {
-        full = full.with_tight_dual(TightDual::new(problem, settings.tol));
+        full = full.with_tight_dual(TightDual::new(problem, settings.tol).checked_per_round());
     }
     let (mut state, mut grad) = (vec![0.0; full.state_len()], vec![0.0; full.dim()]);
     let setup = t.read();
