@@ -17,7 +17,7 @@
 //!                    workspace, and 8(nc + cPd)
 //!   C-ReLU fista     gated loss + 8cPd (v − w) + dual norm (κ + 16n + 2cP(π + 16))
 //!                    + cone prox (κ + 16n·min(64, 2cP) + 16n + 16cPd + (2cP + 1)(π + 1))
-//!   AL phase         8nc + 16ncP (multipliers γ, ξ) + 8 B(2cP)·(2cP + c) + R-FISTA
+//!   AL phase         8nc + 16ncP (multipliers γ, ξ) + 8 B(2cP)·(2cP + c + P) + R-FISTA
 //!                    (dim = state = 2cPd) + 16·2cP (block lists); `X` and the
 //!                    bits are the problem's (no operators); the C-ReLU fista of
 //!                    the polish runs after the AL's buffers are freed
@@ -280,7 +280,7 @@ pub fn layout(
                     let al = Layout {
                         per_np: 16.0 * n * c * p,
                         rest: 8.0 * n * c
-                            + 8.0 * rows * (m + c)
+                            + 8.0 * rows * (m + c + p)
                             + k.fista(m * d, m * d)
                             + 16.0 * m
                             + sets

