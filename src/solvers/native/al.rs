@@ -195,6 +195,9 @@ pub struct AugmentedLoss<'a> {
     /// read per row and block in each loop made the AL phase 2.7× slower per
     /// iteration than the dense mask it replaced).
     mb: Vec<f64>,
+    /// Per pattern: whether a block of the point is on it (the masks a pass
+    /// other than the check unpacks).
+    in_point: Vec<bool>,
     /// The blocks of the point, ascending (all `2cP`, or a working set).
     cols: Vec<usize>,
     /// Per block: its column in the point, or [`OUTSIDE`].
@@ -225,10 +228,19 @@ enum Pass {
     Check,
 }
 
-/// The bits of rows `r0 .. r0 + rows` of every pattern as `0.0 / 1.0` into
-/// `out` (`rows × P`, column-major).
-fn unpack_masks(patterns: &Patterns, r0: usize, rows: usize, out: &mut [f64]) {
+/// The bits of rows `r0 .. r0 + rows` of the patterns `needed` (all: `None`) as
+/// `0.0 / 1.0` into `out` (`rows × P`, column-major; the other columns untouched).
+fn unpack_masks(
+    patterns: &Patterns,
+    needed: Option<&[bool]>,
+    r0: usize,
+    rows: usize,
+    out: &mut [f64],
+) {
     for i in 0..patterns.p() {
+        if needed.is_some_and(|on| !on[i]) {
+            continue;
+        }
         let words = patterns.column_words(i);
         for (l, o) in out[i * rows..(i + 1) * rows].iter_mut().enumerate() {
             let r = r0 + l;
@@ -296,6 +308,7 @@ impl<'a> AugmentedLoss<'a> {
             zb: vec![0.0; rows * 2 * c * p],
             rb: vec![0.0; rows * c],
             mb: vec![0.0; rows * p],
+            in_point: vec![true; p],
             cols: (0..2 * c * p).collect(),
             slot: (0..2 * c * p).collect(),
             outside: Vec::new(),
@@ -321,6 +334,11 @@ impl<'a> AugmentedLoss<'a> {
         self.slot.iter_mut().for_each(|s| *s = OUTSIDE);
         for (s, &j) in cols.iter().enumerate() {
             self.slot[j] = s;
+        }
+        let p = self.patterns.p();
+        self.in_point.iter_mut().for_each(|on| *on = false);
+        for &j in cols {
+            self.in_point[j % p] = true;
         }
         self.outside = (0..self.slot.len())
             .filter(|&j| self.slot[j] == OUTSIDE)
@@ -399,7 +417,9 @@ impl<'a> AugmentedLoss<'a> {
                 1.0,
                 self.par,
             );
-            unpack_masks(self.patterns, r0, rows, &mut self.mb);
+            // The check reads the masks of the blocks outside the point too.
+            let needed = (what != Pass::Check).then_some(&self.in_point[..]);
+            unpack_masks(self.patterns, needed, r0, rows, &mut self.mb);
             let mb = &self.mb[..rows * p];
             let mask = |i: usize| &mb[i * rows..(i + 1) * rows];
             if what != Pass::Violation && what != Pass::Multipliers {
