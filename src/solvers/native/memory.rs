@@ -26,7 +26,8 @@
 //!   weights          8kcPd in, 8kcPd out;  GEMM packing 8d·kcP
 //!   tight-point try  16nc + 8bcPd (b = 1 gated, 2 C-ReLU), then the larger of
 //!                    the Newton steps on one output's support of m blocks (the
-//!                    largest a try accepts, ≤ min(bP, 2000): its flops budget), 8n + 24dm + 16m² + 48m + 8wm + 16B(m)·m
+//!                    largest a try accepts, ≤ min(bP, 2000): its flops budget),
+//!                    8n + 24dm + 16m² + 48m + 8wm + 16B(m)·m
 //!                    (C-ReLU: + κ + 16n + 8d + mπ), and the dual norm at the
 //!                    direction, 8cPd + 8B'(cP)·cP (C-ReLU: + 16cPd); kept apart
 //!                    in [`Layout::tight`], as its support is a worst case
@@ -72,8 +73,8 @@ pub struct Layout {
     pub rest: f64,
     /// Bytes a try of the tight dual point holds beyond `rest`, at the largest
     /// support it accepts (`O(m² + m·d² + n·d)`, `m ≤ min(bP, MAX_SUPPORT)`:
-    /// [`crate::certify::tight::largest_support`]). Every run that comes within reach of its
-    /// tolerance tries it; a try's actual support is usually smaller.
+    /// [`crate::certify::tight::largest_support`]). Every run that comes within
+    /// reach of its tolerance tries it; a try's actual support is usually smaller.
     pub tight: f64,
 }
 
@@ -171,7 +172,7 @@ impl Dims {
     /// A try of the tight dual point at a check ([`crate::certify::tight`], on
     /// top of the solve's buffers): the try's residual, direction and copy of
     /// the weights; then either the Newton steps on one output's support of
-    /// `m = min(bP, MAX_SUPPORT)` blocks (`θ₀`; `G`, `V` and a copy of `G`; the
+    /// `m` blocks, the largest a try accepts ([`largest_support`]) (`θ₀`; `G`, `V` and a copy of `G`; the
     /// Jacobian and its LU factors; the support's bit mask and two row blocks;
     /// for C-ReLU a cone projector and `m` passive sets), or the dual norm at the
     /// direction (`Aᵀr'` with one adjoint row block; for C-ReLU its stacked
