@@ -590,20 +590,6 @@ mod tests {
         ));
         assert!(affordable(10, 3, &with_support(1, 8, 3, 0)));
     }
-}
-
-#[cfg(test)]
-mod largest_support_tests {
-    use super::*;
-
-    /// `u` with its first `m` blocks of the first output nonzero.
-    fn first(p: usize, d: usize, m: usize) -> Blocks {
-        let mut u = Blocks::zeros(1, p, d);
-        for i in 0..m {
-            u.block_mut(0, i)[0] = 1.0;
-        }
-        u
-    }
 
     /// The largest support is accepted by `affordable` (`affordable_relu`) and
     /// one more block is not, unless it is all the blocks (or MAX_SUPPORT).
@@ -617,20 +603,26 @@ mod largest_support_tests {
             (5000, 31, 2500),
         ] {
             let m = largest_support(Model::GatedRelu, n, d, 1, p);
-            assert!(affordable(n, d, &first(p, d, m)), "gated {n} {d} {p}: {m}");
+            assert!(
+                affordable(n, d, &with_support(1, p, d, m)),
+                "gated {n} {d} {p}: {m}"
+            );
             if m < p.min(MAX_SUPPORT) {
-                assert!(!affordable(n, d, &first(p, d, m + 1)), "gated {m} + 1");
+                assert!(
+                    !affordable(n, d, &with_support(1, p, d, m + 1)),
+                    "gated {m} + 1"
+                );
             }
             let m = largest_support(Model::Relu, n, d, 1, p);
             let (mv, mw) = (m.min(p), m.saturating_sub(p));
             let zero = Blocks::zeros(1, p, d);
-            let (v, w) = (first(p, d, mv), first(p, d, mw));
+            let (v, w) = (with_support(1, p, d, mv), with_support(1, p, d, mw));
             assert!(affordable_relu(n, d, &v, &w), "relu {n} {d} {p}: {m}");
             if m < (2 * p).min(MAX_SUPPORT) {
                 let (v1, w1) = if mv < p {
-                    (first(p, d, mv + 1), zero)
+                    (with_support(1, p, d, mv + 1), zero)
                 } else {
-                    (v, first(p, d, mw + 1))
+                    (v, with_support(1, p, d, mw + 1))
                 };
                 assert!(!affordable_relu(n, d, &v1, &w1), "relu {m} + 1");
             }
