@@ -192,3 +192,51 @@ fn the_working_sets_option_reaches_the_al() {
     };
     assert_eq!(s.inner.working_sets, WorkingSets::Auto);
 }
+
+/// The check's gradients of the zero blocks (`AugmentedLoss::outside_gradient`,
+/// the working sets' test for violators) equal those blocks' gradients with
+/// every block in the point, at a point whose other blocks are zero, with
+/// nonzero multipliers and several row blocks (n = 1000). The check reads the
+/// masks of patterns that no block of the point uses.
+#[test]
+fn the_check_gives_the_zero_blocks_the_full_gradient() {
+    use cvxrelu::solvers::native::al::AugmentedLoss;
+    use cvxrelu::solvers::native::fista::Smooth;
+    let prob = synth_problem(Model::Relu, Regularizer::NeuronGl1, 1e-3, 1000, 5, 1, 40, 3);
+    let (d, m) = (prob.d(), 2 * prob.c() * prob.p());
+    let mut al = AugmentedLoss::new(prob.x().as_ref(), prob.patterns(), prob.y(), 2.0, 1);
+    for (k, g) in al.multipliers.iter_mut().enumerate() {
+        *g = ((k * 7919) % 13) as f64 * 0.01;
+    }
+    // A third of the blocks: the patterns ≡ 1 (mod 3) have no block in the point.
+    let inside: Vec<usize> = (0..m).filter(|j| j % 3 == 0).collect();
+    let mut u = vec![0.0; m * d];
+    for &j in &inside {
+        for a in 0..d {
+            u[j * d + a] = (((j * 31 + a * 17) % 11) as f64 - 5.0) * 0.1;
+        }
+    }
+    let mut full = vec![0.0; m * d];
+    al.gradient(&u, &mut full);
+    al.set_blocks(&inside);
+    al.fix_outside();
+    let point: Vec<f64> = inside
+        .iter()
+        .flat_map(|&j| u[j * d..(j + 1) * d].to_vec())
+        .collect();
+    let outside = al.outside().to_vec();
+    assert_eq!(outside.len() + inside.len(), m);
+    let mut check = vec![0.0; outside.len() * d];
+    al.outside_gradient(&point, &mut check);
+    let scale = full.iter().fold(0.0f64, |s, v| s.max(v.abs()));
+    assert!(scale > 0.0);
+    for (o, &j) in outside.iter().enumerate() {
+        for a in 0..d {
+            let (c, f) = (check[o * d + a], full[j * d + a]);
+            assert!(
+                (c - f).abs() <= 1e-12 * scale,
+                "block {j}, entry {a}: check {c} against {f}"
+            );
+        }
+    }
+}

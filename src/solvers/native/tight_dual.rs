@@ -109,32 +109,25 @@ impl<'a> TightDual<'a> {
         self
     }
 
-    /// Try at every check within reach ([`Self::within_reach`]) instead of on
-    /// the `κ` schedule: for callers that check once per round (working sets),
-    /// where the schedule would skip the check after an inner solve that its own
-    /// tight point stopped.
+    /// Try at every check within reach of [`Self::checked_per_round`] instead
+    /// of on the `κ` schedule: for callers that check once per round (working
+    /// sets), where the schedule would skip the check after an inner solve that
+    /// its own tight point stopped.
     pub fn at_every_check(mut self) -> Self {
         self.every_check = true;
-        self
+        self.checked_per_round()
     }
 
     /// Whether a check with plain relative gap `p` tries the tight point (module
-    /// docs).
+    /// docs): within the first try's reach, `p ≤ first_try·√tol`, while `κ` is
+    /// unknown (and at every check with [`Self::at_every_check`]), then where `κ`
+    /// predicts the stop or `p` fell tenfold.
     pub fn due(&self, p: f64) -> bool {
-        if self.every_check {
-            return self.within_reach(p);
-        }
         p > self.tol
-            && match self.kappa {
-                None => p <= self.first_try * self.tol.sqrt(),
-                Some(k) => k * p * p <= self.tol || p <= self.last_plain / 10.0,
+            && match (self.every_check, self.kappa) {
+                (true, _) | (false, None) => p <= self.first_try * self.tol.sqrt(),
+                (false, Some(k)) => k * p * p <= self.tol || p <= self.last_plain / 10.0,
             }
-    }
-
-    /// Whether `p` is within reach of a try (`p ≤` [`REACH`]`·√tol`), for
-    /// callers that check once per round.
-    fn within_reach(&self, p: f64) -> bool {
-        p > self.tol && p <= REACH * self.tol.sqrt()
     }
 
     /// The tight bound at `u` (`d × cP`, the blocks of [`Blocks`]), with `state`
