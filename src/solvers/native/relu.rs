@@ -332,12 +332,11 @@ impl ConeProx<'_> {
                 Block::Zero => continue,
                 Block::Inside => {}
                 Block::Pending => {
-                    self.ops.fill_mask_col(j % p, &mut self.mask);
-                    let mask = &self.mask;
                     let cz = &self.z[l * n..(l + 1) * n];
-                    let xd = &self.xdelta[l * n..(l + 1) * n];
+                    let xd = &mut self.xdelta[l * n..(l + 1) * n];
+                    self.ops.apply_signs(j % p, xd);
                     self.projections += 1;
-                    if self.projector.is_feasible(mask, cz, xd, norm(uj)) {
+                    if self.projector.is_feasible(cz, xd, norm(uj)) {
                         self.steps += 1;
                         for (a, b) in uj.iter_mut().zip(&self.delta[j * d..(j + 1) * d]) {
                             *a += b;
@@ -355,8 +354,9 @@ impl ConeProx<'_> {
                             let dist = uj.iter().zip(a).map(|(x, y)| (x - y) * (x - y)).sum();
                             f64::sqrt(dist).min(norm(uj))
                         };
+                        self.ops.fill_mask_col(j % p, &mut self.mask);
                         let info = self.projector.project_screened(
-                            mask,
+                            &self.mask,
                             uj,
                             cz,
                             &mut self.warm[j],
