@@ -801,13 +801,15 @@ mod tests {
 
     /// The chunked feasibility test gives the row-by-row answer, plain and
     /// dispatched: every row passing, one row failing at a chunk's edges or in the
-    /// partial last chunk, a NaN row, with and without the second term.
+    /// partial last chunk, a row that only the second term lifts above the bound,
+    /// a NaN row; with and without the second term.
     #[test]
     fn the_chunked_test_is_the_row_by_row_test() {
         let n = 64 * 2 + 37;
         let s = -1e-3;
         let r: Vec<f64> = (0..n).map(|l| 1.0 + (l % 5) as f64).collect();
-        let b: Vec<f64> = (0..n).map(|l| ((l * 7) % 11) as f64 * 1e-4).collect();
+        let mut b: Vec<f64> = (0..n).map(|l| ((l * 7) % 11) as f64 * 1e-4).collect();
+        b[100] = 1e-2;
         let row_by_row = |a: &[f64], b: Option<&[f64]>| {
             (0..n).all(|l| a[l] + b.map_or(0.0, |b| b[l]) >= s * r[l])
         };
@@ -820,25 +822,26 @@ mod tests {
             Some(128),
             Some(n - 1),
         ] {
-            for nan in [false, true] {
+            for (nan, lifted) in [(false, false), (true, false), (false, true)] {
                 let mut a: Vec<f64> = (0..n).map(|l| (l % 3) as f64 * 1e-2).collect();
                 if let Some(l) = fail {
-                    // Just below the bound, with the second term too.
+                    // Below the bound, with the second term too.
                     a[l] = s * r[l] - b[l] - 1e-12;
                 }
                 if nan {
                     a[n / 2] = f64::NAN;
                 }
+                if lifted {
+                    // Below the bound alone, above it with b[100] = 1e-2.
+                    a[100] = s * r[100] - 1e-3;
+                }
                 for bb in [None, Some(&b[..])] {
                     let expect = row_by_row(&a, bb);
-                    assert_eq!(expect, fail.is_none() && !nan);
-                    assert_eq!(
-                        all_at_least(&a, bb, s, &r),
-                        expect,
-                        "{fail:?} {nan} {}",
-                        bb.is_some()
-                    );
-                    assert_eq!(simd::all_at_least(&a, bb, s, &r), expect);
+                    let passes = fail.is_none() && !nan && !(lifted && bb.is_none());
+                    assert_eq!(expect, passes);
+                    let case = format!("{fail:?} nan {nan} lifted {lifted} b {}", bb.is_some());
+                    assert_eq!(all_at_least(&a, bb, s, &r), expect, "{case}");
+                    assert_eq!(simd::all_at_least(&a, bb, s, &r), expect, "{case}");
                 }
             }
         }
