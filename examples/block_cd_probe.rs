@@ -80,7 +80,7 @@ fn main() {
     let nn = n as f64;
     let t0 = Instant::now();
     let ops = Operators::new(problem.x(), problem.patterns());
-    let mut full = GatedLoss::new(&ops, &problem.y(), problem.reg(), lambda);
+    let mut full = GatedLoss::new(&ops, problem.y(), problem.reg(), lambda);
     let mut u = vec![0.0; p * d];
     let mut state = vec![0.0; n];
     let mut grad = vec![0.0; p * d];
@@ -132,7 +132,7 @@ fn main() {
         // sub problem operators for checks
         let sub_pat = problem.patterns().select(&set);
         let sub_ops = Operators::new(problem.x(), &sub_pat);
-        let mut sub = GatedLoss::new(&sub_ops, &problem.y(), problem.reg(), lambda);
+        let mut sub = GatedLoss::new(&sub_ops, problem.y(), problem.reg(), lambda);
         let m = set.len();
         let mut su = vec![0.0; m * d];
         for (w, &i) in set.iter().enumerate() {

@@ -252,8 +252,8 @@ impl Network {
     /// The non-convex training objective of the network on the model features:
     /// `1/(2nc)‖Σ_j act_j W2_j − Y‖² + λ/2 Σ_j (‖W1_j‖² + W2_j²)`.
     pub fn objective(&self, problem: &Problem) -> f64 {
-        let pred = self.predict_model(&problem.x());
-        let loss = crate::model::objective::loss(&pred, &problem.y());
+        let pred = self.predict_model(problem.x());
+        let loss = crate::model::objective::loss(&pred, problem.y());
         let decay: f64 = self
             .neurons
             .iter()

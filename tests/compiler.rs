@@ -185,7 +185,7 @@ fn sparse_assembly_equals_dense_brute_force() {
             let layout = compile::layout(&problem, lowering);
             // the up-front nonzero count (memory estimate, buffer sizes) is exact
             assert_eq!(
-                compile::assemble::count_nnz(&layout, &problem.x(), &problem.patterns()),
+                compile::assemble::count_nnz(&layout, problem.x(), problem.patterns()),
                 prog.a.nnz(),
                 "{model:?} {reg:?} {lowering:?}: nnz count"
             );
@@ -221,7 +221,7 @@ fn lift_then_invert_round_trips_and_objectives_agree() {
                     fill(w, 2.3)
                 }
             }
-            let x = inv.lift(&w, &problem.x(), &problem.y(), &problem.patterns());
+            let x = inv.lift(&w, problem.x(), problem.y(), problem.patterns());
             assert_eq!(inv.invert(&x).unwrap(), w);
             let obj = evaluate(&problem, &w).objective;
             let prog_obj = prog.objective(&x);
@@ -293,7 +293,7 @@ fn recovered_network_objective_equals_convex_objective() {
         );
         // predictions on raw inputs equal predictions on model features
         let raw = net.predict_raw(&problem.raw_train().x);
-        let modelp = net.predict_model(&problem.x());
+        let modelp = net.predict_model(problem.x());
         for r in 0..problem.n() {
             assert!((raw[(r, 0)] - modelp[(r, 0)]).abs() < 1e-9 * (1.0 + modelp[(r, 0)].abs()));
         }

@@ -54,9 +54,8 @@ struct Run {
 /// R-FISTA at the gated defaults (gap 1e-6) with `k` extrapolated residuals and
 /// the best bound kept or not.
 fn run(prob: &Problem, k: usize, keep_best: bool, tol: f64) -> Run {
-    let ops = Operators::new(&prob.x(), &prob.patterns());
-    let mut inner =
-        GatedLoss::new(&ops, &prob.y(), prob.reg(), prob.lambda()).with_extrapolation(k);
+    let ops = Operators::new(prob.x(), prob.patterns());
+    let mut inner = GatedLoss::new(&ops, prob.y(), prob.reg(), prob.lambda()).with_extrapolation(k);
     inner.keep_best_dual = keep_best;
     let mut loss = Recording {
         inner,
@@ -129,7 +128,7 @@ fn bound_is_valid_at_random_points() {
             lambda: prob.lambda(),
             d: prob.d(),
         };
-        let mut fresh = GatedLoss::new(&ops, &prob.y(), prob.reg(), prob.lambda());
+        let mut fresh = GatedLoss::new(&ops, prob.y(), prob.reg(), prob.lambda());
         fista::solve(
             &mut fresh,
             comp,

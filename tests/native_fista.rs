@@ -88,8 +88,8 @@ fn accepted_steps_satisfy_the_line_search_condition() {
         1e-2,
         Regularizer::NeuronGl1,
     );
-    let ops = Operators::new(&prob.x(), &prob.patterns());
-    let mut loss = GatedLoss::new(&ops, &prob.y(), prob.reg(), prob.lambda());
+    let ops = Operators::new(prob.x(), prob.patterns());
+    let mut loss = GatedLoss::new(&ops, prob.y(), prob.reg(), prob.lambda());
     let mut ws = FistaWorkspace::new(loss.dim(), loss.state_len());
     let mut u = vec![0.0; loss.dim()];
     let comp = Composite {
@@ -370,7 +370,7 @@ fn screened_checks_keep_the_path_and_skip_adjoints() {
             lambda,
             Regularizer::NeuronGl1,
         );
-        let ops = Operators::new(&prob.x(), &prob.patterns());
+        let ops = Operators::new(prob.x(), prob.patterns());
         let comp = Composite {
             reg: prob.reg(),
             lambda: prob.lambda(),
@@ -382,7 +382,7 @@ fn screened_checks_keep_the_path_and_skip_adjoints() {
                 ..gap_settings(1e-6)
             };
             let run = |screen: bool| {
-                let loss = GatedLoss::new(&ops, &prob.y(), prob.reg(), prob.lambda());
+                let loss = GatedLoss::new(&ops, prob.y(), prob.reg(), prob.lambda());
                 let mut counted = Counted {
                     loss,
                     screen,
@@ -433,8 +433,8 @@ fn no_screen_where_the_check_can_beat_the_plain_bound() {
         1e-3,
         Regularizer::NeuronGl1,
     );
-    let ops = Operators::new(&prob.x(), &prob.patterns());
-    let new = || GatedLoss::new(&ops, &prob.y(), prob.reg(), prob.lambda());
+    let ops = Operators::new(prob.x(), prob.patterns());
+    let new = || GatedLoss::new(&ops, prob.y(), prob.reg(), prob.lambda());
     let mut plain = new();
     let mut state = vec![0.0; plain.state_len()];
     let mut grad = vec![0.0; plain.dim()];

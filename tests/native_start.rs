@@ -14,8 +14,8 @@ use cvxrelu::solvers::native::operators::Operators;
 /// iterations on a gated reference problem with `power` power iterations (0: η = 10).
 /// Products count forward and adjoint products alike.
 fn counts(prob: &cvxrelu::model::Problem, power: usize) -> (usize, usize, usize, usize) {
-    let ops = Operators::new(&prob.x(), &prob.patterns());
-    let mut loss = GatedLoss::new(&ops, &prob.y(), prob.reg(), prob.lambda());
+    let ops = Operators::new(prob.x(), prob.patterns());
+    let mut loss = GatedLoss::new(&ops, prob.y(), prob.reg(), prob.lambda());
     let mut ws = FistaWorkspace::new(loss.dim(), loss.state_len());
     let mut u = Blocks::zeros(prob.c(), prob.p(), prob.d()).data;
     let settings = FistaSettings {
@@ -71,8 +71,8 @@ fn estimate_is_below_and_near_the_lipschitz_constant() {
         .filter(|r| r.model == Model::GatedRelu && r.lambda == 1e-3)
     {
         let prob = reference_problem(r);
-        let ops = Operators::new(&prob.x(), &prob.patterns());
-        let mut loss = GatedLoss::new(&ops, &prob.y(), prob.reg(), prob.lambda());
+        let ops = Operators::new(prob.x(), prob.patterns());
+        let mut loss = GatedLoss::new(&ops, prob.y(), prob.reg(), prob.lambda());
         let mut ws = FistaWorkspace::new(loss.dim(), loss.state_len());
         // One iteration leaves the state and gradient of its iterate in `ws`.
         let mut u = vec![0.0; loss.dim()];

@@ -120,7 +120,7 @@ struct Recorder(Vec<cvxrelu::solvers::progress::IterationLog>);
 
 impl cvxrelu::solvers::progress::Progress for Recorder {
     fn log(&mut self, line: &cvxrelu::solvers::progress::IterationLog) {
-        self.0.push(line.clone());
+        self.0.push(*line);
     }
 }
 

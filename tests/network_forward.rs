@@ -62,7 +62,7 @@ fn dense_forward_equals_the_definition() {
             .unwrap();
             let net = Network::recover(&prob, &out.weights);
             assert!(!net.neurons.is_empty());
-            for (raw, x) in [(true, &prob.raw_train().x), (false, &prob.x())] {
+            for (raw, x) in [(true, &prob.raw_train().x), (false, prob.x())] {
                 let fast = if raw {
                     net.predict_raw(x)
                 } else {

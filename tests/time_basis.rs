@@ -86,11 +86,11 @@ fn epoch_cap_above_the_time_limit_stops_at_the_limit() {
                 TimeBasis::Wall => g.time_s,
             };
             // Enforced within max(5%, 0.5 s).
-            assert!(used >= 0.3 && used <= 0.3 + 0.5, "{basis}: {used} s");
+            assert!((0.3..=0.3 + 0.5).contains(&used), "{basis}: {used} s");
         }
         // The trace is on the basis and ends at the limit.
         let end = out.trace.last().unwrap().time_s;
-        assert!(end >= 0.3 && end <= 0.8, "{end}");
+        assert!((0.3..=0.8).contains(&end), "{end}");
         assert_eq!(out.basis, basis);
         assert_eq!(out.cpu.clock, CpuClock::Thread);
     }

@@ -45,7 +45,7 @@ pub fn layout(problem: &Problem, lowering: Lowering) -> Layout {
 /// Estimate memory for compiling and solving `problem` (cheap: counts nonzeros only).
 pub fn estimate(problem: &Problem, lowering: Lowering) -> MemoryEstimate {
     let l = layout(problem, lowering);
-    let nnz = assemble::count_nnz(&l, &problem.x(), &problem.patterns());
+    let nnz = assemble::count_nnz(&l, problem.x(), problem.patterns());
     MemoryEstimate::new(&l, nnz)
 }
 
@@ -71,9 +71,9 @@ pub fn apply(problem: &Problem, lowering: Lowering) -> (ConeProgram, Inverse) {
     let l = layout(problem, lowering);
     let program = assemble::assemble(
         &l,
-        &problem.x(),
-        &problem.y(),
-        &problem.patterns(),
+        problem.x(),
+        problem.y(),
+        problem.patterns(),
         problem.lambda(),
     );
     (program, Inverse { layout: l })

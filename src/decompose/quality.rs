@@ -91,8 +91,8 @@ fn relative_change(base: &Mat<f64>, new: &Mat<f64>) -> f64 {
 pub fn assess(gated: &Problem, u: &Blocks, dec: &Decomposition) -> Quality {
     let (v, w) = (&dec.v, &dec.w);
     let relu = certify(&relu_problem(gated), &dec.weights());
-    let f_gated = predictions(&gated.x(), &gated.patterns(), u);
-    let f_relu = relu_predictions(&gated.x(), v, w);
+    let f_gated = predictions(gated.x(), gated.patterns(), u);
+    let f_relu = relu_predictions(gated.x(), v, w);
     let (mut diff, mut scale): (f64, f64) = (0.0, 0.0);
     for k in 0..u.c {
         for r in 0..gated.n() {

@@ -167,7 +167,7 @@ pub fn process_cpu_s() -> Option<f64> {
     };
     // SAFETY: clock_gettime writes one timespec into the pointer given.
     let r = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) };
-    (r == 0).then(|| t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9)
+    (r == 0).then_some(t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9)
 }
 
 #[cfg(not(unix))]

@@ -97,8 +97,8 @@ pub struct Evaluation {
 
 /// Evaluate the convex objective of `weights` on `problem`.
 pub fn evaluate(problem: &Problem, weights: &Weights) -> Evaluation {
-    let pred = predictions(&problem.x(), &problem.patterns(), &weights.effective());
-    let loss = loss(&pred, &problem.y());
+    let pred = predictions(problem.x(), problem.patterns(), &weights.effective());
+    let loss = loss(&pred, problem.y());
     let penalty = penalty(problem.reg(), problem.lambda(), weights);
     Evaluation {
         objective: loss + penalty,

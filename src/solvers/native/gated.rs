@@ -419,7 +419,7 @@ pub fn solve_observed(
     let (c, p, d) = (problem.c(), problem.p(), problem.d());
     let mut u = Weights::gated_start(warm, c, p, d);
     let ops = Operators::new(problem.x(), problem.patterns()).with_threads(settings.threads);
-    let mut loss = GatedLoss::new(&ops, &problem.y(), problem.reg(), problem.lambda());
+    let mut loss = GatedLoss::new(&ops, problem.y(), problem.reg(), problem.lambda());
     if settings.tight_dual && settings.stopping == Stopping::DualityGap {
         loss = loss.with_tight_dual(TightDual::new(problem, settings.tol));
     }

@@ -235,7 +235,7 @@ pub fn solve_observed(
         _ => Blocks::zeros(c, p, d),
     };
     let ops = Operators::new(problem.x(), problem.patterns()).with_threads(settings.threads);
-    let mut full = GatedLoss::new(&ops, &problem.y(), problem.reg(), lambda);
+    let mut full = GatedLoss::new(&ops, problem.y(), problem.reg(), lambda);
     if settings.tight_dual {
         full = full.with_tight_dual(TightDual::new(problem, settings.tol).checked_per_round());
     }
@@ -349,7 +349,7 @@ pub fn solve_observed(
         // The restricted problem, warm-started from u's blocks on W.
         let sub_patterns = problem.patterns().select(&set);
         let sub_ops = ops.restricted(&sub_patterns);
-        let mut sub = GatedLoss::new(&sub_ops, &problem.y(), problem.reg(), lambda);
+        let mut sub = GatedLoss::new(&sub_ops, problem.y(), problem.reg(), lambda);
         let m = set.len();
         let mut su = gather(&u, &set);
         let mut ws = FistaWorkspace::new(sub.dim(), sub.state_len());
