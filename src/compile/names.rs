@@ -1,5 +1,5 @@
 //! Names of the variables, rows and cone blocks of a compiled program, after the
-//! mathematics, read from the layout's segments ([`super::layout`], the one
+//! mathematics, read from the layout's segments ([`super::layout`](mod@super::layout), the one
 //! description of a compiled problem): formats that name things (MOF, MPS) use
 //! them, so an exported file can be read without this crate. Every segment kind is
 //! named by an exhaustive match, and the name counts are checked against the

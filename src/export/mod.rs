@@ -11,7 +11,7 @@
 //!
 //! The conic formats (CBF, MOF) write constraints as `G x + h ∈ K`, Clarabel as
 //! `b − A x ∈ K`: the translation between the two is [`conic_row`], the only place
-//! it is made (the CBF reader uses it backwards, see [`cbf::read`]).
+//! it is made (the CBF reader uses it backwards, see [`cbf::read`](mod@cbf::read)).
 //!
 //! [`solution`] is the file an external solver writes back after solving an
 //! exported instance (status and primal vector, `cvxrelu-solution 1`).

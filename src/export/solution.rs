@@ -30,7 +30,7 @@
 //! Rust's `f64` parser (any decimal or exponent form; `nan`/`inf` are refused).
 //! Keys appear at most once, in any order, before `x`.
 //!
-//! [`write`] and [`read`] are inverses ([`fmt_f64`] writes shortest round-trip
+//! [`write()`] and [`read()`] are inverses ([`fmt_f64`] writes shortest round-trip
 //! floats); every error of [`read`] names the 1-based line.
 
 use crate::export::fmt_f64;

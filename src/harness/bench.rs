@@ -309,7 +309,7 @@ pub fn position(k: usize, n: usize, elapsed: f64) -> String {
     format!(" [{k}/{n}, {} elapsed, ETA {eta}]", clock(elapsed))
 }
 
-/// [`bench`] as the CLI and the Python package run it: load the suite file, take
+/// [`bench()`] as the CLI and the Python package run it: load the suite file, take
 /// the folder's lock for this shard (one bench process per folder and shard), check
 /// that the folder holds no other suite's records (unless `force`), run.
 pub fn bench_folder(

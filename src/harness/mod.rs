@@ -2,12 +2,12 @@
 //! JSON record per (problem, solver), resumably and in shards, then reported.
 //!
 //! - [`suite`]: the TOML suite files and their validation;
-//! - [`expand`]: the suite as a deterministic, ordered list of runs with stable ids,
+//! - [`expand`](mod@expand): the suite as a deterministic, ordered list of runs with stable ids,
 //!   and shards `k/N` of it;
 //! - [`store`]: the output directory — `records/ID.json`, one per run, each written
 //!   atomically (temporary file in the same directory, then rename), and
 //!   `manifest.json`;
-//! - [`bench`]: running the pending runs of a shard, with a progress bar;
+//! - [`bench`](mod@bench): running the pending runs of a shard, with a progress bar;
 //!   [`decomposed`]: the runs of decomposition entries (C-GReLU solve, then a cone
 //!   decomposition, recorded on the C-ReLU problem); [`external`]: the runs of
 //!   external solvers (instance file → command → solution file → certificate);

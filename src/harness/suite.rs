@@ -81,7 +81,7 @@
 //! ([`crate::export::solution`]); see [`super::external`].
 //!
 //! Top-level keys must come before the first `[[...]]` table (TOML scoping).
-//! Expansion into runs is in [`super::expand`].
+//! Expansion into runs is in [`super::expand`](mod@super::expand).
 
 use std::path::{Path, PathBuf};
 

@@ -13,10 +13,10 @@
 //! this module knows ([`CbfCone`]): `F` (free), `L=` (zero), `L+` (nonnegative), `L-`
 //! (nonpositive), `Q` (`x₁ ≥ ‖x₂:‖`) and `QR` (`2x₁x₂ ≥ ‖x₃:‖²`, `x₁, x₂ ≥ 0`).
 //!
-//! - [`write`] writes a [`ConeProgram`] without quadratic objective (the compiler's
+//! - [`write()`] writes a [`ConeProgram`](crate::cone::ConeProgram) without quadratic objective (the compiler's
 //!   conic lowering): one `F` variable domain, `L=`/`L+`/`Q` constraint cones in the
 //!   program's order, and the problem's provenance in `#` comment lines.
-//! - [`read`] reads files with the cones above into a [`ConeProgram`], refusing
+//! - [`read()`] reads files with the cones above into a [`ConeProgram`](crate::cone::ConeProgram), refusing
 //!   everything else (PSD, exponential and power cones, integers) with the line.
 //!
 //! Signs: `G = −A`, `h = b` ([`crate::export::conic_row`], the one place this is

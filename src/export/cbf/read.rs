@@ -1,4 +1,4 @@
-//! Reading CBF version 3 (the version [`super::write`] writes; other versions are
+//! Reading CBF version 3 (the version [`super::write()`] writes; other versions are
 //! refused with the supported one named) with the cones `F`, `L=`, `L+`, `L-`, `Q`, `QR`
 //! into a [`ConeProgram`]; anything else is refused with its line number.
 //!
@@ -20,7 +20,7 @@
 //! Nonnegative cone; then each `Q`/`QR` cone in file order (CON cones, then VAR
 //! cones). [`CbfProblem::con_row`] and [`CbfProblem::var_row`] record where each
 //! CBF row and each constrained variable went. A file written by
-//! [`super::write`] is already in this order, so its rows map to themselves.
+//! [`super::write()`] is already in this order, so its rows map to themselves.
 //!
 //! Sections must come in an order where what a section refers to is known:
 //! `VER` first, `VAR` before `OBJACOORD`/`ACOORD`, `CON` before `ACOORD`/`BCOORD`;

@@ -1,7 +1,7 @@
 //! C-ReLU by R-FISTA with exact cone projections (`--solver fista --model relu`).
 //!
 //! The cone constraints go into the non-smooth part instead of a penalty: with
-//! `u = (v, w)` (`2cP` blocks, `v` first, each in the [`Blocks`](crate::model::Blocks) layout) and block `j`
+//! `u = (v, w)` (`2cP` blocks, `v` first, each in the [`Blocks`] layout) and block `j`
 //! on pattern `i`,
 //!
 //! ```text
