@@ -500,28 +500,12 @@ impl<'a> ConeProjector<'a> {
     /// tolerance.
     /// (Only the candidate rows when screening: `c` is not computed elsewhere.)
     fn most_violated(&self, c: &[f64], scale: f64) -> Option<usize> {
-        let mut best: Option<(usize, f64)> = None;
+        let (rn, marked) = (&self.row_norms[..], &self.marked[..]);
         if self.screening {
-            for &l in &self.cand {
-                let (cl, rn) = (c[l], self.row_norms[l]);
-                if cl < -scale * rn && !self.marked[l] {
-                    let score = cl / rn;
-                    if best.is_none_or(|(_, b)| score < b) {
-                        best = Some((l, score));
-                    }
-                }
-            }
-            return best.map(|(l, _)| l);
+            let cand = &self.cand[..];
+            return most_violated_of(cand.len(), |q| cand[q], c, rn, marked, scale);
         }
-        for (l, (&cl, &rn)) in c.iter().zip(&self.row_norms).enumerate() {
-            if cl < -scale * rn && !self.marked[l] {
-                let score = cl / rn;
-                if best.is_none_or(|(_, b)| score < b) {
-                    best = Some((l, score));
-                }
-            }
-        }
-        best.map(|(l, _)| l)
+        most_violated_of(c.len(), |l| l, c, rn, marked, scale)
     }
 
     /// `δ = X̃_Pᵀ μ_P` and the cone values `c = X̃(z + δ) = cz + S X δ` (one product).
@@ -750,6 +734,64 @@ mod simd {
     }
 }
 
+/// Of the rows `l = row(q)`, `q = 0, 1, …, len − 1`, with `c_l < −scale·rn_l` and
+/// not `marked`, the one with the smallest `c_l / rn_l`, the first of equals: the
+/// row-by-row rule "take a row whose score is below the best so far". Four
+/// positions at a time, each lane keeping its own best (its positions come in
+/// order) and the lanes merged by score, then position, so the same row wins;
+/// the scores are computed for every row and selected without a branch (whether
+/// a row is violated is about as likely as not inside a projection, so the
+/// branches of the row-by-row loop were mispredicted).
+#[inline(always)]
+fn most_violated_of(
+    len: usize,
+    row: impl Fn(usize) -> usize,
+    c: &[f64],
+    rn: &[f64],
+    marked: &[bool],
+    scale: f64,
+) -> Option<usize> {
+    const LANES: usize = 4;
+    let mut best_score = [f64::INFINITY; LANES];
+    let mut best_pos = [usize::MAX; LANES];
+    let mut visit = |q: usize, t: usize| {
+        let l = row(q);
+        let (cl, r) = (c[l], rn[l]);
+        // A violated row's score is negative (or −∞ when rn = 0), never +∞.
+        let score = if (cl < -scale * r) & !marked[l] {
+            cl / r
+        } else {
+            f64::INFINITY
+        };
+        let better = score < best_score[t];
+        best_score[t] = if better { score } else { best_score[t] };
+        best_pos[t] = if better { q } else { best_pos[t] };
+    };
+    let full = len / LANES * LANES;
+    for base in (0..full).step_by(LANES) {
+        for t in 0..LANES {
+            visit(base + t, t);
+        }
+    }
+    for q in full..len {
+        visit(q, q - full);
+    }
+    let mut best: Option<(f64, usize)> = None;
+    for t in 0..LANES {
+        if best_pos[t] == usize::MAX {
+            continue;
+        }
+        let take = match best {
+            None => true,
+            Some((s, q)) => best_score[t] < s || (best_score[t] == s && best_pos[t] < q),
+        };
+        if take {
+            best = Some((best_score[t], best_pos[t]));
+        }
+    }
+    best.map(|(_, q)| row(q))
+}
+
 /// Whether `a_l + b_l ≥ s·r_l` for every `l` (`b = 0` when `None`). The rows are
 /// read 64 at a time without a branch per row, so the comparisons vectorize; the
 /// answer is that of the row-by-row test (the same sums and comparisons), found
@@ -797,7 +839,77 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::{all_at_least, simd};
+    use super::{all_at_least, most_violated_of, simd};
+
+    /// The row-by-row rule of the most violated row.
+    fn row_by_row(
+        rows: &[usize],
+        c: &[f64],
+        rn: &[f64],
+        marked: &[bool],
+        scale: f64,
+    ) -> Option<usize> {
+        let mut best: Option<(usize, f64)> = None;
+        for &l in rows {
+            if c[l] < -scale * rn[l] && !marked[l] {
+                let score = c[l] / rn[l];
+                if best.is_none_or(|(_, b)| score < b) {
+                    best = Some((l, score));
+                }
+            }
+        }
+        best.map(|(l, _)| l)
+    }
+
+    /// The four-lane scan picks the row the row-by-row rule picks: on all rows and
+    /// on a subset (the screened candidates), over lengths that are not multiples
+    /// of four, with exact ties in different lanes (the first must win), marked
+    /// rows, zero row norms (score −∞), NaN values and no violated row at all.
+    #[test]
+    fn the_four_lane_scan_picks_the_row_by_row_winner() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let scale = 1e-3;
+        let mut tied_later = 0;
+        for case in 0..400 {
+            let n = 1 + (next() % 70) as usize;
+            // Few distinct values, so exact ties are common.
+            let mut c: Vec<f64> = (0..n).map(|_| (next() % 7) as f64 * 0.5 - 2.0).collect();
+            let rn: Vec<f64> = (0..n)
+                .map(|_| [1.0, 2.0, 0.5, 0.0][(next() % 4) as usize])
+                .collect();
+            let marked: Vec<bool> = (0..n).map(|_| next() % 5 == 0).collect();
+            if case % 7 == 0 {
+                c[(next() as usize) % n] = f64::NAN;
+            }
+            if case % 11 == 0 {
+                c.iter_mut().for_each(|v| *v = v.abs());
+            }
+            let all: Vec<usize> = (0..n).collect();
+            let subset: Vec<usize> = (0..n).filter(|_| next() % 3 != 0).collect();
+            for rows in [&all, &subset] {
+                let expect = row_by_row(rows, &c, &rn, &marked, scale);
+                let got = most_violated_of(rows.len(), |q| rows[q], &c, &rn, &marked, scale);
+                assert_eq!(got, expect, "case {case}: rows {rows:?} c {c:?} rn {rn:?}");
+                // A later row with the same score exists: the first one won.
+                if let Some(l) = expect {
+                    let score = c[l] / rn[l];
+                    tied_later += rows.iter().any(|&k| {
+                        k > l && !marked[k] && c[k] < -scale * rn[k] && c[k] / rn[k] == score
+                    }) as usize;
+                }
+            }
+        }
+        assert!(
+            tied_later > 50,
+            "ties after the winner in only {tied_later} cases"
+        );
+    }
 
     /// The chunked feasibility test gives the row-by-row answer, plain and
     /// dispatched: every row passing, one row failing at a chunk's edges or in the
