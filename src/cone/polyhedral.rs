@@ -523,17 +523,7 @@ impl<'a> ConeProjector<'a> {
             simd::candidate_values(&rows, &self.delta, &mut self.c_cur);
             return;
         }
-        self.c_cur.iter_mut().for_each(|c| *c = 0.0);
-        for (col, &dj) in self.cols.iter().zip(&self.delta) {
-            if dj != 0.0 {
-                for (c, v) in self.c_cur.iter_mut().zip(col.iter()) {
-                    *c += dj * v;
-                }
-            }
-        }
-        for ((c, &c0), &m) in self.c_cur.iter_mut().zip(cz).zip(mask) {
-            *c = c0 + (2.0 * m - 1.0) * *c;
-        }
+        simd::all_values(&self.cols, &self.delta, cz, mask, &mut self.c_cur);
     }
 
     /// Lawson–Hanson inner loop after adding a row: solve on `P`, step back while
@@ -697,9 +687,28 @@ fn candidate_values(rows: &ScreenedRows, delta: &[f64], c: &mut [f64]) {
     }
 }
 
-/// [`candidate_values`] compiled for AVX2 (the crate's baseline is SSE2), chosen
-/// at run time as in the operators' kernels. Vector lanes keep the four partial
-/// sums of [`dot`] apart, so both versions give the same bits.
+/// `c = cz + S X δ` on all rows (`S = diag(2m − 1)`), as column axpys in the order
+/// of `δ`'s entries, skipping zero ones: the cone values of an unscreened step.
+#[inline(always)]
+fn all_values(cols: &[&[f64]], delta: &[f64], cz: &[f64], mask: &[f64], c: &mut [f64]) {
+    c.iter_mut().for_each(|c| *c = 0.0);
+    for (col, &dj) in cols.iter().zip(delta) {
+        if dj != 0.0 {
+            for (c, v) in c.iter_mut().zip(col.iter()) {
+                *c += dj * v;
+            }
+        }
+    }
+    for ((c, &c0), &m) in c.iter_mut().zip(cz).zip(mask) {
+        *c = c0 + (2.0 * m - 1.0) * *c;
+    }
+}
+
+/// [`candidate_values`], [`all_values`] and [`all_at_least`] compiled for AVX2
+/// (`all_values` also for AVX-512; the crate's baseline is SSE2), chosen at run
+/// time as in the operators' kernels. Vector lanes keep the four partial sums of
+/// [`dot`] apart, and `all_values` works entry by entry (a multiply and an add,
+/// never fused), so every version gives the same bits.
 mod simd {
     use super::ScreenedRows;
 
@@ -716,6 +725,38 @@ mod simd {
             return unsafe { all_at_least_avx2(a, b, s, r) };
         }
         super::all_at_least(a, b, s, r)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn all_values_avx512(cols: &[&[f64]], delta: &[f64], cz: &[f64], mask: &[f64], c: &mut [f64]) {
+        super::all_values(cols, delta, cz, mask, c)
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn all_values_avx2(cols: &[&[f64]], delta: &[f64], cz: &[f64], mask: &[f64], c: &mut [f64]) {
+        super::all_values(cols, delta, cz, mask, c)
+    }
+
+    pub(super) fn all_values(
+        cols: &[&[f64]],
+        delta: &[f64],
+        cz: &[f64],
+        mask: &[f64],
+        c: &mut [f64],
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU supports AVX-512F (checked just above).
+                return unsafe { all_values_avx512(cols, delta, cz, mask, c) };
+            }
+            if std::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2 (checked just above).
+                return unsafe { all_values_avx2(cols, delta, cz, mask, c) };
+            }
+        }
+        super::all_values(cols, delta, cz, mask, c)
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -840,6 +881,40 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::{all_at_least, most_violated_of, simd};
+
+    /// The dispatched cone values of an unscreened step equal the plain ones bit
+    /// for bit (zero entries of `δ` skipped, a partial last vector).
+    #[test]
+    fn dispatched_cone_values_equal_plain_ones_bitwise() {
+        let (n, d) = (64 * 3 + 13, 7);
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut unit = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        let x: Vec<Vec<f64>> = (0..d).map(|_| (0..n).map(|_| unit()).collect()).collect();
+        let cols: Vec<&[f64]> = x.iter().map(|c| &c[..]).collect();
+        let mut delta: Vec<f64> = (0..d).map(|_| unit()).collect();
+        delta[2] = 0.0;
+        let cz: Vec<f64> = (0..n).map(|_| unit()).collect();
+        let mask: Vec<f64> = (0..n)
+            .map(|_| if unit() > 0.0 { 1.0 } else { 0.0 })
+            .collect();
+        let (mut a, mut b) = (vec![f64::NAN; n], vec![f64::NAN; n]);
+        super::all_values(&cols, &delta, &cz, &mask, &mut a);
+        simd::all_values(&cols, &delta, &cz, &mask, &mut b);
+        assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()));
+        // Row 100 by hand, in the same order.
+        let mut v = 0.0;
+        for j in 0..d {
+            if delta[j] != 0.0 {
+                v += delta[j] * x[j][100];
+            }
+        }
+        assert_eq!(a[100], cz[100] + (2.0 * mask[100] - 1.0) * v);
+    }
 
     /// The row-by-row rule of the most violated row.
     fn row_by_row(
