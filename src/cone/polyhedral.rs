@@ -508,9 +508,10 @@ impl<'a> ConeProjector<'a> {
         most_violated_of(c.len(), |l| l, c, rn, marked, scale)
     }
 
-    /// `δ = X̃_Pᵀ μ_P` and the cone values `c = X̃(z + δ) = cz + S X δ` (one product).
-    /// Screening: on the candidate rows only, each a dot product of its row with
-    /// `δ` ([`candidate_values`]).
+    /// `δ = X̃_Pᵀ μ_P` and the cone values `c = X̃(z + δ) = cz + S X δ` (one product,
+    /// [`all_values`]). Screening with fewer than `n / DENSE_CANDIDATES` candidates:
+    /// on the candidate rows only, each a dot product of its row with `δ`
+    /// ([`candidate_values`]).
     fn update_point(&mut self, mask: &[f64], cz: &[f64], passive: &Passive) {
         self.update_delta(passive);
         // Most rows candidates (a check's projection, whose radius screens little):
@@ -893,19 +894,17 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::{all_at_least, most_violated_of, simd};
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
 
     /// The dispatched cone values of an unscreened step equal the plain ones bit
-    /// for bit (zero entries of `δ` skipped, a partial last vector).
+    /// for bit (zero entries of `δ` skipped, a partial last vector), and both equal
+    /// the values computed a row at a time.
     #[test]
     fn dispatched_cone_values_equal_plain_ones_bitwise() {
         let (n, d) = (64 * 3 + 13, 7);
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut unit = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-        };
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut unit = move || rng.random::<f64>() - 0.5;
         let x: Vec<Vec<f64>> = (0..d).map(|_| (0..n).map(|_| unit()).collect()).collect();
         let cols: Vec<&[f64]> = x.iter().map(|c| &c[..]).collect();
         let mut delta: Vec<f64> = (0..d).map(|_| unit()).collect();
@@ -918,14 +917,14 @@ mod tests {
         super::all_values(&cols, &delta, &cz, &mask, &mut a);
         simd::all_values(&cols, &delta, &cz, &mask, &mut b);
         assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()));
-        // Row 100 by hand, in the same order.
-        let mut v = 0.0;
-        for j in 0..d {
-            if delta[j] != 0.0 {
-                v += delta[j] * x[j][100];
-            }
+        // Every row by hand, a row at a time in the same order, with its sign.
+        for l in 0..n {
+            let v = (0..d)
+                .filter(|&j| delta[j] != 0.0)
+                .fold(0.0, |v, j| v + delta[j] * x[j][l]);
+            let sign = if mask[l] == 1.0 { 1.0 } else { -1.0 };
+            assert_eq!(a[l], cz[l] + sign * v, "row {l}");
         }
-        assert_eq!(a[100], cz[100] + (2.0 * mask[100] - 1.0) * v);
     }
 
     /// The row-by-row rule of the most violated row.
@@ -954,13 +953,8 @@ mod tests {
     /// rows, zero row norms (score −∞), NaN values and no violated row at all.
     #[test]
     fn the_four_lane_scan_picks_the_row_by_row_winner() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let mut next = move || rng.random::<u64>();
         let scale = 1e-3;
         let mut tied_later = 0;
         for case in 0..400 {
