@@ -1,6 +1,7 @@
 //! The projection onto one pattern's cone `K = { v : X̃v ≥ 0 }`: against Clarabel
 //! on the projection QP, the Moreau conditions, warm starts, degenerate rows, the
-//! tangent-cone use (`+∞` rows) and the certified upper bound of an early stop.
+//! tangent-cone use (`+∞` rows) and the certified upper bound of an early stop,
+//! each with and without restricted steps (`ConeProjector::pass_rows`).
 
 mod common;
 
@@ -71,7 +72,19 @@ fn random_instance(seed: u64, n: usize, d: usize) -> (Mat<f64>, Vec<f64>, Vec<f6
 }
 
 fn project(x: &Mat<f64>, mask: &[f64], z: &[f64], passive: &mut Passive) -> Vec<f64> {
+    project_with(x, mask, z, passive, 0)
+}
+
+/// [`project`] with restricted steps of `pass_rows` rows (0: none).
+fn project_with(
+    x: &Mat<f64>,
+    mask: &[f64],
+    z: &[f64],
+    passive: &mut Passive,
+    pass_rows: usize,
+) -> Vec<f64> {
     let mut proj = ConeProjector::new(x.as_ref());
+    proj.pass_rows = pass_rows;
     let mut cz = vec![0.0; x.nrows()];
     proj.cone_values(mask, z, &mut cz);
     let mut v = z.to_vec();
@@ -81,31 +94,44 @@ fn project(x: &Mat<f64>, mask: &[f64], z: &[f64], passive: &mut Passive) -> Vec<
 }
 
 /// Moreau: `v ∈ K`, `z − v = −X̃ᵀμ` with `μ ≥ 0` supported on rows active at `v`,
-/// and `⟨v, z − v⟩ = 0`. Checked through Clarabel's projection.
+/// and `⟨v, z − v⟩ = 0`. Checked through Clarabel's projection; with restricted
+/// steps of one row (a pass after every step that finds nothing in the set),
+/// of `2d` rows (the checks' setting) and without.
 #[test]
 fn agrees_with_clarabel_on_random_cones() {
-    for (seed, n, d) in [
-        (1, 40, 3),
-        (2, 200, 5),
-        (3, 500, 10),
-        (4, 60, 20),
-        (5, 1000, 8),
+    for (seed, n, d, pass_rows) in [
+        (1, 40, 3, 0),
+        (2, 200, 5, 0),
+        (3, 500, 10, 0),
+        (4, 60, 20, 0),
+        (5, 1000, 8, 0),
+        (1, 40, 3, 1),
+        (2, 200, 5, 1),
+        (3, 500, 10, 1),
+        (4, 60, 20, 1),
+        (5, 1000, 8, 1),
+        (3, 500, 10, 20),
+        (5, 1000, 8, 16),
+        (6, 2000, 30, 60),
     ] {
         let (x, mask, z) = random_instance(seed, n, d);
         let mut passive = Passive::new(d);
-        let v = project(&x, &mask, &z, &mut passive);
+        let v = project_with(&x, &mask, &z, &mut passive, pass_rows);
         let w = clarabel_projection(&x, &mask, &z);
         let diff: Vec<f64> = v.iter().zip(&w).map(|(a, b)| a - b).collect();
         assert!(
             norm(&diff) <= 1e-6 * norm(&z).max(1.0),
-            "seed {seed}: ‖ours − clarabel‖ = {}",
+            "seed {seed}, pass_rows {pass_rows}: ‖ours − clarabel‖ = {}",
             norm(&diff)
         );
         // Feasible to rounding, orthogonal residual.
         let mut cz = vec![0.0; n];
         ConeProjector::new(x.as_ref()).cone_values(&mask, &v, &mut cz);
         let worst = cz.iter().fold(0.0f64, |m, &c| m.max(-c));
-        assert!(worst <= 1e-12, "seed {seed}: violation {worst}");
+        assert!(
+            worst <= 1e-12,
+            "seed {seed}, pass_rows {pass_rows}: violation {worst}"
+        );
         let r: Vec<f64> = z.iter().zip(&v).map(|(a, b)| a - b).collect();
         let inner: f64 = r.iter().zip(&v).map(|(a, b)| a * b).sum();
         assert!(
@@ -114,6 +140,46 @@ fn agrees_with_clarabel_on_random_cones() {
         );
         assert!(passive.len() <= d);
     }
+}
+
+/// What restricted steps are for: a cold projection of a point far from the cone
+/// (here `−z`, against the pattern of `z`'s direction) adds a row per step, and
+/// each plain step computes all `n` cone values. With restricted steps of `2d`
+/// rows the same projection (to rounding) computes far fewer.
+#[test]
+fn restricted_steps_compute_fewer_cone_values() {
+    let (mut plain_rows, mut restricted_rows) = (0, 0);
+    for seed in 30..36 {
+        let (x, mask, z) = random_instance(seed, 3000, 30);
+        let far: Vec<f64> = z.iter().map(|v| -v).collect();
+        let mut out = Vec::new();
+        for pass_rows in [0, 60] {
+            let mut proj = ConeProjector::new(x.as_ref());
+            proj.pass_rows = pass_rows;
+            let mut cz = vec![0.0; 3000];
+            proj.cone_values(&mask, &far, &mut cz);
+            let mut v = far.clone();
+            let info = proj.project(&mask, &mut v, &cz, &mut Passive::new(30));
+            assert!(info.converged && info.steps > 5, "seed {seed}: {info:?}");
+            if pass_rows == 0 {
+                plain_rows += info.rows;
+            } else {
+                restricted_rows += info.rows;
+            }
+            out.push(v);
+        }
+        let diff: Vec<f64> = out[0].iter().zip(&out[1]).map(|(a, b)| a - b).collect();
+        assert!(
+            norm(&diff) <= 1e-10 * norm(&z),
+            "seed {seed}: {}",
+            norm(&diff)
+        );
+    }
+    eprintln!("cone values: plain {plain_rows}, restricted {restricted_rows}");
+    assert!(
+        restricted_rows * 3 < plain_rows,
+        "plain {plain_rows}, restricted {restricted_rows}"
+    );
 }
 
 #[test]
@@ -155,10 +221,16 @@ fn degenerate_rows() {
     let mask: Vec<f64> = (0..n)
         .map(|l| if l < 150 { mask0[l % 50] } else { 1.0 })
         .collect();
-    let v = project(&x, &mask, &z, &mut Passive::new(5));
     let w = clarabel_projection(&x, &mask, &z);
-    let diff: Vec<f64> = v.iter().zip(&w).map(|(a, b)| a - b).collect();
-    assert!(norm(&diff) <= 1e-6, "‖ours − clarabel‖ = {}", norm(&diff));
+    for pass_rows in [0, 1, 4] {
+        let v = project_with(&x, &mask, &z, &mut Passive::new(5), pass_rows);
+        let diff: Vec<f64> = v.iter().zip(&w).map(|(a, b)| a - b).collect();
+        assert!(
+            norm(&diff) <= 1e-6,
+            "pass_rows {pass_rows}: ‖ours − clarabel‖ = {}",
+            norm(&diff)
+        );
+    }
     // A row and its negation: the cone is the hyperplane x_0ᵀv = 0.
     let x2 = Mat::from_fn(2, 3, |l, j| {
         [1.0, 2.0, -1.0][j] * if l == 0 { 1.0 } else { -1.0 }
@@ -213,8 +285,10 @@ fn bound(
     mask: &[f64],
     z: &[f64],
     threshold: f64,
+    pass_rows: usize,
 ) -> (Vec<f64>, cvxrelu::cone::polyhedral::ProjectionInfo) {
     let mut proj = ConeProjector::new(x.as_ref());
+    proj.pass_rows = pass_rows;
     let mut cz = vec![0.0; x.nrows()];
     proj.cone_values(mask, z, &mut cz);
     let mut y = z.to_vec();
@@ -234,17 +308,18 @@ fn bound(
 /// point `y = z + X̃ᵀμ` with `‖Π_K(z)‖ ≤ ‖y‖ ≤ threshold`, and `z − y` is in the
 /// polar cone (`⟨z − y, v⟩ ≤ 0` for `v ∈ K`, checked at the exact projection and
 /// at Clarabel's); a run that does not stop returns the projection. Thresholds
-/// below, at and above the exact norm.
+/// below, at and above the exact norm; with restricted steps (of 1 and 5 rows)
+/// and without.
 #[test]
 fn bound_below_stops_only_at_a_valid_upper_bound() {
     let (mut stopped, mut full) = (0, 0);
-    for seed in 40..60 {
+    for (seed, pass_rows) in (40..60).flat_map(|s| [(s, 0), (s, 1), (s, 5)]) {
         let (x, mask, z) = random_instance(seed, 300, 10);
         let exact = project(&x, &mask, &z, &mut Passive::new(10));
         let clarabel = clarabel_projection(&x, &mask, &z);
         let s = norm(&exact);
         for factor in [0.5, 1.0, 1.05, 1.5, 3.0] {
-            let (y, info) = bound(&x, &mask, &z, factor * s);
+            let (y, info) = bound(&x, &mask, &z, factor * s, pass_rows);
             if info.bounded {
                 stopped += 1;
                 assert!(norm(&y) <= factor * s * (1.0 + 1e-12), "seed {seed}");
@@ -273,7 +348,7 @@ fn bound_below_stops_only_at_a_valid_upper_bound() {
             }
         }
         // Below the exact norm it can never stop.
-        let (_, info) = bound(&x, &mask, &z, 0.99 * s);
+        let (_, info) = bound(&x, &mask, &z, 0.99 * s, pass_rows);
         assert!(!info.bounded || s == 0.0, "seed {seed}");
     }
     assert!(
@@ -358,7 +433,8 @@ fn projections_onto_sampled_cones_stay_inside() {
     let x = prob.x();
     let (n, d) = (x.nrows(), x.ncols());
     let patterns = prob.patterns();
-    let mut proj = ConeProjector::new(x.as_ref());
+    let mut plain = ConeProjector::new(x.as_ref());
+    let mut restricted = ConeProjector::new(x.as_ref()).with_restricted_steps();
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let (mut cz, mut cv) = (vec![0.0; n], vec![0.0; n]);
     let mut worst: f64 = 0.0;
@@ -368,6 +444,12 @@ fn projections_onto_sampled_cones_stay_inside() {
             .map(|l| f64::from(u8::from(patterns.get(l, i))))
             .collect();
         let mut passive = Passive::new(d);
+        // Every other pattern with restricted steps.
+        let proj = if i % 2 == 0 {
+            &mut plain
+        } else {
+            &mut restricted
+        };
         for rep in 0..20 {
             let z: Vec<f64> = (0..d).map(|_| rng.random::<f64>() * 2.0 - 1.0).collect();
             proj.cone_values(&mask, &z, &mut cz);

@@ -261,7 +261,7 @@ impl<'a> ReluDualNorm<'a> {
     ) -> ReluDualNorm<'a> {
         let (n, d) = (x.nrows(), x.ncols());
         ReluDualNorm {
-            projector: ConeProjector::new(x),
+            projector: ConeProjector::new(x).with_restricted_steps(),
             patterns,
             mask: vec![0.0; n],
             block: vec![0.0; d],

@@ -326,7 +326,7 @@ impl<'a> Cones<'a> {
     fn new(x: MatRef<'a, f64>, patterns: &'a Patterns, members: &[Member]) -> Cones<'a> {
         let (n, d) = (x.nrows(), x.ncols());
         Cones {
-            projector: ConeProjector::new(x),
+            projector: ConeProjector::new(x).with_restricted_steps(),
             patterns,
             members: members.to_vec(),
             warm: members.iter().map(|_| Passive::new(d)).collect(),

@@ -51,6 +51,18 @@
 //!   each) instead of `n`; one pass of `n` comparisons builds `C`. The margin of
 //!   `1e-10(r + ‖z‖)‖x_l‖` on the test covers rounding of `X̃z` and of `r`.
 //!
+//! - **Restricted steps** ([`ConeProjector::pass_rows`]). Far from its projection
+//!   (a check's `−g_j`, started cold or from a stale passive set) the method adds
+//!   one row per step, and each step's search for the most violated row costs a
+//!   pass over all `n` rows: ~30 passes per projection at d = 30. With restricted
+//!   steps a pass also collects the `pass_rows` most violated rows into a set `R`
+//!   (growing over the passes), and the following steps compute the cone values
+//!   of `R` only, until none of `R` is violated; then a pass over all rows again.
+//!   The method stops only at a pass that finds no violated row, so the result is
+//!   the projection, as without: only the order in which rows enter differs (to
+//!   rounding the same point). Every intermediate `μ` stays `≥ 0`, so the early
+//!   stop of [`ConeProjector::bound_below`] is as valid on a restricted step.
+//!
 //! No crate was used: the one Rust NNLS crate (`nnls`) takes `ndarray` matrices,
 //! allocates per call and cannot warm-start, and this kernel runs inside every
 //! iteration. Everything is sized in the constructors.
@@ -168,6 +180,19 @@ pub struct ConeProjector<'a> {
     cand: Vec<usize>,
     in_cand: Vec<bool>,
     screening: bool,
+    /// The rows of the restricted steps ([`ConeProjector::pass_rows`]) and
+    /// their marks (`n`); the violated rows of the last pass (score, row).
+    sub: Vec<usize>,
+    in_sub: Vec<bool>,
+    violated: Vec<(f64, usize)>,
+    /// Restricted steps (module docs): after a step over every row (every
+    /// candidate row when screening), the next steps compute the cone values of
+    /// the `pass_rows` most violated rows found there (and of those of earlier
+    /// passes) only, until none of them is violated; then a step over every row
+    /// again. `0` (the default): every step is over every row. Used where the
+    /// input is far from its projection (the checks' `−g_j`), not in the prox,
+    /// whose warm starts need one or two steps.
+    pub pass_rows: usize,
     /// Maximum Lawson–Hanson steps per projection (default `6d + 50`).
     pub max_steps: usize,
     /// Relative feasibility tolerance: row `l` counts as violated when
@@ -213,9 +238,20 @@ impl<'a> ConeProjector<'a> {
             cand: Vec::with_capacity(n),
             in_cand: vec![false; n],
             screening: false,
+            sub: Vec::new(),
+            in_sub: vec![false; n],
+            violated: Vec::new(),
+            pass_rows: 0,
             max_steps: 6 * d + 50,
             tol: 1e-13,
         }
+    }
+
+    /// The projector with restricted steps on ([`ConeProjector::pass_rows`] =
+    /// `PASS_ROWS_PER_D · d`), for inputs far from their projection.
+    pub fn with_restricted_steps(mut self) -> ConeProjector<'a> {
+        self.pass_rows = PASS_ROWS_PER_D * self.d;
+        self
     }
 
     pub fn n(&self) -> usize {
@@ -318,6 +354,10 @@ impl<'a> ConeProjector<'a> {
             self.in_cand[l] = false;
         }
         self.cand.clear();
+        for &l in &self.sub {
+            self.in_sub[l] = false;
+        }
+        self.sub.clear();
         self.screening = false;
         info
     }
@@ -353,14 +393,22 @@ impl<'a> ConeProjector<'a> {
         }
         let mut steps = 0;
         let mut converged = false;
-        let per_step = if self.screening {
+        // Cone values computed (rows of `d` multiply-adds).
+        let mut rows = 0;
+        let per_pass = if self.screening {
             self.cand.len()
         } else {
             self.n
         };
+        // Restricted steps pay where a pass costs all rows (module docs).
+        let restrict = self.pass_rows > 0 && per_pass * DENSE_CANDIDATES >= self.n;
+        // The next step is a pass over every (candidate) row.
+        let mut pass = true;
         while steps < self.max_steps {
             steps += 1;
-            self.update_point(mask, cz, passive);
+            self.update_delta(passive);
+            // The point's norm needs δ only: a bound is returned before any cone
+            // value is computed.
             if stop_below > f64::NEG_INFINITY {
                 let norm_sq: f64 = z
                     .iter()
@@ -375,12 +423,31 @@ impl<'a> ConeProjector<'a> {
                     return ProjectionInfo {
                         steps,
                         converged: false,
-                        rows: steps * per_step,
+                        rows,
                         bounded: true,
                     };
                 }
             }
-            let Some(l) = self.most_violated(&self.c_cur, scale) else {
+            let mut next = None;
+            if !pass {
+                self.sub_values(mask, cz);
+                rows += self.sub.len();
+                let (sub, rn, marked) = (&self.sub[..], &self.row_norms[..], &self.marked[..]);
+                next = most_violated_of(sub.len(), |q| sub[q], &self.c_cur, rn, marked, scale);
+                // None of the restricted rows is violated: a pass decides.
+                pass = next.is_none();
+            }
+            if pass {
+                self.pass_values(mask, cz);
+                rows += per_pass;
+                if restrict {
+                    next = self.extend_sub(scale);
+                    pass = next.is_none();
+                } else {
+                    next = self.most_violated(&self.c_cur, scale);
+                }
+            }
+            let Some(l) = next else {
                 converged = true;
                 break;
             };
@@ -392,7 +459,7 @@ impl<'a> ConeProjector<'a> {
                 return ProjectionInfo {
                     steps,
                     converged: true,
-                    rows: steps * per_step,
+                    rows,
                     bounded: false,
                 };
             }
@@ -430,7 +497,7 @@ impl<'a> ConeProjector<'a> {
         ProjectionInfo {
             steps,
             converged,
-            rows: steps * per_step,
+            rows,
             bounded: false,
         }
     }
@@ -508,12 +575,11 @@ impl<'a> ConeProjector<'a> {
         most_violated_of(c.len(), |l| l, c, rn, marked, scale)
     }
 
-    /// `δ = X̃_Pᵀ μ_P` and the cone values `c = X̃(z + δ) = cz + S X δ` (one product,
-    /// [`all_values`]). Screening with fewer than `n / DENSE_CANDIDATES` candidates:
-    /// on the candidate rows only, each a dot product of its row with `δ`
-    /// ([`candidate_values`]).
-    fn update_point(&mut self, mask: &[f64], cz: &[f64], passive: &Passive) {
-        self.update_delta(passive);
+    /// The cone values `c = X̃(z + δ) = cz + S X δ` of a pass, `δ = X̃_Pᵀ μ_P` (one
+    /// product, [`all_values`]). Screening with fewer than `n / DENSE_CANDIDATES`
+    /// candidates: on the candidate rows only, each a dot product of its row with
+    /// `δ` ([`candidate_values`]).
+    fn pass_values(&mut self, mask: &[f64], cz: &[f64]) {
         // Most rows candidates (a check's projection, whose radius screens little):
         // the column products over all rows are cheaper than a dot per row.
         if self.screening && self.cand.len() * DENSE_CANDIDATES < self.n {
@@ -527,6 +593,54 @@ impl<'a> ConeProjector<'a> {
             return;
         }
         simd::all_values(&self.cols, &self.delta, cz, mask, &mut self.c_cur);
+    }
+
+    /// The cone values of a restricted step: the rows of `sub` only.
+    fn sub_values(&mut self, mask: &[f64], cz: &[f64]) {
+        let rows = ScreenedRows {
+            cand: &self.sub,
+            xr: &self.xr,
+            cz,
+            mask,
+        };
+        simd::candidate_values(&rows, &self.delta, &mut self.c_cur);
+    }
+
+    /// After a pass: add to `sub` the [`ConeProjector::pass_rows`] most violated
+    /// unmarked rows not in it yet, and return the most violated unmarked row of
+    /// all (the one [`ConeProjector::most_violated`] picks: the lowest score, the
+    /// first row among equal ones), if any.
+    fn extend_sub(&mut self, scale: f64) -> Option<usize> {
+        let (c, rn, marked, in_sub) = (&self.c_cur, &self.row_norms, &self.marked, &self.in_sub);
+        let violated = &mut self.violated;
+        violated.clear();
+        let mut best: Option<(f64, usize)> = None;
+        let mut visit = |l: usize| {
+            let (cl, r) = (c[l], rn[l]);
+            if cl < -scale * r && !marked[l] {
+                let score = cl / r;
+                if best.is_none_or(|(s, _)| score < s) {
+                    best = Some((score, l));
+                }
+                if !in_sub[l] {
+                    violated.push((score, l));
+                }
+            }
+        };
+        if self.screening {
+            self.cand.iter().for_each(|&l| visit(l));
+        } else {
+            (0..self.n).for_each(visit);
+        }
+        let k = self.pass_rows.min(violated.len());
+        if k < violated.len() {
+            violated.select_nth_unstable_by(k, |a, b| a.0.total_cmp(&b.0));
+        }
+        for &(_, l) in &violated[..k] {
+            self.sub.push(l);
+            self.in_sub[l] = true;
+        }
+        best.map(|(_, l)| l)
     }
 
     /// Lawson–Hanson inner loop after adding a row: solve on `P`, step back while
@@ -662,6 +776,13 @@ impl<'a> ConeProjector<'a> {
         }
     }
 }
+
+/// Restricted steps ([`ConeProjector::with_restricted_steps`]) take the
+/// `PASS_ROWS_PER_D · d` most violated rows of each pass. Measured on the first
+/// 460 iterations of relu n = 5000, d = 30, P = 2500 (`fista`, one thread, alone,
+/// the same iterates in each): 62.4 s with every step a pass, 32.3 s with `d/2`
+/// rows, 28.9 s with `d`, 28.2–28.7 s with `2d`, 27.6 s with `4d`.
+const PASS_ROWS_PER_D: usize = 2;
 
 /// A row whose component orthogonal to the passive rows is at most this fraction
 /// of its norm counts as dependent on them ([`ConeProjector::factor`]).

@@ -144,7 +144,7 @@ impl<'a> FullCheck<'a> {
         let (n, d, p) = (ops.n(), ops.d(), ops.p());
         FullCheck {
             ops,
-            projector: ConeProjector::new(ops.x()),
+            projector: ConeProjector::new(ops.x()).with_restricted_steps(),
             mask: vec![0.0; n],
             block: vec![0.0; d],
             cone: vec![0.0; n],
