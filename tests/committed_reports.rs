@@ -156,3 +156,59 @@ fn lag_table_is_the_committed_records() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The README's native block is the latest run against Clarabel
+/// (`results/native/vs-clarabel.md`, the example `native_vs_clarabel`'s output),
+/// as `scripts/readme-claims.py` splices it: one claim per row of the run's first
+/// table, with that row's two speed-ups, and the run's commit.
+#[test]
+fn readme_native_claims_are_the_committed_run() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let run = std::fs::read_to_string(root.join("results/native/vs-clarabel.md")).unwrap();
+    let start = readme
+        .find("<!-- native-summary:begin -->")
+        .expect("README: native-summary markers");
+    let stop = readme
+        .find("<!-- native-summary:end -->")
+        .expect("README: native-summary end marker");
+    let block = &readme[start..stop];
+    let output = run
+        .split("```")
+        .nth(1)
+        .expect("vs-clarabel.md: no output block");
+    let rows: Vec<Vec<&str>> = output
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| l.trim_matches('|').split('|').map(str::trim).collect())
+        .filter(|c: &Vec<&str>| c.len() == 14 && c[0] != "case" && !c[0].starts_with('-'))
+        .collect();
+    assert!(!rows.is_empty(), "vs-clarabel.md: no table");
+    let claims: Vec<&str> = block.lines().filter(|l| l.starts_with("- ")).collect();
+    assert_eq!(
+        claims.len(),
+        rows.len(),
+        "README.md's native-summary block is stale"
+    );
+    for (claim, row) in claims.iter().zip(&rows) {
+        let speed = format!(
+            "{}× faster than Clarabel to a 1e-6 objective gap, {}× to its certified stop",
+            row[12], row[13]
+        );
+        assert!(
+            claim.starts_with(&format!("- {}, n = {}, ", row[0], row[1]))
+                && claim.ends_with(&speed),
+            "README.md's native-summary block is stale: '{claim}' against {row:?}"
+        );
+    }
+    let commit = run
+        .split("release build of")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().nth(1))
+        .expect("vs-clarabel.md: no commit");
+    assert!(
+        block.contains(&format!("One run at {commit} ")),
+        "commit {commit}"
+    );
+}
