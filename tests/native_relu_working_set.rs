@@ -76,9 +76,24 @@ fn compare(prob: &Problem, what: &str, tol: f64) -> (SolveOutput, SolveOutput) {
 /// dataset (one test per dataset, so that the test harness runs them on every core;
 /// `reference_datasets_are_all_covered` checks that the four cover the 12).
 fn equal_the_full_problem_on(data: &str) {
+    // The inner solves' tries of the tight point, over the dataset's problems.
+    let mut inner_tries = 0;
     for r in &common::relu_references_of(data) {
         let prob = reference_problem(r);
         let (_, ws) = compare(&prob, &format!("{} λ={}", r.data, r.lambda), 1e-9);
+        let dw = details(&ws);
+        let count = |k: &str| dw[k].as_u64().unwrap_or_else(|| panic!("{k}: {dw}"));
+        let (tries, wins) = (
+            count("inner_tight_dual_tries"),
+            count("inner_tight_dual_wins"),
+        );
+        assert!(
+            wins <= tries,
+            "{} λ={}: {wins} wins of {tries}",
+            r.data,
+            r.lambda
+        );
+        inner_tries += tries;
         // The certified bound is below the reference optimum, to the references'
         // own accuracy (their solvers' spread is up to 1.1e-7, tests/data/README.md).
         let dual = certify(&prob, &ws.weights).dual_objective.unwrap();
@@ -91,6 +106,8 @@ fn equal_the_full_problem_on(data: &str) {
             rel(dual, r.objective)
         );
     }
+    // Their last rounds have no violators, and their inner solves try it.
+    assert!(inner_tries > 0, "{data}: no inner try of the tight point");
 }
 
 #[test]

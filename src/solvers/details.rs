@@ -120,13 +120,20 @@ pub struct WorkingSetDetails {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub momentum: Option<Momentum>,
     /// Full checks that tried the tight dual point, and tries whose bound beat
-    /// the plain one (as [`FistaDetails`]; the inner solves' own tries are not
-    /// counted); absent in records written before 2026-12-07 (before 52d8ee0 also
-    /// for C-ReLU).
+    /// the plain one (as [`FistaDetails`]; the inner solves' own tries are
+    /// [`WorkingSetDetails::inner_tight_dual_tries`]); absent in records written
+    /// before 2026-12-07 (before 52d8ee0 also for C-ReLU).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tight_dual_tries: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tight_dual_wins: Option<usize>,
+    /// C-ReLU: the inner solves' tries of the tight dual point on their own
+    /// restricted problems (rounds without violators), and tries that beat the
+    /// plain bound; absent in records written before 2026-12-07 (f926e16).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inner_tight_dual_tries: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inner_tight_dual_wins: Option<usize>,
 }
 
 /// Clarabel on the compiled SOCP.

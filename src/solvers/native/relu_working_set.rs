@@ -317,6 +317,8 @@ pub fn solve_observed(
             Blocks::zeros(c, p, d),
         )
     });
+    // The inner solves' tries of the tight point, and their wins.
+    let mut inner_tight = (0, 0);
     let mut prox_warm: Vec<Passive> = (0..2 * cp).map(|_| Passive::new(d)).collect();
     let (mut projections, mut projection_steps, mut unconverged, mut projection_rows) =
         (0, 0, 0, 0);
@@ -511,6 +513,8 @@ pub fn solve_observed(
         }));
         iterations += out.iterations;
         round_iterations.push(out.iterations);
+        let (tries, wins) = sub.tight_counts();
+        inner_tight = (inner_tight.0 + tries, inner_tight.1 + wins);
         for (sj, fj) in pairs() {
             u[fj * d..(fj + 1) * d].copy_from_slice(&su[sj * d..(sj + 1) * d]);
             std::mem::swap(&mut h.warm_sets_mut()[sj], &mut prox_warm[fj]);
@@ -553,6 +557,8 @@ pub fn solve_observed(
         momentum: steps_used.map(|s| s.1),
         tight_dual_tries: tight.as_ref().map(|t| t.0.tries),
         tight_dual_wins: tight.as_ref().map(|t| t.0.wins),
+        inner_tight_dual_tries: settings.tight_dual.then_some(inner_tight.0),
+        inner_tight_dual_wins: settings.tight_dual.then_some(inner_tight.1),
     });
     Ok(SolveOutput {
         weights: Weights::relu_from_stacked(&u, c, p, d),

@@ -447,6 +447,8 @@ pub fn solve_observed(
             momentum: steps_used.map(|s| s.1),
             tight_dual_tries: Some(full.tight_counts().0),
             tight_dual_wins: Some(full.tight_counts().1),
+            inner_tight_dual_tries: None,
+            inner_tight_dual_wins: None,
         });
     Ok(SolveOutput {
         weights: Weights::GatedRelu { u },
