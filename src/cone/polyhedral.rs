@@ -73,13 +73,15 @@ use faer::MatRef;
 /// How one projection ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct ProjectionInfo {
-    /// Lawson–Hanson steps (each one solve and one screening pass).
+    /// Lawson–Hanson steps (each at most one solve, and a pass over the rows or a
+    /// restricted step).
     pub steps: usize,
     /// The KKT conditions hold to the tolerance (otherwise the step limit was hit
     /// and the point may be slightly outside the cone).
     pub converged: bool,
     /// Cone values `(X̃v)_l` computed over the steps (`d` multiply-adds each): `n`
-    /// per step, or `|C|` per step with row screening.
+    /// per pass, or `|C|` per pass with row screening; `|R|` per restricted step
+    /// ([`ConeProjector::pass_rows`]). A step that returns a bound computes none.
     pub rows: usize,
     /// Stopped once `‖z + X̃ᵀμ‖` was at most the caller's threshold
     /// ([`ConeProjector::bound_below`]): the output is that point, an upper bound

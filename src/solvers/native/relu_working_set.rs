@@ -62,6 +62,13 @@
 //! computed 4.22·10⁹ cone values instead of 4.82·10⁹, and the solve took 201.6 s
 //! instead of 251.8 s.
 //!
+//! The checks' projections (and the dual norm's, [`certify::relu_dual_norm`]) take
+//! restricted steps ([`ConeProjector::with_restricted_steps`]): started far from
+//! the cone, they add ~30 rows each, and a pass over all rows per added row was
+//! most of a check. On the whole P = 2500 solve the checks computed 1.02·10⁹ cone
+//! values instead of 7.05·10⁹, on the same blocks, with the same iterates
+//! (`results/scale`).
+//!
 //! Allocations happen once per round (the restricted operators and workspaces),
 //! none inside the inner iterations.
 
