@@ -72,6 +72,18 @@ fn every_committed_report_regenerates_byte_for_byte() {
     assert!(compared >= 2 * dirs.len());
 }
 
+/// The text of the README between `<!-- {name}:begin -->` and its end marker.
+fn readme_block<'a>(readme: &'a str, name: &str) -> &'a str {
+    let begin = format!("<!-- {name}:begin -->");
+    let start = readme
+        .find(&begin)
+        .unwrap_or_else(|| panic!("README: no {begin}"));
+    let stop = readme
+        .find(&format!("<!-- {name}:end -->"))
+        .unwrap_or_else(|| panic!("README: no {name} end marker"));
+    &readme[start..stop]
+}
+
 /// The README's default-suite block is the committed report's summary, as
 /// `scripts/readme-claims.py` splices it (checked here without Python: the
 /// block's table rows are the report's summary rows, in order).
@@ -80,15 +92,7 @@ fn readme_claims_are_the_committed_summary() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let report = std::fs::read_to_string(root.join("results/default/report.md")).unwrap();
-    let (begin, end) = (
-        "<!-- default-summary:begin -->",
-        "<!-- default-summary:end -->",
-    );
-    let start = readme.find(begin).expect("README: default-summary markers");
-    let stop = readme
-        .find(end)
-        .expect("README: default-summary end marker");
-    let block = &readme[start..stop];
+    let block = readme_block(&readme, "default-summary");
     let rows = |s: &str| -> Vec<String> {
         s.lines()
             .filter(|l| l.starts_with('|'))
@@ -119,13 +123,7 @@ fn readme_scnn_claims_are_the_committed_comparison() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let table = std::fs::read_to_string(root.join("results/scnn/table.md")).unwrap();
-    let start = readme
-        .find("<!-- scnn-summary:begin -->")
-        .expect("README: scnn-summary markers");
-    let stop = readme
-        .find("<!-- scnn-summary:end -->")
-        .expect("README: scnn-summary end marker");
-    let block = &readme[start..stop];
+    let block = readme_block(&readme, "scnn-summary");
     let claims: Vec<&str> = block.lines().skip(2).filter(|l| !l.is_empty()).collect();
     let machine = table
         .lines()
@@ -166,13 +164,7 @@ fn readme_native_claims_are_the_committed_run() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let run = std::fs::read_to_string(root.join("results/native/vs-clarabel.md")).unwrap();
-    let start = readme
-        .find("<!-- native-summary:begin -->")
-        .expect("README: native-summary markers");
-    let stop = readme
-        .find("<!-- native-summary:end -->")
-        .expect("README: native-summary end marker");
-    let block = &readme[start..stop];
+    let block = readme_block(&readme, "native-summary");
     let output = run
         .split("```")
         .nth(1)

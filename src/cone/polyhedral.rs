@@ -432,7 +432,7 @@ impl<'a> ConeProjector<'a> {
             }
             let mut next = None;
             if !pass {
-                self.sub_values(mask, cz);
+                self.row_values(true, mask, cz);
                 rows += self.sub.len();
                 let (sub, rn, marked) = (&self.sub[..], &self.row_norms[..], &self.marked[..]);
                 next = most_violated_of(sub.len(), |q| sub[q], &self.c_cur, rn, marked, scale);
@@ -585,22 +585,17 @@ impl<'a> ConeProjector<'a> {
         // Most rows candidates (a check's projection, whose radius screens little):
         // the column products over all rows are cheaper than a dot per row.
         if self.screening && self.cand.len() * DENSE_CANDIDATES < self.n {
-            let rows = ScreenedRows {
-                cand: &self.cand,
-                xr: &self.xr,
-                cz,
-                mask,
-            };
-            simd::candidate_values(&rows, &self.delta, &mut self.c_cur);
+            self.row_values(false, mask, cz);
             return;
         }
         simd::all_values(&self.cols, &self.delta, cz, mask, &mut self.c_cur);
     }
 
-    /// The cone values of a restricted step: the rows of `sub` only.
-    fn sub_values(&mut self, mask: &[f64], cz: &[f64]) {
+    /// The cone values of the rows of `sub` (a restricted step) or of `cand`, a
+    /// dot product per row ([`candidate_values`]).
+    fn row_values(&mut self, sub: bool, mask: &[f64], cz: &[f64]) {
         let rows = ScreenedRows {
-            cand: &self.sub,
+            cand: if sub { &self.sub } else { &self.cand },
             xr: &self.xr,
             cz,
             mask,
