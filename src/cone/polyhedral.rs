@@ -251,8 +251,12 @@ impl<'a> ConeProjector<'a> {
 
     /// The projector with restricted steps on ([`ConeProjector::pass_rows`] =
     /// `PASS_ROWS_PER_D · d`), for inputs far from their projection.
+    /// The set `R` and a pass's violated rows are sized here (`n` each), so no
+    /// projection allocates.
     pub fn with_restricted_steps(mut self) -> ConeProjector<'a> {
         self.pass_rows = PASS_ROWS_PER_D * self.d;
+        self.sub.reserve_exact(self.n);
+        self.violated.reserve_exact(self.n);
         self
     }
 

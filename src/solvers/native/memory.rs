@@ -6,7 +6,8 @@
 //! `n` rows, `d` features, `c` outputs, `P` patterns, `w = ⌈n/64⌉` mask words per
 //! pattern, `m` block columns, `B(m)` = [`default_block_rows`]`(n, m)`, `B'(m)`
 //! the larger of `B(m)` and the adjoint's [`adjoint_block_rows`]`(n, d, m)`, a
-//! passive set `π = 16d² + 16d + 104`, a cone projector `κ = 8nd + 17n + 56d`):
+//! passive set `π = 16d² + 16d + 104`, a cone projector `κ = 8nd + 18n + 56d`,
+//! `κ' = κ + 24n` with restricted steps):
 //!
 //! ```text
 //!   operators        8nd (X) + 8wP (bit mask, word-major)                   ≈ n·P/8
@@ -15,7 +16,7 @@
 //!   working sets     + a second operators on |W| ≤ P patterns (its bit mask;
 //!                    `X` is shared), its pattern copy (8wP), loss and R-FISTA
 //!                    workspace, and 8(nc + cPd)
-//!   C-ReLU fista     gated loss + 8cPd (v − w) + dual norm (κ + 16n + 2cP(π + 16))
+//!   C-ReLU fista     gated loss + 8cPd (v − w) + dual norm (κ' + 16n + 2cP(π + 16))
 //!                    + cone prox (κ + 16n·min(64, 2cP) + 16n + 16cPd + (2cP + 1)(π + 1))
 //!   AL phase         8nc + 16ncP (multipliers γ, ξ) + 8 B(2cP)·(2cP + c + P) + R-FISTA
 //!                    (dim = state = 2cPd) + 16·2cP (block lists); `X` and the
@@ -28,7 +29,7 @@
 //!                    the Newton steps on one output's support of m blocks (the
 //!                    largest a try accepts, ≤ min(bP, 2000): its flops budget),
 //!                    8n + 24dm + 16m² + 48m + 8wm + 16B(m)·m
-//!                    (C-ReLU: + κ + 16n + 8d + mπ), and the dual norm at the
+//!                    (C-ReLU: + κ' + 16n + 8d + mπ), and the dual norm at the
 //!                    direction, 8cPd + 8B'(cP)·cP (C-ReLU: + 16cPd); kept apart
 //!                    in [`Layout::tight`], as its support is a worst case
 //! ```
@@ -162,7 +163,11 @@ impl Dims {
         16.0 * self.d * self.d + 16.0 * self.d + 104.0
     }
     fn projector(&self) -> f64 {
-        8.0 * self.n_f * self.d + 17.0 * self.n_f + 56.0 * self.d
+        8.0 * self.n_f * self.d + 18.0 * self.n_f + 56.0 * self.d
+    }
+    /// With restricted steps: the set `R` (8n) and a pass's violated rows (16n).
+    fn restricted_projector(&self) -> f64 {
+        self.projector() + 24.0 * self.n_f
     }
     /// GEMM packing beyond faer's per-thread buffer: at most one packed copy of
     /// the `d × m` right-hand side (measured: next to nothing at these shapes).
@@ -193,7 +198,7 @@ impl Dims {
             + 16.0 * self.block(m) * m;
         let mut norm = 8.0 * c * p * d + 8.0 * self.fused_block(c * p) * c * p;
         if model == Model::Relu {
-            newton += self.projector() + 16.0 * n + 8.0 * d + m * self.passive();
+            newton += self.restricted_projector() + 16.0 * n + 8.0 * d + m * self.passive();
             norm += 16.0 * c * p * d;
         }
         held + newton.max(norm)
@@ -203,7 +208,7 @@ impl Dims {
     fn relu_run(&self) -> Layout {
         let (n, d, c, p) = (self.n_f, self.d, self.c, self.p);
         let blocks = 2.0 * c * p;
-        let dual_norm = self.projector() + 16.0 * n + blocks * (self.passive() + 16.0);
+        let dual_norm = self.restricted_projector() + 16.0 * n + blocks * (self.passive() + 16.0);
         let loss = self.gated_loss() + 8.0 * c * p * d + dual_norm;
         let chunk = blocks.min(super::relu::PROX_CHUNK as f64);
         let prox = self.projector()
