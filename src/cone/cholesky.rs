@@ -13,12 +13,26 @@
 /// `L Lᵀ x = b`; `chol[a·stride + q]` is `L_aq`.
 pub(crate) fn solve_in_place(chol: &[f64], stride: usize, k: usize, x: &mut [f64]) {
     for a in 0..k {
-        let mut s = x[a];
-        for q in 0..a {
-            s -= chol[a * stride + q] * x[q];
-        }
-        x[a] = s / chol[a * stride + a];
+        forward_row(chol, stride, a, x);
     }
+    back_in_place(chol, stride, k, x);
+}
+
+/// Row `a` of the forward substitution `L y = b`: `x[a]` holds `b_a` on entry
+/// and `y_a` after, `x[..a]` holds `y_0 … y_{a−1}` (a factor grown by a row
+/// extends its `y` by one entry).
+#[inline]
+pub(crate) fn forward_row(chol: &[f64], stride: usize, a: usize, x: &mut [f64]) {
+    let mut s = x[a];
+    for q in 0..a {
+        s -= chol[a * stride + q] * x[q];
+    }
+    x[a] = s / chol[a * stride + a];
+}
+
+/// The back substitution `Lᵀ x = y`, in place (`x[..k]` holds `y` on entry).
+#[inline]
+pub(crate) fn back_in_place(chol: &[f64], stride: usize, k: usize, x: &mut [f64]) {
     for a in (0..k).rev() {
         let mut s = x[a];
         for q in a + 1..k {

@@ -6,8 +6,9 @@
 //! `n` rows, `d` features, `c` outputs, `P` patterns, `w = ⌈n/64⌉` mask words per
 //! pattern, `m` block columns, `B(m)` = [`default_block_rows`]`(n, m)`, `B'(m)`
 //! the larger of `B(m)` and the adjoint's [`adjoint_block_rows`]`(n, d, m)`, a
-//! passive set `π = 16d² + 16d + 104`, a cone projector `κ = 8nd + 18n + 56d`,
-//! `κ' = κ + 24n` with restricted steps):
+//! passive set `π = 16d² + 32d + 160` (basis and factor `d × d`; rows, signs,
+//! multipliers and the forward-substituted right-hand side `d` each), a cone
+//! projector `κ = 8nd + 18n + 56d`, `κ' = κ + 24n` with restricted steps):
 //!
 //! ```text
 //!   operators        8nd (X) + 8wP (bit mask, word-major)                   ≈ n·P/8
@@ -160,7 +161,7 @@ impl Dims {
         40.0 * dim + 32.0 * state
     }
     fn passive(&self) -> f64 {
-        16.0 * self.d * self.d + 16.0 * self.d + 104.0
+        16.0 * self.d * self.d + 32.0 * self.d + 160.0
     }
     fn projector(&self) -> f64 {
         8.0 * self.n_f * self.d + 18.0 * self.n_f + 56.0 * self.d
