@@ -19,9 +19,10 @@
 //! operators and the reference GEMM on `N` threads (default 1).
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use cvxrelu::linalg::matmul;
 use cvxrelu::model::Patterns;
 use cvxrelu::solvers::native::operators::Operators;
-use faer::{Accum, Mat, MatMut, MatRef, linalg::matmul::matmul};
+use faer::{Accum, Mat, MatMut, MatRef};
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 use std::hint::black_box;
@@ -78,6 +79,16 @@ fn bench(c: &mut Criterion) {
                         let um = MatRef::from_column_major_slice(&u, d, p);
                         let zm = MatMut::from_column_major_slice_mut(&mut z, n, p);
                         matmul(zm, Accum::Replace, x.as_ref(), um, 1.0, par);
+                        black_box(&z);
+                    })
+                });
+                // The same product through faer's own matmul (gemm 0.18: AVX2
+                // kernels on stable Rust), against `gemm` above (src/linalg.rs).
+                group.bench_function(BenchmarkId::new("gemm_faer", &id), |b| {
+                    b.iter(|| {
+                        let um = MatRef::from_column_major_slice(&u, d, p);
+                        let zm = MatMut::from_column_major_slice_mut(&mut z, n, p);
+                        faer::linalg::matmul::matmul(zm, Accum::Replace, x.as_ref(), um, 1.0, par);
                         black_box(&z);
                     })
                 });

@@ -32,6 +32,7 @@ pub mod export;
 pub mod fsio;
 pub mod harness;
 pub mod json;
+pub mod linalg;
 pub mod model;
 mod named;
 pub mod network;

@@ -10,7 +10,8 @@
 //! [`Network`] also stores them mapped back to raw inputs through
 //! [`Preprocess::to_raw`](crate::model::Preprocess::to_raw), so the network predicts on raw data (gates included).
 
-use faer::{Accum, Mat, MatRef, Par, linalg::matmul::matmul};
+use crate::linalg::matmul;
+use faer::{Accum, Mat, MatRef, Par};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Model, Problem, Weights, row_blocks};

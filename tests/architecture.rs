@@ -3,7 +3,7 @@
 //! its own level or below, and the module graph has no cycle:
 //!
 //! ```text
-//!   0  fsio, json, named                 utilities
+//!   0  fsio, json, linalg, named         utilities (linalg: dense products)
 //!   1  model, cone                       the problems, the cone-program IR and cone math
 //!   2  compile                           problem → SOCP and its inverse
 //!   3  certify, network                  certificates; network recovery
@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, usize)] = &[
     ("fsio", 0),
     ("json", 0),
+    ("linalg", 0),
     ("named", 0),
     ("model", 1),
     ("cone", 1),

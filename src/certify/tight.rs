@@ -43,8 +43,9 @@
 //! the bound is the C-ReLU one at the new direction, with its dual norm over all
 //! blocks, so again valid whatever the steps did.
 
+use crate::linalg::matmul;
 use faer::linalg::solvers::Solve;
-use faer::{Accum, Mat, MatMut, MatRef, Par, linalg::matmul::matmul};
+use faer::{Accum, Mat, MatMut, MatRef, Par};
 
 use crate::cone::polyhedral::{ConeProjector, Passive};
 use crate::model::row_blocks;

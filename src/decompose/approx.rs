@@ -21,7 +21,8 @@
 //! (`tol_rel`, default 1e-16; absolute tolerances mean nothing for a problem whose
 //! optimal value is ≈ 0), or `max_iters` (default 10000), or the time limit.
 
-use faer::{Accum, MatMut, MatRef, Par, linalg::matmul::matmul};
+use crate::linalg::matmul;
+use faer::{Accum, MatMut, MatRef, Par};
 
 use super::{ApproxFista, MethodDetails};
 use super::{Solved, Split};

@@ -13,7 +13,8 @@
 //! [`residual`] is `max_r (t_i − X̃_i w)_r⁺`, the cone violation of `(u_i + w, w)`;
 //! [`polish`] shifts `w` along the block's gate to remove it.
 
-use faer::{Accum, Mat, MatRef, Par, linalg::matmul::matmul};
+use crate::linalg::matmul;
+use faer::{Accum, Mat, MatRef, Par};
 
 use super::BlockCounts;
 use crate::model::{Blocks, Problem};

@@ -18,7 +18,8 @@
 //! network's forward pass and (with their own workspaces and block sizes) the
 //! native solvers' fused operators.
 
-use faer::{Accum, MatMut, MatRef, Par, linalg::matmul::matmul};
+use crate::linalg::matmul;
+use faer::{Accum, MatMut, MatRef, Par};
 
 use super::patterns::Patterns;
 

@@ -19,7 +19,8 @@
 //! [`Workspace`] holds every buffer one minibatch step needs; a step allocates
 //! nothing.
 
-use faer::{Accum, MatMut, MatRef, Par, linalg::matmul::matmul};
+use crate::linalg::matmul;
+use faer::{Accum, MatMut, MatRef, Par};
 
 use crate::model::{Model, Problem};
 

@@ -46,12 +46,13 @@ use super::fista::{
     self, Composite, FistaOutcome, FistaSettings, FistaWorkspace, Monitor, Smooth, Stopping,
 };
 use super::operators::default_block_rows;
+use crate::linalg::matmul;
 use crate::model::{Model, Patterns, Problem, Regularizer, Weights};
 use crate::solvers::clock::Stopwatch;
 use crate::solvers::details::AlDetails;
 use crate::solvers::progress::Phase;
 use crate::solvers::{CpuTimes, SolveOutput, SolverDetails, SolverError, Status, TracePoint};
-use faer::{Accum, MatMut, MatRef, Par, linalg::matmul::matmul};
+use faer::{Accum, MatMut, MatRef, Par};
 
 /// Augmented-Lagrangian settings.
 #[derive(Clone, Debug, PartialEq)]

@@ -31,7 +31,9 @@
 //!                    largest a try accepts, ≤ min(bP, 2000): its flops budget),
 //!                    8n + 24dm + 16m² + 48m + 8wm + 16B(m)·m
 //!                    (C-ReLU: + κ' + 16n + 8d + mπ), and the dual norm at the
-//!                    direction, 8cPd + 8B'(cP)·cP (C-ReLU: + 16cPd); kept apart
+//!                    direction, 8cPd + 8B'(cP)·cP (C-ReLU: + 16cPd); plus one
+//!                    gemm buffer per thread (the L2 cache's size: faer's LU runs
+//!                    gemm 0.18, apart from the products' gemm 0.19); kept apart
 //!                    in [`Layout::tight`], as its support is a worst case
 //! ```
 //!
@@ -182,7 +184,10 @@ impl Dims {
     /// Jacobian and its LU factors; the support's bit mask and two row blocks;
     /// for C-ReLU a cone projector and `m` passive sets), or the dual norm at the
     /// direction (`Aᵀr'` with one adjoint row block; for C-ReLU its stacked
-    /// `(G, −G)`). `b` = 1 (C-GReLU) or 2 (C-ReLU).
+    /// `(G, −G)`). `b` = 1 (C-GReLU) or 2 (C-ReLU). Plus one [`gemm_slab`]: the
+    /// Newton step's LU factorization is faer's, whose products run gemm 0.18
+    /// with its own per-thread buffer, apart from the products' gemm 0.19 one
+    /// ([`crate::linalg`]); a try can be the first to touch it in a thread.
     fn tight(&self, model: Model) -> f64 {
         let (n, d, c, p) = (self.n_f, self.d, self.c, self.p);
         let b = match model {
@@ -202,7 +207,7 @@ impl Dims {
             newton += self.restricted_projector() + 16.0 * n + 8.0 * d + m * self.passive();
             norm += 16.0 * c * p * d;
         }
-        held + newton.max(norm)
+        held + newton.max(norm) + gemm_slab()
     }
     /// [`super::relu::run`]: operators, the C-ReLU loss with its dual norm, the
     /// cone prox, the R-FISTA workspace, a try of the tight dual point.
@@ -353,6 +358,13 @@ pub fn check(
         ));
     }
     Ok(())
+}
+
+/// The buffer gemm keeps per thread for its packed blocks: the size of the L2
+/// cache as gemm detects it (the same rule in gemm 0.18 and 0.19), allocated at
+/// a thread's first product and kept until the thread ends.
+fn gemm_slab() -> f64 {
+    gemm_common::cache::CACHE_INFO[1].cache_bytes as f64
 }
 
 #[cfg(test)]

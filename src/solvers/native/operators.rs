@@ -52,7 +52,8 @@
 
 use std::sync::{Arc, OnceLock};
 
-use faer::{Accum, Mat, MatMut, MatRef, Par, linalg::matmul::matmul};
+use crate::linalg::matmul;
+use faer::{Accum, Mat, MatMut, MatRef, Par};
 
 use crate::model::{Patterns, row_blocks};
 
