@@ -44,8 +44,8 @@
 //! are bounded by `max(256 KiB, 512m)` bytes (`2048m` for the adjoint from
 //! `d = 96` on), the cone prox's buffers by `n × 64`
 //! doubles. [`layout`] returns the two parts; the estimate is their sum times a
-//! safety factor of 1.25 (small vectors, the allocator, faer's per-thread cache
-//! slab). `tests/native_memory.rs` checks it against the allocations measured by a
+//! safety factor of 1.25 (small vectors, the allocator, gemm's per-thread cache
+//! slab, `gemm_slab`). `tests/native_memory.rs` checks it against the allocations measured by a
 //! counting allocator: an upper bound, and within 3× of the peak.
 //!
 //! What runs after a solve — the certificate, the network recovery and its
@@ -172,7 +172,8 @@ impl Dims {
     fn restricted_projector(&self) -> f64 {
         self.projector() + 24.0 * self.n_f
     }
-    /// GEMM packing beyond faer's per-thread buffer: at most one packed copy of
+    /// GEMM packing beyond gemm's per-thread buffer ([`gemm_slab`]; the products
+    /// run gemm 0.19, [`crate::linalg`]): at most one packed copy of
     /// the `d × m` right-hand side (measured: next to nothing at these shapes).
     fn gemm(&self, m: f64) -> f64 {
         8.0 * self.d * m
